@@ -1,0 +1,29 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "codeloop",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "codeloop", targets: ["codeloop"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Sandbox", targets: ["Sandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "Sandbox"),
+        .target(name: "Evaluation", dependencies: ["Sandbox", "CZlib"], resources: [.copy("Resources")]),
+        .executableTarget(
+            name: "codeloop",
+            dependencies: [
+                "Evaluation", "Sandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["codeloop"]),
+    ]
+)

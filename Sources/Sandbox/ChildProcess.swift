@@ -1,0 +1,147 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A process started with posix_spawn, with chosen descriptors mapped into it.
+///
+/// Foundation's Process cannot pass descriptors beyond 0-2, and bubblewrap takes its seccomp
+/// program on one; so this is a thin wrapper over posix_spawn.
+final class ChildProcess: @unchecked Sendable {
+    let pid: pid_t
+
+    /// Starts `argv[0]` (searched in PATH) with `mapping[target] = source` descriptors.
+    /// Every other descriptor of ours is close-on-exec (see `Pipe`), so nothing else leaks.
+    init(argv: [String], mapping: [Int32: Int32], environment: [String]? = nil) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for (target, source) in mapping.sorted(by: { $0.key < $1.key }) {
+            posix_spawn_file_actions_adddup2(&actions, source, target)
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Default signal handling in the child, whatever the parent ignores.
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        let env = environment ?? currentEnvironment()
+        let cEnv = env.map { strdup($0) } + [nil]
+        defer { cEnv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, cEnv)
+        if rc != 0 {
+            throw SandboxError.startFailed("cannot start \(argv[0]): \(String(cString: strerror(rc)))")
+        }
+        self.pid = pid
+    }
+
+    /// Sends SIGKILL and reaps the process.
+    func kill() {
+        _ = Glibc.kill(pid, SIGKILL)
+        _ = wait()
+    }
+
+    /// Waits for exit; returns the raw wait status.
+    @discardableResult
+    func wait() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return status
+    }
+}
+
+func currentEnvironment() -> [String] {
+    var result: [String] = []
+    var pointer = environ
+    while let entry = pointer.pointee {
+        result.append(String(cString: entry))
+        pointer += 1
+    }
+    return result
+}
+
+/// Held while pipes are made and children spawned: Glibc's module hides pipe2, so between
+/// pipe() and FD_CLOEXEC another thread's spawn could otherwise inherit the new descriptors.
+let spawnLock = NSLock()
+
+/// A pipe whose both ends are close-on-exec; posix_spawn's dup2 clears the flag on the copy.
+/// Make pipes and spawn while holding `spawnLock`.
+struct Pipe {
+    let read: Int32
+    let write: Int32
+
+    init() throws {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            throw SandboxError.startFailed("pipe: \(String(cString: strerror(errno)))")
+        }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        read = fds[0]
+        write = fds[1]
+    }
+}
+
+/// Writes all of `bytes`, retrying on EINTR and short writes. Returns false if the peer is gone.
+@discardableResult
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return false
+        }
+        offset += n
+    }
+    return true
+}
+
+/// Reads newline-terminated records from a descriptor, with an optional timeout per record.
+final class LineReader {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+
+    init(fd: Int32) { self.fd = fd }
+
+    enum Failure: Error { case endOfFile, timedOut }
+
+    /// The next line without its newline.
+    func nextLine(timeoutSeconds: Double?) throws(Failure) -> [UInt8] {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(buffer[start..<newline])
+                start = newline + 1
+                if start > 1 << 16 {
+                    buffer.removeFirst(start)
+                    start = 0
+                }
+                return line
+            }
+            if let timeoutSeconds {
+                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let ms = Int32(min(timeoutSeconds * 1000, Double(Int32.max)))
+                var ready: Int32
+                repeat { ready = poll(&poller, 1, ms) } while ready < 0 && errno == EINTR
+                if ready == 0 { throw .timedOut }
+            }
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            var n: Int
+            repeat { n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            while n < 0 && errno == EINTR
+            if n <= 0 { throw .endOfFile }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+}

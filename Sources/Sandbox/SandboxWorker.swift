@@ -1,0 +1,180 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One warm Python worker inside its own bubblewrap sandbox, serving one job at a time.
+final class SandboxWorker: @unchecked Sendable {
+    let configuration: SandboxConfiguration
+    let index: Int
+    private var process: ChildProcess?
+    private var toWorker: Int32 = -1
+    private var reader: LineReader?
+    private var errors: Int32 = -1
+    private var privateTmp: String?
+    /// How many times this worker was started again after dying.
+    private(set) var restarts = 0
+
+    init(configuration: SandboxConfiguration, index: Int) throws {
+        self.configuration = configuration
+        self.index = index
+        try start()
+    }
+
+    deinit { stop() }
+
+    /// The uid the sandbox runs as when codeloop runs as root: one per worker, so that
+    /// RLIMIT_NPROC counts only that worker's samples, and never root.
+    var sandboxUID: UInt32? {
+        guard geteuid() == 0 else { return nil }
+        return 1_000_000 + UInt32(getpid() % 10_000) * 256 + UInt32(index % 256)
+    }
+
+    func commandLine(seccompFD: Int32?) -> [String] {
+        let python = configuration.python
+        var argv: [String] = []
+        if let uid = sandboxUID {
+            argv += ["setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--"]
+        }
+        var script = ["-I", "-c", WorkerScript.source, "--undumpable"]
+        if configuration.humanEvalGuard { script.append("--human-eval-guard") }
+        if configuration.unsafeNoNamespaces {
+            return argv + [python] + script + ["--tmp", privateTmp ?? "/tmp"]
+        }
+        argv += ["bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+                 "--new-session", "--clearenv",
+                 "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+                 "--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/tmp",
+                 "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+        for top in ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"] {
+            var info = stat()
+            guard lstat(top, &info) == 0 else { continue }
+            if info.st_mode & S_IFMT == S_IFLNK, let target = try? FileManager.default.destinationOfSymbolicLink(atPath: top) {
+                argv += ["--symlink", target, top]
+            } else {
+                argv += ["--ro-bind", top, top]
+            }
+        }
+        for directory in PythonLocator.extraMounts(for: python) {
+            argv += ["--ro-bind", directory, directory]
+        }
+        argv += ["--size", String(configuration.limits.tmpBytes), "--tmpfs", "/tmp",
+                 "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
+        if let seccompFD { argv += ["--seccomp", String(seccompFD)] }
+        return argv + ["--", python] + script + ["--isolated"]
+    }
+
+    func start() throws {
+        if sandboxUID != nil, let blocked = PythonLocator.firstPrivateDirectory(on: PythonLocator.realPath(configuration.python) ?? configuration.python) {
+            throw SandboxError.pythonUnreachable(python: configuration.python, directory: blocked)
+        }
+        if configuration.unsafeNoNamespaces {
+            var template = Array("/tmp/codeloop-unsafe-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { throw SandboxError.startFailed("mkdtemp failed") }
+            privateTmp = String(cString: made)
+            if let uid = sandboxUID { chown(privateTmp!, uid, uid) }
+        }
+        spawnLock.lock()
+        defer { spawnLock.unlock() }
+        let input = try Pipe(), output = try Pipe(), errorPipe = try Pipe()
+        var mapping: [Int32: Int32] = [0: input.read, 1: output.write, 2: errorPipe.write]
+        var seccompPipe: Pipe?
+        if !configuration.unsafeNoNamespaces && !configuration.unsafeNoSeccomp {
+            guard let program = SeccompFilter.programForThisMachine() else {
+                throw SandboxError.unsupportedPlatform("codeloop has no seccomp filter for this architecture; pass --unsafe-no-seccomp to run samples without one")
+            }
+            let pipe = try Pipe()
+            writeAll(pipe.write, program)  // a few hundred bytes: fits in the pipe buffer
+            close(pipe.write)
+            mapping[3] = pipe.read
+            seccompPipe = pipe
+        }
+        let argv = commandLine(seccompFD: seccompPipe == nil ? nil : 3)
+        let spawned: ChildProcess
+        do {
+            spawned = try ChildProcess(argv: argv, mapping: mapping)
+        } catch {
+            [input.read, input.write, output.read, output.write, errorPipe.read, errorPipe.write].forEach { close($0) }
+            if let seccompPipe { close(seccompPipe.read) }
+            let tool = argv.first == "setpriv" ? "setpriv (util-linux)" : (configuration.unsafeNoNamespaces ? configuration.python : "bwrap")
+            throw SandboxError.missingTool(tool, hint: "install it with `apt-get install -y bubblewrap util-linux`, or pass --unsafe-no-namespaces to run samples without a sandbox")
+        }
+        close(input.read)
+        close(output.write)
+        close(errorPipe.write)
+        if let seccompPipe { close(seccompPipe.read) }
+        spawnLock.unlock()
+        defer { spawnLock.lock() }  // balances the outer defer
+        process = spawned
+        toWorker = input.write
+        errors = errorPipe.read
+        let reader = LineReader(fd: output.read)
+        self.reader = reader
+        do {
+            let ready = try reader.nextLine(timeoutSeconds: 60)
+            guard String(decoding: ready, as: UTF8.self).contains("\"ready\"") else {
+                throw SandboxError.workerProtocol("no ready line")
+            }
+        } catch {
+            let message = drainErrors()
+            stop()
+            throw SandboxError.startFailed(message.isEmpty ? "worker exited before it was ready" : message)
+        }
+    }
+
+    /// The worker's stderr so far, as one line.
+    private func drainErrors() -> String {
+        guard errors >= 0 else { return "" }
+        _ = fcntl(errors, F_SETFL, fcntl(errors, F_GETFL) | O_NONBLOCK)
+        var collected: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while collected.count < 1 << 16 {
+            let n = chunk.withUnsafeMutableBytes { read(errors, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            collected += chunk[0..<n]
+        }
+        let text = String(decoding: collected, as: UTF8.self)
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return lines.suffix(2).joined(separator: " / ")
+    }
+
+    func stop() {
+        if toWorker >= 0 { close(toWorker); toWorker = -1 }
+        process?.kill()
+        process = nil
+        if let reader { close(reader.fd) }
+        reader = nil
+        if errors >= 0 { close(errors); errors = -1 }
+        if let privateTmp {
+            try? FileManager.default.removeItem(atPath: privateTmp)
+            self.privateTmp = nil
+        }
+    }
+
+    /// Runs one job. A worker that dies or hangs is replaced, and the job is charged with it.
+    func run(_ job: SandboxJob) throws -> SandboxOutcome {
+        let line = job.workerMessage(limits: configuration.limits)
+        let started = Date()
+        guard let reader, writeAll(toWorker, line) else {
+            return try replaceAfterDeath(started: started, timedOut: false)
+        }
+        // The worker enforces the wall limit itself; this outer bound only catches a wedged worker.
+        let bound = configuration.limits.wallSeconds + 30
+        do {
+            return try SandboxOutcome(workerLine: try reader.nextLine(timeoutSeconds: bound))
+        } catch LineReader.Failure.endOfFile {
+            return try replaceAfterDeath(started: started, timedOut: false)
+        } catch LineReader.Failure.timedOut {
+            return try replaceAfterDeath(started: started, timedOut: true)
+        }
+    }
+
+    private func replaceAfterDeath(started: Date, timedOut: Bool) throws -> SandboxOutcome {
+        stop()
+        restarts += 1
+        try start()
+        let elapsed = Date().timeIntervalSince(started)
+        if timedOut { return SandboxOutcome(result: "timed out", wallSeconds: elapsed, limit: .wallTime) }
+        return SandboxOutcome(result: "failed: the sandbox worker died while running this sample", wallSeconds: elapsed)
+    }
+}

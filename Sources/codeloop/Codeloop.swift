@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Codeloop: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "codeloop",
+        abstract: "The Codex loop on one machine: sample code, run it against unit tests in a sandbox, report pass@k.",
+        version: "0.1.0",
+        subcommands: [Evaluate.self, Run.self])
+}

