@@ -1,0 +1,53 @@
+import Foundation
+import Sandbox
+import Testing
+@testable import Evaluation
+
+@Suite(.serialized) struct ResumeTests {
+    @Test func journalledVerdictsAreKeptAndTheRestRun() throws {
+        let path = scratchCopy("example_samples.jsonl")
+        let samples = try SampleFile(path: path, problems: exampleProblems)
+        let resultsPath = path + "_results.jsonl"
+        // An interrupted run: samples 3 and 5 judged, then a torn record from a kill -9.
+        // The journal's verdict for sample 3 is deliberately not the true one, to prove it is
+        // taken from the journal and not recomputed.
+        let journal = ResultsJournal(path: resultsPath + ".partial")
+        try journal.append(index: 3, sample: samples.samples[3], verdict: Verdict(result: "failed: from the journal"))
+        try journal.append(index: 5, sample: samples.samples[5], verdict: Verdict(result: "passed"))
+        // A record for a different file's line (hash mismatch) must be ignored.
+        try journal.append(index: 4, sample: samples.samples[0], verdict: Verdict(result: "failed: wrong file"))
+        let handle = FileHandle(forWritingAtPath: resultsPath + ".partial")!
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"index": 0, "hash": "#.utf8))
+        handle.closeFile()
+
+        let pool = try guardedPool()
+        defer { pool.shutdown() }
+        var options = FunctionalCorrectness.Options()
+        options.quiet = true
+        let summary = try FunctionalCorrectness(problems: exampleProblems, pool: pool).evaluate(samples, options: options)
+        #expect(summary.evaluatedNow == 4)
+        let rows = try readResults(resultsPath)
+        #expect(rows.map { $0["result"] as? String } == [
+            "failed: 'NoneType' object is not callable", "timed out", "failed: EOF when reading a line",
+            "failed: from the journal", "passed", "passed",
+        ])
+        #expect(!FileManager.default.fileExists(atPath: resultsPath + ".partial"))
+    }
+
+    @Test func incompleteTasksAreAnErrorUnlessIgnored() throws {
+        let humaneval = try ProblemSet.load("humaneval")
+        let path = temporaryFile("samples.jsonl", #"{"task_id": "HumanEval/0", "completion": "    return True"}"#)
+        let samples = try SampleFile(path: path, problems: humaneval)
+        let pool = try guardedPool(workers: 1)
+        defer { pool.shutdown() }
+        var options = FunctionalCorrectness.Options()
+        options.quiet = true
+        #expect(throws: EvaluationError("\(path): 163 of 164 tasks have no samples (first: HumanEval/1); pass --ignore-incomplete to score only the attempted tasks")) {
+            try FunctionalCorrectness(problems: humaneval, pool: pool).evaluate(samples, options: options)
+        }
+        options.ignoreIncomplete = true
+        let summary = try FunctionalCorrectness(problems: humaneval, pool: pool).evaluate(samples, options: options)
+        #expect(summary.tasks == 1 && summary.samples == 1)
+    }
+}
