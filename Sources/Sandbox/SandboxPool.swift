@@ -8,17 +8,22 @@ public final class SandboxPool: @unchecked Sendable {
     public let configuration: SandboxConfiguration
     private var workers: [SandboxWorker] = []
     private let lock = NSLock()
+    private static let poolCount = LockedBox(0)
 
     /// Starts `workers` sandboxes; fails with a one-line reason if the first cannot start.
     public init(configuration: SandboxConfiguration, workers: Int) throws {
         self.configuration = configuration
         signal(SIGPIPE, SIG_IGN)  // a worker that died must not take codeloop with it
         let count = max(1, workers)
+        let poolID = Self.poolCount.update { value -> Int in
+            defer { value += 1 }
+            return value
+        }
         let started = LockedBox<[SandboxWorker?]>(Array(repeating: nil, count: count))
         let firstError = LockedBox<Error?>(nil)
         DispatchQueue.concurrentPerform(iterations: count) { index in
             do {
-                let worker = try SandboxWorker(configuration: configuration, index: index)
+                let worker = try SandboxWorker(configuration: configuration, index: index, poolID: poolID)
                 started.update { $0[index] = worker }
             } catch {
                 firstError.update { if $0 == nil { $0 = error } }
@@ -32,6 +37,9 @@ public final class SandboxPool: @unchecked Sendable {
     }
 
     public var workerCount: Int { workers.count }
+
+    /// The uids the workers run as (when codeloop runs as root), to find their processes.
+    public var sandboxUIDs: [UInt32] { workers.compactMap(\.sandboxUID) }
 
     /// Worker restarts so far (a sample that kills its worker causes one).
     public var restarts: Int { workers.reduce(0) { $0 + $1.restarts } }

@@ -7,6 +7,8 @@ import Glibc
 final class SandboxWorker: @unchecked Sendable {
     let configuration: SandboxConfiguration
     let index: Int
+    /// Distinguishes this worker's pool from the process's other pools (see `sandboxUID`).
+    let poolID: Int
     private var process: ChildProcess?
     private var toWorker: Int32 = -1
     private var reader: LineReader?
@@ -15,19 +17,21 @@ final class SandboxWorker: @unchecked Sendable {
     /// How many times this worker was started again after dying.
     private(set) var restarts = 0
 
-    init(configuration: SandboxConfiguration, index: Int) throws {
+    init(configuration: SandboxConfiguration, index: Int, poolID: Int) throws {
         self.configuration = configuration
         self.index = index
+        self.poolID = poolID
         try start()
     }
 
     deinit { stop() }
 
-    /// The uid the sandbox runs as when codeloop runs as root: one per worker, so that
-    /// RLIMIT_NPROC counts only that worker's samples, and never root.
+    /// The uid the sandbox runs as when codeloop runs as root: never root, and one per worker
+    /// of each pool of each process, so that RLIMIT_NPROC counts only that worker's samples.
     var sandboxUID: UInt32? {
         guard geteuid() == 0 else { return nil }
-        return 1_000_000 + UInt32(getpid() % 10_000) * 256 + UInt32(index % 256)
+        let block = UInt32(getpid() % 1000) * 64 + UInt32(poolID % 64)
+        return 1_000_000 + block * 256 + UInt32(index % 256)
     }
 
     func commandLine(seccompFD: Int32?) -> [String] {

@@ -30,6 +30,7 @@ enum HostBait {
 }
 
 let tcpListener = TCPListener()
+let unixListener = try! UnixListener(path: HostBait.unixSocket)
 
 let hostileCases: [HostileCase] = [
     // Network
@@ -316,29 +317,26 @@ let hostileCases: [HostileCase] = [
         return limits
     }()
 
-    /// The uid of the pool's first worker (see SandboxWorker.sandboxUID).
-    static let workerUID = 1_000_000 + Int(getpid() % 10_000) * 256
-
     /// Live (non-zombie) host processes running as the worker's uid: setpriv/bwrap, the
     /// sandbox's init and the worker itself when all is well.
-    static func sandboxProcesses() -> [String] {
+    static func sandboxProcesses(uid: UInt32) -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { Int($0) != nil }.compactMap { pid in
             guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
             let lines = status.split(separator: "\n")
             guard let uidLine = lines.first(where: { $0.hasPrefix("Uid:") }),
-                  Int(uidLine.split(separator: "\t")[1]) == workerUID,
+                  UInt32(uidLine.split(separator: "\t")[1]) == uid,
                   !(lines.first(where: { $0.hasPrefix("State:") })?.contains("Z") ?? false) else { return nil }
             return pid
         }
     }
 
     /// Waits up to two seconds for a restarted worker's old tree to finish dying.
-    static func settledProcessCount(expected: Int) -> Int {
-        var count = sandboxProcesses().count
+    static func settledProcessCount(uid: UInt32, expected: Int) -> Int {
+        var count = sandboxProcesses(uid: uid).count
         for _ in 0..<200 where count != expected {
             usleep(10_000)
-            count = sandboxProcesses().count
+            count = sandboxProcesses(uid: uid).count
         }
         return count
     }
@@ -351,9 +349,7 @@ let hostileCases: [HostileCase] = [
         #expect(hostileCases.count >= 40)
         try HostBait.secretText.write(toFile: HostBait.homeSecret, atomically: true, encoding: .utf8)
         try HostBait.secretText.write(toFile: HostBait.repoSecret, atomically: true, encoding: .utf8)
-        let unixListener = try UnixListener(path: HostBait.unixSocket)
         defer {
-            unixListener.close()
             try? FileManager.default.removeItem(atPath: HostBait.homeSecret)
             try? FileManager.default.removeItem(atPath: HostBait.repoSecret)
         }
@@ -362,7 +358,8 @@ let hostileCases: [HostileCase] = [
         let pool = try SandboxPool(configuration: configuration, workers: 1)
         defer { pool.shutdown() }
         let baseline = 3  // bwrap (started through setpriv), the sandbox's init, the worker
-        #expect(Self.settledProcessCount(expected: baseline) == baseline)
+        let uid = try #require(pool.sandboxUIDs.first)
+        #expect(Self.settledProcessCount(uid: uid, expected: baseline) == baseline)
         for hostile in hostileCases {
             let program: String
             if mode == .check {
@@ -389,7 +386,7 @@ let hostileCases: [HostileCase] = [
                 #expect(!outcome.stdout.contains(HostBait.secretText), "\(hostile) read the secret")
             }
             // The host afterwards: nothing left running, nothing written, nothing reached.
-            #expect(Self.settledProcessCount(expected: baseline) == baseline, "\(hostile) left processes behind")
+            #expect(Self.settledProcessCount(uid: uid, expected: baseline) == baseline, "\(hostile) left processes behind")
             #expect(Self.hostTmpLeftovers().isEmpty, "\(hostile) wrote into the host's /tmp")
             #expect(tcpListener.connections == 0, "\(hostile) reached the host's listener")
             #expect(unixListener.connections == 0, "\(hostile) reached the host's unix socket")

@@ -81,10 +81,6 @@ final class UnixListener: @unchecked Sendable {
 
     var connections: Int { count.value }
 
-    func close() {
-        fds.forEach { shutdown($0, Int32(SHUT_RDWR)); Glibc.close($0) }
-        unlink(path)
-    }
 }
 
 final class LockedCount: @unchecked Sendable {
