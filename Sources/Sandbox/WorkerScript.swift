@@ -188,6 +188,12 @@ def child_check(code, report_line, channel):
 
 def child_run(program, filename):
     sys.argv = [filename]
+    # Line-buffered, so that a program stopped by a limit still shows what it printed.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(line_buffering=True)
+        except BaseException:
+            pass
     status = 0
     try:
         code = compile(program, filename, "exec")

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// Runs the built codeloop binary and returns (status, stdout, stderr).
+func codeloop(_ arguments: [String], in directory: String? = nil) throws -> (Int32, String, String) {
+    let products = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/codeloop")
+    let process = Process()
+    process.executableURL = products
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+func scratchDirectory() -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("codeloop-cli-\(UUID().uuidString)").path
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+@Suite(.serialized) struct CLITests {
+    @Test func badInputIsOneLineWithoutATrace() throws {
+        let directory = scratchDirectory()
+        let path = directory + "/samples.jsonl"
+        try "{\"task_id\": \"HumanEval/0\", \"completion\": \"x\"}\n{broken\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let (status, stdout, stderr) = try codeloop(["evaluate", path])
+        #expect(status == 1)
+        #expect(stdout.isEmpty)
+        #expect(stderr == "Error: \(path):2: malformed JSON\n")
+    }
+
+    @Test func wrongFlagIsNamed() throws {
+        let (status, _, stderr) = try codeloop(["evaluate", "x.jsonl", "--k", "1,zero"])
+        #expect(status == 64)
+        #expect(stderr.hasPrefix("Error: --k must be a comma-separated list of positive integers, got '1,zero'"))
+    }
+
+    @Test func evaluateJSONSummary() throws {
+        let directory = scratchDirectory()
+        let samples = directory + "/samples.jsonl"
+        let problems = directory + "/problems.jsonl"
+        try #"{"task_id": "t/0", "prompt": "def f():\n", "canonical_solution": "    return 1\n", "test": "def check(c):\n    assert c() == 1\n", "entry_point": "f"}"#.write(toFile: problems, atomically: true, encoding: .utf8)
+        try (#"{"task_id": "t/0", "completion": "    return 1"}"# + "\n" + #"{"task_id": "t/0", "completion": "    return 2"}"# + "\n").write(toFile: samples, atomically: true, encoding: .utf8)
+        let (status, stdout, _) = try codeloop(["evaluate", samples, "--problems", problems, "--json", "--quiet"])
+        #expect(status == 0)
+        #expect(stdout.contains(#""pass@1":0.5"#))
+        #expect(stdout.contains(#""dropped_k":[10,100]"#))
+        let results = try String(contentsOfFile: samples + "_results.jsonl", encoding: .utf8)
+        #expect(results == #"{"task_id": "t/0", "completion": "    return 1", "result": "passed", "passed": true}"# + "\n"
+            + #"{"task_id": "t/0", "completion": "    return 2", "result": "failed: ", "passed": false}"# + "\n")
+    }
+
+    @Test func resumesAfterKillNine() throws {
+        let directory = scratchDirectory()
+        let samples = directory + "/samples.jsonl"
+        let problems = directory + "/problems.jsonl"
+        try #"{"task_id": "t/0", "prompt": "def f():\n", "canonical_solution": "", "test": "def check(c):\n    assert c() == 1\n", "entry_point": "f"}"#.write(toFile: problems, atomically: true, encoding: .utf8)
+        var lines: [String] = []
+        for i in 0..<40 {
+            lines.append(#"{"task_id": "t/0", "completion": "    import time\n    time.sleep(0.1)\n    return \#(i % 2)"}"#)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: samples, atomically: true, encoding: .utf8)
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/codeloop")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["evaluate", samples, "--problems", problems, "--quiet", "--workers", "2"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let journal = samples + "_results.jsonl.partial"
+        // Wait until some verdicts are journalled, then kill -9 mid-run.
+        for _ in 0..<300 {
+            let text = (try? String(contentsOfFile: journal, encoding: .utf8)) ?? ""
+            if text.split(separator: "\n").count >= 6 { break }
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let partial = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n").count
+        #expect(partial >= 6 && partial < 40)
+        let (status, stdout, _) = try codeloop(["evaluate", samples, "--problems", problems, "--json", "--quiet"])
+        #expect(status == 0)
+        #expect(stdout.contains(#""evaluated_now":\#(40 - partial)"#))
+        #expect(stdout.contains(#""passed":20"#))
+        let results = try String(contentsOfFile: samples + "_results.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(results.count == 40)
+        for (i, line) in results.enumerated() {
+            #expect(line.hasSuffix(i % 2 == 1 ? #""result": "passed", "passed": true}"# : #""passed": false}"#))
+        }
+        #expect(!FileManager.default.fileExists(atPath: journal))
+    }
+
+    @Test func runReportsOutputStatusAndLimit() throws {
+        let directory = scratchDirectory()
+        let program = directory + "/spin.py"
+        try "print('hello')\nimport sys\nprint(sys.stdin.read().upper())\nwhile True:\n    pass\n".write(toFile: program, atomically: true, encoding: .utf8)
+        let input = directory + "/input.txt"
+        try "abc".write(toFile: input, atomically: true, encoding: .utf8)
+        let (status, stdout, _) = try codeloop(["run", program, "--timeout", "0.5", "--stdin", input, "--json"])
+        #expect(status == 137)
+        #expect(stdout.contains(#""limit":"wall_time""#))
+        #expect(stdout.contains(#""stdout":"hello\nABC\n""#))
+    }
+}

