@@ -78,41 +78,11 @@ final class SandboxWorker: @unchecked Sendable {
             privateTmp = String(cString: made)
             if let uid = sandboxUID { chown(privateTmp!, uid, uid) }
         }
-        spawnLock.lock()
-        defer { spawnLock.unlock() }
-        let input = try Pipe(), output = try Pipe(), errorPipe = try Pipe()
-        var mapping: [Int32: Int32] = [0: input.read, 1: output.write, 2: errorPipe.write]
-        var seccompPipe: Pipe?
-        if !configuration.unsafeNoNamespaces && !configuration.unsafeNoSeccomp {
-            guard let program = SeccompFilter.programForThisMachine() else {
-                throw SandboxError.unsupportedPlatform("codeloop has no seccomp filter for this architecture; pass --unsafe-no-seccomp to run samples without one")
-            }
-            let pipe = try Pipe()
-            writeAll(pipe.write, program)  // a few hundred bytes: fits in the pipe buffer
-            close(pipe.write)
-            mapping[3] = pipe.read
-            seccompPipe = pipe
-        }
-        let argv = commandLine(seccompFD: seccompPipe == nil ? nil : 3)
-        let spawned: ChildProcess
-        do {
-            spawned = try ChildProcess(argv: argv, mapping: mapping)
-        } catch {
-            [input.read, input.write, output.read, output.write, errorPipe.read, errorPipe.write].forEach { close($0) }
-            if let seccompPipe { close(seccompPipe.read) }
-            let tool = argv.first == "setpriv" ? "setpriv (util-linux)" : (configuration.unsafeNoNamespaces ? configuration.python : "bwrap")
-            throw SandboxError.missingTool(tool, hint: "install it with `apt-get install -y bubblewrap util-linux`, or pass --unsafe-no-namespaces to run samples without a sandbox")
-        }
-        close(input.read)
-        close(output.write)
-        close(errorPipe.write)
-        if let seccompPipe { close(seccompPipe.read) }
-        spawnLock.unlock()
-        defer { spawnLock.lock() }  // balances the outer defer
+        let (spawned, input, output, errors) = try launch()
         process = spawned
-        toWorker = input.write
-        errors = errorPipe.read
-        let reader = LineReader(fd: output.read)
+        toWorker = input
+        self.errors = errors
+        let reader = LineReader(fd: output)
         self.reader = reader
         do {
             let ready = try reader.nextLine(timeoutSeconds: 60)
@@ -123,6 +93,39 @@ final class SandboxWorker: @unchecked Sendable {
             let message = drainErrors()
             stop()
             throw SandboxError.startFailed(message.isEmpty ? "worker exited before it was ready" : message)
+        }
+    }
+
+    /// Makes the pipes and spawns the sandbox under `spawnLock`, so that no other spawn inherits
+    /// them; returns the process and our ends: its stdin, stdout and stderr.
+    private func launch() throws -> (ChildProcess, Int32, Int32, Int32) {
+        spawnLock.lock()
+        defer { spawnLock.unlock() }
+        let input = try Pipe(), output = try Pipe(), errorPipe = try Pipe()
+        var mapping: [Int32: Int32] = [0: input.read, 1: output.write, 2: errorPipe.write]
+        var seccompPipe: Pipe?
+        if !configuration.unsafeNoNamespaces && !configuration.unsafeNoSeccomp {
+            guard let program = SeccompFilter.programForThisMachine() else {
+                [input.read, input.write, output.read, output.write, errorPipe.read, errorPipe.write].forEach { close($0) }
+                throw SandboxError.unsupportedPlatform("codeloop has no seccomp filter for this architecture; pass --unsafe-no-seccomp to run samples without one")
+            }
+            let pipe = try Pipe()
+            writeAll(pipe.write, program)  // a few hundred bytes: fits in the pipe buffer
+            close(pipe.write)
+            mapping[3] = pipe.read
+            seccompPipe = pipe
+        }
+        let argv = commandLine(seccompFD: seccompPipe == nil ? nil : 3)
+        defer {
+            [input.read, output.write, errorPipe.write].forEach { close($0) }
+            if let seccompPipe { close(seccompPipe.read) }
+        }
+        do {
+            return (try ChildProcess(argv: argv, mapping: mapping), input.write, output.read, errorPipe.read)
+        } catch {
+            [input.write, output.read, errorPipe.read].forEach { close($0) }
+            let tool = argv.first == "setpriv" ? "setpriv (util-linux)" : (configuration.unsafeNoNamespaces ? configuration.python : "bwrap")
+            throw SandboxError.missingTool(tool, hint: "install it with `apt-get install -y bubblewrap util-linux`, or pass --unsafe-no-namespaces to run samples without a sandbox")
         }
     }
 

@@ -187,7 +187,7 @@ let hostileCases: [HostileCase] = [
     HostileCase(name: "growing memory", code: """
         chunks = []
         while True:
-            chunks.append(bytearray(16 << 20))
+            chunks.append(bytearray(64 << 20))
         """, check: .failed, run: .exitNonZero),
     HostileCase(name: "cpu spin", code: """
         while True:
