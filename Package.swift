@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "codeloop", targets: ["codeloop"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -15,15 +16,17 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "Sandbox"),
+        .target(name: "Tokenizers", resources: [.copy("Resources")]),
         .target(name: "Evaluation", dependencies: ["Sandbox", "CZlib"], resources: [.copy("Resources")]),
         .executableTarget(
             name: "codeloop",
             dependencies: [
-                "Evaluation", "Sandbox",
+                "Evaluation", "Sandbox", "Tokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["codeloop"]),
     ]
 )

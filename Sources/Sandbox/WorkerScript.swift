@@ -208,12 +208,14 @@ def child_run(program, filename):
             except BaseException:
                 pass
             status = 1
-    except BaseException:
+    except BaseException as error:
         status = 1
         try:
             import traceback
 
-            traceback.print_exc()
+            # From the program's own frames on: the worker's frame is no business of the user's.
+            trace = error.__traceback__
+            traceback.print_exception(type(error), error, trace.tb_next if trace else None)
         except BaseException:
             pass
     for stream in (sys.stdout, sys.stderr):

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Tokenizers
+
+struct Tokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Count or print the tokens of files.",
+        discussion: "Prints each file's token count, then the total; with --ids, each file's ids as a JSON array, one line per file.")
+
+    @Option(help: "gpt2, codex, or a tokenizer.json file (or a directory holding one).")
+    var tokenizer: String = "gpt2"
+
+    @Flag(help: "Print the ids of each file as a JSON array, one line per file.")
+    var ids = false
+
+    @Flag(name: .customLong("allow-special"), help: "Recognise special tokens such as <|endoftext|> in the text.")
+    var allowSpecial = false
+
+    @Flag(name: .customLong("bytes"), help: "Tokenize files that are not valid UTF-8 as raw bytes instead of refusing them.")
+    var rawBytes = false
+
+    @Argument(help: "Files to tokenize.")
+    var files: [String]
+
+    func run() throws {
+        let tokenizer = try Tokenizer.named(self.tokenizer)
+        var total = 0
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("\(file): cannot be read")
+            }
+            let bytes = [UInt8](data)
+            let tokens: [Int]
+            if let text = String(validating: bytes, as: UTF8.self) {
+                tokens = tokenizer.encode(text, allowSpecial: allowSpecial)
+            } else if rawBytes {
+                tokens = tokenizer.encode(bytes: bytes)
+            } else {
+                throw ValidationError("\(file): invalid UTF-8 at byte \(firstInvalidUTF8Offset(bytes)); pass --bytes to tokenize the raw bytes")
+            }
+            total += tokens.count
+            if ids {
+                print("[" + tokens.map(String.init).joined(separator: ", ") + "]")
+            } else {
+                print("\(tokens.count)\t\(file)")
+            }
+        }
+        if !ids && files.count > 1 { print("\(total)\ttotal") }
+    }
+}
+
+/// Offset of the first byte that breaks UTF-8 decoding.
+func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
+    var low = 0, high = bytes.count
+    // The longest valid prefix, found by bisection (validation is linear, so this is cheap).
+    while low < high {
+        let middle = (low + high + 1) / 2
+        if String(validating: bytes[0..<middle], as: UTF8.self) != nil || isCutCharacter(bytes, middle) {
+            low = middle
+        } else {
+            high = middle - 1
+        }
+    }
+    return low
+}
+
+/// Whether bytes[0..<end] fails only because it cuts a valid character in half.
+private func isCutCharacter(_ bytes: [UInt8], _ end: Int) -> Bool {
+    for back in 1...3 where end - back >= 0 {
+        if String(validating: bytes[0..<(end - back)], as: UTF8.self) != nil {
+            let rest = bytes[(end - back)..<min(bytes.count, end - back + 4)]
+            return (1...rest.count).contains { String(validating: rest.prefix($0), as: UTF8.self) != nil && $0 >= back }
+        }
+    }
+    return false
+}
