@@ -1,43 +1,100 @@
-/// Token bytes → id, tuned for the lookups BPE does on short byte strings: strings of up to
-/// 7 bytes are packed into one integer key, longer ones use an array key.
-struct TokenTable: Sendable {
-    private var short: [UInt64: Int32] = [:]
-    private var long: [[UInt8]: Int32] = [:]
+import Foundation
 
-    init() {}
+/// Token bytes → id: an open-addressing hash table over a byte arena, so that looking up a
+/// slice of the input allocates nothing (BPE does millions of such lookups per megabyte).
+struct TokenTable: Sendable {
+    private var arena: [UInt8] = []
+    /// Per slot: arena offset (-1: empty), length, id.
+    private var offsets: [Int32] = []
+    private var lengths: [Int32] = []
+    private var ids: [Int32] = []
+    private var hashes: [UInt64] = []
+    private var mask = 0
+    private(set) var count = 0
+
+    init() { resize(to: 1 << 10) }
 
     @inline(__always)
-    static func key(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
-        var key = UInt64(end - start) << 56
-        var shift: UInt64 = 0
-        for i in start..<end {
-            key |= UInt64(bytes[i]) << shift
-            shift += 8
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(end - start &+ 1)
+        var i = start
+        let raw = UnsafeRawPointer(bytes.baseAddress!)
+        while i + 8 <= end {
+            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            h = (h ^ word) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
         }
-        return key
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < end {
+            tail |= UInt64(bytes[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 29)
+    }
+
+    private mutating func resize(to capacity: Int) {
+        let old = (offsets, lengths, ids, hashes)
+        offsets = [Int32](repeating: -1, count: capacity)
+        lengths = [Int32](repeating: 0, count: capacity)
+        ids = [Int32](repeating: 0, count: capacity)
+        hashes = [UInt64](repeating: 0, count: capacity)
+        mask = capacity - 1
+        for slot in 0..<old.0.count where old.0[slot] >= 0 {
+            place(hash: old.3[slot], offset: old.0[slot], length: old.1[slot], id: old.2[slot])
+        }
+    }
+
+    private mutating func place(hash: UInt64, offset: Int32, length: Int32, id: Int32) {
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while offsets[slot] >= 0 { slot = (slot + 1) & mask }
+        offsets[slot] = offset
+        lengths[slot] = length
+        ids[slot] = id
+        hashes[slot] = hash
     }
 
     mutating func insert(_ bytes: [UInt8], id: Int) {
-        if bytes.count <= 7 {
-            bytes.withUnsafeBufferPointer { short[Self.key($0, 0, bytes.count)] = Int32(id) }
-        } else {
-            long[bytes] = Int32(id)
+        if let existing = bytes.withUnsafeBufferPointer({ slot($0, 0, bytes.count) }) {
+            ids[existing] = Int32(id)
+            return
+        }
+        if (count + 1) * 2 > offsets.count { resize(to: offsets.count * 2) }
+        let hash = bytes.withUnsafeBufferPointer { Self.hash($0, 0, bytes.count) }
+        place(hash: hash, offset: Int32(arena.count), length: Int32(bytes.count), id: Int32(id))
+        arena += bytes
+        count += 1
+    }
+
+    @inline(__always)
+    private func slot(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+        let hash = Self.hash(bytes, start, end)
+        let length = end - start
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        return arena.withUnsafeBufferPointer { stored -> Int? in
+            while offsets[slot] >= 0 {
+                if hashes[slot] == hash && Int(lengths[slot]) == length {
+                    let offset = Int(offsets[slot])
+                    if memcmp(stored.baseAddress! + offset, bytes.baseAddress! + start, length) == 0 { return slot }
+                }
+                slot = (slot + 1) & mask
+            }
+            return nil
         }
     }
 
     @inline(__always)
     func id(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
-        if end - start <= 7 {
-            return short[Self.key(bytes, start, end)].map(Int.init)
-        }
-        return long[Array(bytes[start..<end])].map(Int.init)
+        guard end > start else { return nil }
+        return slot(bytes, start, end).map { Int(ids[$0]) }
     }
 
     func id(_ bytes: [UInt8]) -> Int? {
         bytes.withUnsafeBufferPointer { id($0, 0, bytes.count) }
     }
-
-    var count: Int { short.count + long.count }
 }
 
 /// Byte-pair encoding of one pre-tokenized piece.
@@ -80,31 +137,40 @@ struct BytePairEncoder: Sendable {
     }
 
     private func encodeByTokenRank(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [Int]) {
-        // parts[k] = (offset where part k starts, rank of merging part k with part k+1).
+        // Part k starts at starts[k]; ranks[k] is the rank of merging part k with part k+1.
+        // Both live on the stack: this runs once per piece that is not itself a token.
         let n = end - start
-        var starts = [Int](unsafeUninitializedCapacity: n + 1) { buffer, count in
-            for k in 0...n { buffer[k] = start + k }
-            count = n + 1
-        }
-        var ranks = [Int](repeating: Int.max, count: n + 1)
-        func rank(_ k: Int) -> Int {
-            k + 2 < starts.count ? (table.id(bytes, starts[k], starts[k + 2]) ?? Int.max) : Int.max
-        }
-        for k in 0..<(n - 1) { ranks[k] = rank(k) }
-        while starts.count > 2 {
-            var best = Int.max, at = -1
-            for k in 0..<(starts.count - 2) where ranks[k] < best {
-                best = ranks[k]
-                at = k
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: n + 1) { starts in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: n + 1) { ranks in
+                var parts = n + 1
+                for k in 0...n {
+                    starts[k] = start + k
+                    ranks[k] = Int.max
+                }
+                @inline(__always) func rank(_ k: Int) -> Int {
+                    k + 2 < parts ? (table.id(bytes, starts[k], starts[k + 2]) ?? Int.max) : Int.max
+                }
+                for k in 0..<(n - 1) { ranks[k] = rank(k) }
+                while parts > 2 {
+                    var best = Int.max, at = -1
+                    for k in 0..<(parts - 2) where ranks[k] < best {
+                        best = ranks[k]
+                        at = k
+                    }
+                    if at < 0 { break }
+                    // Drop part at+1 by shifting the tail left.
+                    for k in (at + 1)..<(parts - 1) {
+                        starts[k] = starts[k + 1]
+                        ranks[k] = ranks[k + 1]
+                    }
+                    parts -= 1
+                    ranks[at] = rank(at)
+                    if at > 0 { ranks[at - 1] = rank(at - 1) }
+                }
+                for k in 0..<(parts - 1) {
+                    out.append(table.id(bytes, starts[k], starts[k + 1])!)
+                }
             }
-            if at < 0 { break }
-            starts.remove(at: at + 1)
-            ranks.remove(at: at + 1)
-            ranks[at] = rank(at)
-            if at > 0 { ranks[at - 1] = rank(at - 1) }
-        }
-        for k in 0..<(starts.count - 1) {
-            out.append(table.id(bytes, starts[k], starts[k + 1])!)
         }
     }
 

@@ -19,18 +19,26 @@ struct Tokenize: ParsableCommand {
     @Flag(name: .customLong("bytes"), help: "Tokenize files that are not valid UTF-8 as raw bytes instead of refusing them.")
     var rawBytes = false
 
+    @Flag(help: "Print bytes, tokens and encoding speed (file reading excluded) on stderr.")
+    var stats = false
+
     @Argument(help: "Files to tokenize.")
     var files: [String]
 
     func run() throws {
         let tokenizer = try Tokenizer.named(self.tokenizer)
         var total = 0
+        var totalBytes = 0
+        var encodeSeconds = 0.0
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ValidationError("\(file): cannot be read")
             }
             let bytes = [UInt8](data)
             let tokens: [Int]
+            let started = DispatchTime.now().uptimeNanoseconds
+            defer { encodeSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+            totalBytes += bytes.count
             if let text = String(validating: bytes, as: UTF8.self) {
                 tokens = tokenizer.encode(text, allowSpecial: allowSpecial)
             } else if rawBytes {
@@ -46,6 +54,10 @@ struct Tokenize: ParsableCommand {
             }
         }
         if !ids && files.count > 1 { print("\(total)\ttotal") }
+        if stats {
+            printError(String(format: "%d bytes, %d tokens, %.3f s encoding, %.2f MB/s", totalBytes, total, encodeSeconds,
+                              Double(totalBytes) / 1e6 / max(encodeSeconds, 1e-9)))
+        }
     }
 }
 
