@@ -4,7 +4,9 @@
 - tiktoken, with GPT-2's encoding built from the local vocabulary files (no download), and the
   Codex encoding: the same plus one token per run of 2-25 spaces (ids 50257-50280, as p50k_base).
 - HF `tokenizers`: two small byte-level BPE tokenizer.json files trained here, one GPT-2 style and
-  one Qwen2 style (NFC + Split on Qwen2's pattern + ByteLevel), with added tokens.
+  one Qwen2 style (NFC + Split on Qwen2's pattern + ByteLevel), with added tokens; and the
+  tokenizer.json that `codeloop tokenizer train` learns from the stdlib subset (so HF is the judge
+  of codeloop's trainer output too; build codeloop first).
 
 Inputs: a fixed subset of the CPython standard library (copied into the fixtures), every
 HumanEval prompt and canonical solution, and adversarial strings. Writes
@@ -17,6 +19,7 @@ import gzip
 import json
 import os
 import shutil
+import subprocess
 
 import tiktoken
 from tiktoken.load import data_gym_to_mergeable_bpe_ranks
@@ -102,12 +105,17 @@ def main():
     gpt2, codex = tiktoken_encodings()
     corpus = [os.path.join(OUT, "stdlib", f) for f in sorted(os.listdir(os.path.join(OUT, "stdlib")))]
     hf = hf_tokenizers(corpus)
+    trained = os.path.join(OUT, "codeloop-trained.tokenizer.json")
+    subprocess.run([os.path.join(ROOT, ".build", "release", "codeloop"), "tokenizer", "train", "--vocab-size", "1000",
+                    "--out", trained, os.path.join(OUT, "stdlib")], check=True)
+    hf["codeloop"] = Tokenizer.from_file(trained)
     golden = {
         "gpt2": {k: gpt2.encode_ordinary(v) for k, v in texts.items()},
         "codex": {k: codex.encode_ordinary(v) for k, v in texts.items()},
         "gpt2_special": {k: gpt2.encode(v, allowed_special="all") for k, v in texts.items() if "<|" in v},
         "hf_gpt2_style": {k: hf["gpt2"].encode(v).ids for k, v in texts.items()},
         "hf_qwen2_style": {k: hf["qwen2"].encode(v).ids for k, v in texts.items()},
+        "hf_codeloop_trained": {k: hf["codeloop"].encode(v).ids for k, v in texts.items()},
     }
     for name, table in golden.items():
         with open(os.path.join(OUT, f"golden.{name}.json"), "w") as f:

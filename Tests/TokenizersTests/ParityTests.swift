@@ -53,6 +53,11 @@ enum Golden {
         try check(try Tokenizer.load(tokenizerJSON: Golden.fixture("gpt2-style.tokenizer.json")), against: "hf_gpt2_style")
     }
 
+    @Test func codeloopTrainedTokenizerJSONMatchesHF() throws {
+        // HF's own encoding of the vocabulary codeloop's trainer wrote: the trainer's output is valid HF.
+        try check(try Tokenizer.load(tokenizerJSON: Golden.fixture("codeloop-trained.tokenizer.json")), against: "hf_codeloop_trained")
+    }
+
     @Test func qwen2StyleTokenizerJSONMatchesHF() throws {
         try check(try Tokenizer.load(tokenizerJSON: Golden.fixture("qwen2-style.tokenizer.json")), against: "hf_qwen2_style")
     }
