@@ -83,3 +83,10 @@ struct Scalars {
 
     var count: Int { values.count }
 }
+
+/// Where UTF-8 decoding of `bytes` first fails, or nil if it is valid UTF-8.
+public func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
+    let scalars = Scalars(bytes)
+    // Scalars stands for each undecodable byte with a lone surrogate, which valid text never holds.
+    return scalars.values.firstIndex { (0xDC00...0xDFFF).contains($0) }.map { scalars.offsets[$0] }
+}

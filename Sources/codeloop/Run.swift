@@ -19,15 +19,15 @@ struct Run: ParsableCommand {
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw ValidationError("\(file): cannot be read")
+            throw InputError("\(file): cannot be read")
         }
         guard let program = String(data: data, encoding: .utf8) else {
-            throw ValidationError("\(file): invalid UTF-8")
+            throw InputError("\(file): invalid UTF-8")
         }
         var input: String?
         if let stdin {
             guard let stdinData = FileManager.default.contents(atPath: stdin) else {
-                throw ValidationError("\(stdin): cannot be read")
+                throw InputError("\(stdin): cannot be read")
             }
             input = String(decoding: stdinData, as: UTF8.self)
         }

@@ -32,7 +32,7 @@ struct Tokenize: ParsableCommand {
         var encodeSeconds = 0.0
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("\(file): cannot be read")
+                throw InputError("\(file): cannot be read")
             }
             let bytes = [UInt8](data)
             let tokens: [Int]
@@ -44,7 +44,7 @@ struct Tokenize: ParsableCommand {
             } else if rawBytes {
                 tokens = tokenizer.encode(bytes: bytes)
             } else {
-                throw ValidationError("\(file): invalid UTF-8 at byte \(firstInvalidUTF8Offset(bytes)); pass --bytes to tokenize the raw bytes")
+                throw InputError("\(file): invalid UTF-8 at byte \(firstInvalidUTF8Offset(bytes) ?? 0); pass --bytes to tokenize the raw bytes")
             }
             total += tokens.count
             if ids {
@@ -59,30 +59,4 @@ struct Tokenize: ParsableCommand {
                               Double(totalBytes) / 1e6 / max(encodeSeconds, 1e-9)))
         }
     }
-}
-
-/// Offset of the first byte that breaks UTF-8 decoding.
-func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
-    var low = 0, high = bytes.count
-    // The longest valid prefix, found by bisection (validation is linear, so this is cheap).
-    while low < high {
-        let middle = (low + high + 1) / 2
-        if String(validating: bytes[0..<middle], as: UTF8.self) != nil || isCutCharacter(bytes, middle) {
-            low = middle
-        } else {
-            high = middle - 1
-        }
-    }
-    return low
-}
-
-/// Whether bytes[0..<end] fails only because it cuts a valid character in half.
-private func isCutCharacter(_ bytes: [UInt8], _ end: Int) -> Bool {
-    for back in 1...3 where end - back >= 0 {
-        if String(validating: bytes[0..<(end - back)], as: UTF8.self) != nil {
-            let rest = bytes[(end - back)..<min(bytes.count, end - back + 4)]
-            return (1...rest.count).contains { String(validating: rest.prefix($0), as: UTF8.self) != nil && $0 >= back }
-        }
-    }
-    return false
 }

@@ -24,7 +24,7 @@ struct TokenizerCommand: ParsableCommand {
 
         func run() throws {
             let files = try pythonFiles(in: sources)
-            guard !files.isEmpty else { throw ValidationError("no .py files under \(sources.joined(separator: ", "))") }
+            guard !files.isEmpty else { throw InputError("no .py files under \(sources.joined(separator: ", "))") }
             var skipped = 0
             let texts = files.lazy.compactMap { path -> [UInt8]? in
                 guard let data = FileManager.default.contents(atPath: path),
@@ -39,7 +39,7 @@ struct TokenizerCommand: ParsableCommand {
             let vocabulary = try trainer.train(pieceCounts: counts)
             let data = try vocabulary.tokenizerJSON()
             guard FileManager.default.createFile(atPath: out, contents: data) else {
-                throw ValidationError("\(out): cannot be written")
+                throw InputError("\(out): cannot be written")
             }
             let total = vocabulary.tokens.count + vocabulary.specialTokens.count
             printError("\(files.count - skipped) files (\(skipped) skipped: not UTF-8), \(counts.count) distinct pieces; \(total) tokens, \(vocabulary.merges.count) merges → \(out)")
@@ -53,7 +53,7 @@ func pythonFiles(in sources: [String]) throws -> [String] {
     for source in sources {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
-            throw ValidationError("\(source): no such file or directory")
+            throw InputError("\(source): no such file or directory")
         }
         if !isDirectory.boolValue {
             files.append(source)

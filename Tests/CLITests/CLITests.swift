@@ -108,4 +108,20 @@ func scratchDirectory() -> String {
         #expect(stdout.contains(#""limit":"wall_time""#))
         #expect(stdout.contains(#""stdout":"hello\nABC\n""#))
     }
+
+    @Test func tokenizeCountsIDsAndRefusesInvalidUTF8() throws {
+        let directory = scratchDirectory()
+        let good = directory + "/good.py", bad = directory + "/bad.py"
+        try "Hello world".write(toFile: good, atomically: true, encoding: .utf8)
+        FileManager.default.createFile(atPath: bad, contents: Data([0x6F, 0x6B, 0x0A, 0xFF, 0x0A]))
+        var (status, stdout, stderr) = try codeloop(["tokenize", "--ids", good])
+        #expect(status == 0 && stdout == "[15496, 995]\n")
+        (status, stdout, _) = try codeloop(["tokenize", "--tokenizer", "codex", good, good])
+        #expect(stdout == "2\t\(good)\n2\t\(good)\n4\ttotal\n")
+        (status, stdout, stderr) = try codeloop(["tokenize", good, bad])
+        #expect(status == 1)
+        #expect(stderr == "Error: \(bad): invalid UTF-8 at byte 3; pass --bytes to tokenize the raw bytes\n")
+        (status, stdout, _) = try codeloop(["tokenize", "--bytes", "--ids", bad])
+        #expect(status == 0 && stdout == "[482, 198, 187, 198]\n")
+    }
 }
