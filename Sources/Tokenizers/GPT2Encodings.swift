@@ -1,3 +1,4 @@
+import BundledData
 import Foundation
 
 extension Tokenizer {
@@ -85,7 +86,9 @@ extension Tokenizer {
     }
 
     static func bundledGPT2Files() throws -> (encoder: String, merges: String) {
-        let encoder = try BundledData.path(for: "encoder.json")
+        guard let encoder = BundledData.path(for: "encoder.json", target: "Tokenizers") else {
+            throw TokenizerError(BundledData.missing("encoder.json"))
+        }
         return (encoder, (encoder as NSString).deletingLastPathComponent + "/vocab.bpe")
     }
 
@@ -108,27 +111,5 @@ extension Tokenizer {
                             name: (nameOrPath as NSString).lastPathComponent)
         }
         return try load(tokenizerJSON: nameOrPath)
-    }
-}
-
-/// Finds data files shipped with codeloop: in the resource bundle beside the executable
-/// (where SwiftPM puts it), or under $CODELOOP_DATA.
-enum BundledData {
-    static func path(for file: String) throws -> String {
-        var candidates: [String] = []
-        if let override = ProcessInfo.processInfo.environment["CODELOOP_DATA"] {
-            candidates.append(override + "/" + file)
-        }
-        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            let directory = (executable as NSString).deletingLastPathComponent
-            for bundle in ["codeloop_Tokenizers.resources", "../codeloop_Tokenizers.resources"] {
-                candidates.append("\(directory)/\(bundle)/Resources/\(file)")
-                candidates.append("\(directory)/\(bundle)/\(file)")
-            }
-        }
-        if let found = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) {
-            return found
-        }
-        throw TokenizerError("built-in data file \(file) not found beside the codeloop executable; set CODELOOP_DATA")
     }
 }

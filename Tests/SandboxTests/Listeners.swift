@@ -26,18 +26,22 @@ final class TCPListener: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
         }
         port = UInt16(bigEndian: bound.sin_port)
-        let count = self.count
-        Thread.detachNewThread {
-            while true {
-                let client = accept(fd, nil, nil)
-                if client < 0 { return }
-                count.increment()
-                close(client)
-            }
-        }
+        acceptForever(fd, counting: count)
     }
 
     var connections: Int { count.value }
+}
+
+/// Accepts and closes connections on a listening socket in the background, counting them.
+func acceptForever(_ fd: Int32, counting count: LockedCount) {
+    Thread.detachNewThread {
+        while true {
+            let client = accept(fd, nil, nil)
+            if client < 0 { return }
+            count.increment()
+            close(client)
+        }
+    }
 }
 
 /// A UNIX socket listener at a path, and one in the abstract namespace, counting connections.
@@ -64,15 +68,7 @@ final class UnixListener: @unchecked Sendable {
             listen(fd, 16)
             chmod(path, 0o777)
             fds.append(fd)
-            let count = self.count
-            Thread.detachNewThread {
-                while true {
-                    let client = accept(fd, nil, nil)
-                    if client < 0 { return }
-                    count.increment()
-                    Glibc.close(client)
-                }
-            }
+            acceptForever(fd, counting: count)
         }
         self.path = path
     }
