@@ -9,12 +9,17 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "Models", targets: ["Models"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "Models", dependencies: ["Tensors"]),
         .target(name: "BundledData"),
         .target(name: "Sandbox"),
         .target(name: "Tokenizers", dependencies: ["BundledData"], resources: [.copy("Resources")]),
@@ -27,6 +32,8 @@ let package = Package(
             ]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["codeloop"]),
     ]

@@ -1,0 +1,110 @@
+import Foundation
+import Tensors
+
+/// GPT-2 (Radford et al. 2019), the Codex-era design: learned positions, pre-LayerNorm blocks,
+/// tanh-GELU, Conv1D weights stored (in × out), output embedding tied to the input's.
+/// Weight names as in HF's GPT2LMHeadModel, with or without the "transformer." prefix.
+public final class GPT2: LanguageModel, @unchecked Sendable {
+    public let config: ModelConfig
+
+    struct Block {
+        var ln1Gamma, ln1Beta, attentionWeight, attentionBias, attentionProjection, attentionProjectionBias: [Float]
+        var ln2Gamma, ln2Beta, fcWeight, fcBias, mlpProjection, mlpProjectionBias: [Float]
+    }
+
+    let tokenEmbedding: [Float]  // (V, C)
+    let positionEmbedding: [Float]  // (context, C)
+    let blocks: [Block]
+    let finalGamma, finalBeta: [Float]
+
+    init(config: ModelConfig, weights: WeightStore) throws {
+        self.config = config
+        let prefix = weights.has("transformer.wte.weight") ? "transformer." : ""
+        let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        func load(_ name: String, _ shape: [Int]) throws -> [Float] { try weights.tensor(prefix + name, shape: shape) }
+        tokenEmbedding = try load("wte.weight", [v, c])
+        positionEmbedding = try load("wpe.weight", [config.contextLength, c])
+        blocks = try (0..<config.layers).map { i in
+            let p = "h.\(i)."
+            return Block(
+                ln1Gamma: try load(p + "ln_1.weight", [c]), ln1Beta: try load(p + "ln_1.bias", [c]),
+                attentionWeight: try load(p + "attn.c_attn.weight", [c, 3 * c]), attentionBias: try load(p + "attn.c_attn.bias", [3 * c]),
+                attentionProjection: try load(p + "attn.c_proj.weight", [c, c]), attentionProjectionBias: try load(p + "attn.c_proj.bias", [c]),
+                ln2Gamma: try load(p + "ln_2.weight", [c]), ln2Beta: try load(p + "ln_2.bias", [c]),
+                fcWeight: try load(p + "mlp.c_fc.weight", [c, inner]), fcBias: try load(p + "mlp.c_fc.bias", [inner]),
+                mlpProjection: try load(p + "mlp.c_proj.weight", [inner, c]), mlpProjectionBias: try load(p + "mlp.c_proj.bias", [c]))
+        }
+        finalGamma = try load("ln_f.weight", [c])
+        finalBeta = try load("ln_f.bias", [c])
+    }
+
+    public func forward(_ tokens: [Int], cache: KVCache) throws -> [Float] {
+        let t = tokens.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        let past = cache.length
+        try checkFits(tokens: tokens, past: past, config: config)
+        var x = [Float](repeating: 0, count: t * c)  // (T, C)
+        for (row, token) in tokens.enumerated() {
+            for i in 0..<c {
+                x[row * c + i] = tokenEmbedding[token * c + i] + positionEmbedding[(past + row) * c + i]
+            }
+        }
+        var h = [Float](repeating: 0, count: t * c)
+        var qkv = [Float](repeating: 0, count: t * 3 * c)  // (T, 3C)
+        var attended = [Float](repeating: 0, count: t * c)
+        var hidden = [Float](repeating: 0, count: t * inner)  // (T, 4C)
+        for (index, block) in blocks.enumerated() {
+            layerNorm(x, &h, rows: t, width: c, gamma: block.ln1Gamma, beta: block.ln1Beta, epsilon: config.normEpsilon)
+            linear(h, block.attentionWeight, block.attentionBias, &qkv, rows: t, inputs: c, outputs: 3 * c, weightIsOutByIn: false)
+            qkv.withUnsafeBufferPointer { q in
+                cache.store(layer: index, keys: q.baseAddress! + c, values: q.baseAddress! + 2 * c, rows: t, stride: 3 * c)
+                attended.withUnsafeMutableBufferPointer { out in
+                    attend(cache: cache, layer: index, queries: q.baseAddress!, stride: 3 * c, rows: t, out: out.baseAddress!)
+                }
+            }
+            linear(attended, block.attentionProjection, block.attentionProjectionBias, &h, rows: t, inputs: c, outputs: c, weightIsOutByIn: false)
+            x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
+            layerNorm(x, &h, rows: t, width: c, gamma: block.ln2Gamma, beta: block.ln2Beta, epsilon: config.normEpsilon)
+            linear(h, block.fcWeight, block.fcBias, &hidden, rows: t, inputs: c, outputs: inner, weightIsOutByIn: false)
+            hidden.withUnsafeMutableBufferPointer { geluTanh($0.baseAddress!, count: t * inner) }
+            linear(hidden, block.mlpProjection, block.mlpProjectionBias, &h, rows: t, inputs: inner, outputs: c, weightIsOutByIn: false)
+            x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
+        }
+        cache.advance(by: t)
+        layerNorm(x, &h, rows: t, width: c, gamma: finalGamma, beta: finalBeta, epsilon: config.normEpsilon)
+        var logits = [Float](repeating: 0, count: t * v)  // (T, V)
+        linear(h, tokenEmbedding, nil, &logits, rows: t, inputs: c, outputs: v, weightIsOutByIn: true)
+        return logits
+    }
+}
+
+/// Refuses tokens outside the vocabulary and sequences longer than the context.
+func checkFits(tokens: [Int], past: Int, config: ModelConfig) throws {
+    if let bad = tokens.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
+        throw ModelError("token id \(bad) is outside the model's vocabulary of \(config.vocabularySize)")
+    }
+    if past + tokens.count > config.contextLength {
+        throw ModelError("sequence of \(past + tokens.count) tokens is longer than the model's context of \(config.contextLength)")
+    }
+}
+
+/// out (rows × outputs) = x (rows × inputs) · W + bias, W stored (inputs × outputs) or, for HF
+/// Linear layers, (outputs × inputs).
+func linear(_ x: [Float], _ weight: [Float], _ bias: [Float]?, _ out: inout [Float], rows: Int, inputs: Int, outputs: Int,
+            weightIsOutByIn: Bool) {
+    x.withUnsafeBufferPointer { a in
+        weight.withUnsafeBufferPointer { w in
+            out.withUnsafeMutableBufferPointer { o in
+                matmul(a.baseAddress!, w.baseAddress!, o.baseAddress!, m: rows, n: outputs, k: inputs, transposedB: weightIsOutByIn)
+                if let bias { addBias(o.baseAddress!, bias, rows: rows, width: outputs) }
+            }
+        }
+    }
+}
+
+func layerNorm(_ x: [Float], _ out: inout [Float], rows: Int, width: Int, gamma: [Float], beta: [Float], epsilon: Float) {
+    x.withUnsafeBufferPointer { a in
+        out.withUnsafeMutableBufferPointer { o in
+            Tensors.layerNorm(a.baseAddress!, o.baseAddress!, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon)
+        }
+    }
+}

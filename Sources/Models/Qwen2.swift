@@ -1,0 +1,130 @@
+import Foundation
+import Tensors
+
+/// Qwen2 / Llama: RMSNorm, rotary positions (rotate-half form, as HF's Llama code), grouped-query
+/// attention, SwiGLU, optional q/k/v biases (Qwen2 has them, Llama not). Weight names as in HF's
+/// Qwen2ForCausalLM and LlamaForCausalLM.
+public final class Qwen2: LanguageModel, @unchecked Sendable {
+    public let config: ModelConfig
+
+    struct Layer {
+        var inputNorm, queryWeight, keyWeight, valueWeight, outputWeight: [Float]
+        var queryBias, keyBias, valueBias: [Float]?
+        var postNorm, gateWeight, upWeight, downWeight: [Float]
+    }
+
+    let embedding: [Float]  // (V, C)
+    let layers: [Layer]
+    let finalNorm: [Float]
+    let outputWeight: [Float]  // (V, C): lm_head, or the embedding when tied
+    /// 1 / theta^(2i/d) for i < d/2.
+    let inverseFrequencies: [Float]
+
+    init(config: ModelConfig, weights: WeightStore) throws {
+        self.config = config
+        let c = config.hiddenSize, v = config.vocabularySize, d = config.headDimension
+        let q = config.heads * d, kv = config.keyValueHeads * d, inner = config.intermediateSize
+        embedding = try weights.tensor("model.embed_tokens.weight", shape: [v, c])
+        layers = try (0..<config.layers).map { i in
+            let p = "model.layers.\(i)."
+            func optional(_ name: String, _ size: Int) throws -> [Float]? {
+                weights.has(p + name) ? try weights.tensor(p + name, shape: [size]) : nil
+            }
+            return Layer(
+                inputNorm: try weights.tensor(p + "input_layernorm.weight", shape: [c]),
+                queryWeight: try weights.tensor(p + "self_attn.q_proj.weight", shape: [q, c]),
+                keyWeight: try weights.tensor(p + "self_attn.k_proj.weight", shape: [kv, c]),
+                valueWeight: try weights.tensor(p + "self_attn.v_proj.weight", shape: [kv, c]),
+                outputWeight: try weights.tensor(p + "self_attn.o_proj.weight", shape: [c, q]),
+                queryBias: try optional("self_attn.q_proj.bias", q), keyBias: try optional("self_attn.k_proj.bias", kv),
+                valueBias: try optional("self_attn.v_proj.bias", kv),
+                postNorm: try weights.tensor(p + "post_attention_layernorm.weight", shape: [c]),
+                gateWeight: try weights.tensor(p + "mlp.gate_proj.weight", shape: [inner, c]),
+                upWeight: try weights.tensor(p + "mlp.up_proj.weight", shape: [inner, c]),
+                downWeight: try weights.tensor(p + "mlp.down_proj.weight", shape: [c, inner]))
+        }
+        finalNorm = try weights.tensor("model.norm.weight", shape: [c])
+        outputWeight = config.tiedEmbeddings || !weights.has("lm_head.weight")
+            ? embedding : try weights.tensor("lm_head.weight", shape: [v, c])
+        inverseFrequencies = (0..<(d / 2)).map { 1 / powf(config.ropeTheta, Float(2 * $0) / Float(d)) }
+    }
+
+    public func forward(_ tokens: [Int], cache: KVCache) throws -> [Float] {
+        let t = tokens.count, c = config.hiddenSize, v = config.vocabularySize, d = config.headDimension
+        let qWidth = config.heads * d, kvWidth = config.keyValueHeads * d, inner = config.intermediateSize
+        let past = cache.length
+        try checkFits(tokens: tokens, past: past, config: config)
+        var x = [Float](repeating: 0, count: t * c)  // (T, C)
+        for (row, token) in tokens.enumerated() {
+            for i in 0..<c { x[row * c + i] = embedding[token * c + i] }
+        }
+        var h = [Float](repeating: 0, count: t * c)
+        var queries = [Float](repeating: 0, count: t * qWidth)  // (T, H·d)
+        var keysValues = [Float](repeating: 0, count: t * 2 * kvWidth)  // (T, 2·KV·d): keys then values per row
+        var keys = [Float](repeating: 0, count: t * kvWidth), values = keys
+        var attended = [Float](repeating: 0, count: t * qWidth)
+        var gate = [Float](repeating: 0, count: t * inner), up = gate
+        for (index, layer) in layers.enumerated() {
+            rmsNorm(x, &h, rows: t, width: c, gamma: layer.inputNorm, epsilon: config.normEpsilon)
+            linear(h, layer.queryWeight, layer.queryBias, &queries, rows: t, inputs: c, outputs: qWidth, weightIsOutByIn: true)
+            linear(h, layer.keyWeight, layer.keyBias, &keys, rows: t, inputs: c, outputs: kvWidth, weightIsOutByIn: true)
+            linear(h, layer.valueWeight, layer.valueBias, &values, rows: t, inputs: c, outputs: kvWidth, weightIsOutByIn: true)
+            rotate(&queries, rows: t, heads: config.heads, past: past)
+            rotate(&keys, rows: t, heads: config.keyValueHeads, past: past)
+            for row in 0..<t {
+                for i in 0..<kvWidth {
+                    keysValues[row * 2 * kvWidth + i] = keys[row * kvWidth + i]
+                    keysValues[row * 2 * kvWidth + kvWidth + i] = values[row * kvWidth + i]
+                }
+            }
+            keysValues.withUnsafeBufferPointer { kvs in
+                cache.store(layer: index, keys: kvs.baseAddress!, values: kvs.baseAddress! + kvWidth, rows: t, stride: 2 * kvWidth)
+            }
+            queries.withUnsafeBufferPointer { q in
+                attended.withUnsafeMutableBufferPointer { out in
+                    attend(cache: cache, layer: index, queries: q.baseAddress!, stride: qWidth, rows: t, out: out.baseAddress!)
+                }
+            }
+            linear(attended, layer.outputWeight, nil, &h, rows: t, inputs: qWidth, outputs: c, weightIsOutByIn: true)
+            x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
+            rmsNorm(x, &h, rows: t, width: c, gamma: layer.postNorm, epsilon: config.normEpsilon)
+            linear(h, layer.gateWeight, nil, &gate, rows: t, inputs: c, outputs: inner, weightIsOutByIn: true)
+            linear(h, layer.upWeight, nil, &up, rows: t, inputs: c, outputs: inner, weightIsOutByIn: true)
+            gate.withUnsafeMutableBufferPointer { siluMultiply($0.baseAddress!, up, count: t * inner) }
+            linear(gate, layer.downWeight, nil, &h, rows: t, inputs: inner, outputs: c, weightIsOutByIn: true)
+            x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
+        }
+        cache.advance(by: t)
+        rmsNorm(x, &h, rows: t, width: c, gamma: finalNorm, epsilon: config.normEpsilon)
+        var logits = [Float](repeating: 0, count: t * v)  // (T, V)
+        linear(h, outputWeight, nil, &logits, rows: t, inputs: c, outputs: v, weightIsOutByIn: true)
+        return logits
+    }
+
+    /// Rotary embedding in place on (rows × heads·d), row r at position past + r:
+    /// (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin) with x1, x2 the halves of each head.
+    func rotate(_ x: inout [Float], rows: Int, heads: Int, past: Int) {
+        let d = config.headDimension, half = d / 2
+        for row in 0..<rows {
+            let position = Float(past + row)
+            for i in 0..<half {
+                let angle = position * inverseFrequencies[i]
+                let cosine = cosf(angle), sine = sinf(angle)
+                for h in 0..<heads {
+                    let base = row * heads * d + h * d
+                    let a = x[base + i], b = x[base + half + i]
+                    x[base + i] = a * cosine - b * sine
+                    x[base + half + i] = b * cosine + a * sine
+                }
+            }
+        }
+    }
+}
+
+func rmsNorm(_ x: [Float], _ out: inout [Float], rows: Int, width: Int, gamma: [Float], epsilon: Float) {
+    x.withUnsafeBufferPointer { a in
+        out.withUnsafeMutableBufferPointer { o in
+            Tensors.rmsNorm(a.baseAddress!, o.baseAddress!, rows: rows, width: width, gamma: gamma, epsilon: epsilon)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// Reads safetensors files (huggingface/safetensors, format: 8-byte little-endian header length,
+/// a JSON header of name → {dtype, shape, data_offsets}, then the raw data), converting F32, F16
+/// and BF16 tensors to Float32. A sharded checkpoint is read through its index file.
+public struct SafetensorsFile {
+    public struct Entry {
+        public let dtype: String
+        public let shape: [Int]
+        let start: Int
+        let end: Int
+    }
+
+    public let path: String
+    public let entries: [String: Entry]
+    private let data: Data
+    private let dataStart: Int
+
+    public init(path: String) throws {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
+            throw ModelError("\(path): cannot be read")
+        }
+        guard data.count >= 8 else { throw ModelError("\(path): not a safetensors file (shorter than its header)") }
+        let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        guard headerLength > 0, 8 + headerLength <= data.count else {
+            throw ModelError("\(path): corrupt safetensors header length \(headerLength)")
+        }
+        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any] else {
+            throw ModelError("\(path): corrupt safetensors header (not a JSON object)")
+        }
+        var entries: [String: Entry] = [:]
+        let payload = data.count - 8 - headerLength
+        for (name, value) in header where name != "__metadata__" {
+            guard let object = value as? [String: Any], let dtype = object["dtype"] as? String,
+                  let shape = object["shape"] as? [Int], let offsets = object["data_offsets"] as? [Int], offsets.count == 2 else {
+                throw ModelError("\(path): tensor \(name) has a malformed header entry")
+            }
+            let width = try Self.byteWidth(dtype, name: name, path: path)
+            let count = shape.reduce(1, *)
+            guard offsets[0] >= 0, offsets[1] <= payload, offsets[1] - offsets[0] == count * width else {
+                throw ModelError("\(path): tensor \(name) (\(dtype) \(shape)) does not fit the file's data (truncated?)")
+            }
+            entries[name] = Entry(dtype: dtype, shape: shape, start: offsets[0], end: offsets[1])
+        }
+        self.path = path
+        self.entries = entries
+        self.data = data
+        self.dataStart = 8 + headerLength
+    }
+
+    static func byteWidth(_ dtype: String, name: String, path: String) throws -> Int {
+        switch dtype {
+        case "F32": return 4
+        case "F16", "BF16": return 2
+        default: throw ModelError("\(path): tensor \(name) has dtype \(dtype); codeloop reads F32, F16 and BF16")
+        }
+    }
+
+    /// The tensor as Float32.
+    public func floats(_ name: String) throws -> [Float] {
+        guard let entry = entries[name] else { throw ModelError("\(path): no tensor \(name)") }
+        let count = entry.shape.reduce(1, *)
+        return data.withUnsafeBytes { raw -> [Float] in
+            let base = raw.baseAddress! + dataStart + entry.start
+            switch entry.dtype {
+            case "F32":
+                return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    memcpy(buffer.baseAddress!, base, count * 4)
+                    initialized = count
+                }
+            case "F16":
+                return (0..<count).map { Float(Float16(bitPattern: base.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
+            default:  // BF16: the high half of a Float32
+                return (0..<count).map { Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)) << 16) }
+            }
+        }
+    }
+}
+
+/// All tensors of a model directory: model.safetensors, or the shards its index names.
+public struct WeightStore {
+    var files: [String: SafetensorsFile] = [:]
+    var location: [String: String] = [:]
+
+    public init(directory: String) throws {
+        let single = directory + "/model.safetensors"
+        let index = directory + "/model.safetensors.index.json"
+        var shards: [String] = []
+        if FileManager.default.fileExists(atPath: single) {
+            shards = [single]
+        } else if let data = FileManager.default.contents(atPath: index) {
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let map = object["weight_map"] as? [String: String] else {
+                throw ModelError("\(index): malformed (expected a weight_map)")
+            }
+            shards = Array(Set(map.values)).sorted().map { directory + "/" + $0 }
+        } else {
+            throw ModelError("\(directory): no model.safetensors or model.safetensors.index.json")
+        }
+        for shard in shards {
+            let file = try SafetensorsFile(path: shard)
+            files[shard] = file
+            for name in file.entries.keys { location[name] = shard }
+        }
+    }
+
+    public func has(_ name: String) -> Bool { location[name] != nil }
+
+    /// A tensor that must have `shape`.
+    public func tensor(_ name: String, shape: [Int]) throws -> [Float] {
+        guard let shard = location[name], let file = files[shard], let entry = file.entries[name] else {
+            throw ModelError("missing tensor \(name) in the model's safetensors")
+        }
+        guard entry.shape == shape else {
+            throw ModelError("\(shard): tensor \(name) has shape \(entry.shape), expected \(shape)")
+        }
+        return try file.floats(name)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+// Row-wise kernels over contiguous rows. Each has a plain reference beside it in
+// ReferenceKernels.swift, and the tests hold one to the other.
+
+/// LayerNorm over each row of `count / width` rows: (x - mean) / sqrt(var + eps) * gamma + beta.
+public func layerNorm(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                      gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float) {
+    for r in 0..<rows {
+        let row = x + r * width, target = out + r * width
+        var mean: Float = 0
+        for i in 0..<width { mean += row[i] }
+        mean /= Float(width)
+        var variance: Float = 0
+        for i in 0..<width {
+            let d = row[i] - mean
+            variance += d * d
+        }
+        variance /= Float(width)
+        let scale = 1 / (variance + epsilon).squareRoot()
+        for i in 0..<width { target[i] = (row[i] - mean) * scale * gamma[i] + beta[i] }
+    }
+}
+
+/// RMSNorm over each row: x / sqrt(mean(x²) + eps) * gamma (Qwen2, Llama).
+public func rmsNorm(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                    gamma: UnsafePointer<Float>, epsilon: Float) {
+    for r in 0..<rows {
+        let row = x + r * width, target = out + r * width
+        var squares: Float = 0
+        for i in 0..<width { squares += row[i] * row[i] }
+        let scale = 1 / (squares / Float(width) + epsilon).squareRoot()
+        for i in 0..<width { target[i] = row[i] * scale * gamma[i] }
+    }
+}
+
+/// GELU, tanh approximation (GPT-2's "gelu_new"), in place.
+public func geluTanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    let c: Float = 0.7978845608028654  // sqrt(2 / pi)
+    for i in 0..<count {
+        let v = x[i]
+        x[i] = 0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v)))
+    }
+}
+
+/// SwiGLU's gate: gate[i] = silu(gate[i]) * up[i], in place on `gate`.
+public func siluMultiply(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count {
+        let g = gate[i]
+        gate[i] = g / (1 + expf(-g)) * up[i]
+    }
+}
+
+/// Softmax of one row, in place, numerically stable.
+public func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    var maximum = -Float.infinity
+    for i in 0..<count { maximum = max(maximum, x[i]) }
+    var sum: Float = 0
+    for i in 0..<count {
+        let e = expf(x[i] - maximum)
+        x[i] = e
+        sum += e
+    }
+    let inverse = 1 / sum
+    for i in 0..<count { x[i] *= inverse }
+}
+
+/// Log-softmax of one row into `out` (Double accumulation: log-probabilities feed ranking).
+public func logSoftmax(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
+    var maximum = -Float.infinity
+    for i in 0..<count { maximum = max(maximum, x[i]) }
+    var sum: Double = 0
+    for i in 0..<count { sum += Double(expf(x[i] - maximum)) }
+    let logSum = Float(log(sum)) + maximum
+    for i in 0..<count { out[i] = x[i] - logSum }
+}
+
+/// x += y, elementwise.
+public func addInPlace(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count { x[i] += y[i] }
+}
+
+/// Adds `bias` (length `width`) to each of `rows` rows.
+public func addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, width: Int) {
+    for r in 0..<rows {
+        let row = x + r * width
+        for i in 0..<width { row[i] += bias[i] }
+    }
+}

@@ -1,0 +1,26 @@
+import CBLAS
+
+/// C (m×n) = A (m×k) · B, where B is k×n (`transposedB` false) or n×k (true, the layout of an
+/// HF Linear weight), all row-major; C is overwritten, or accumulated into when `accumulate`.
+/// Runs on OpenBLAS's sgemm.
+public func matmul(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                   m: Int, n: Int, k: Int, transposedB: Bool, accumulate: Bool = false) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, transposedB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(transposedB ? k : n),
+                accumulate ? 1 : 0, c, Int32(n))
+}
+
+/// The plain triple loop that `matmul` must agree with (tests only).
+public func referenceMatmul(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transposedB: Bool) -> [Float] {
+    var c = [Float](repeating: 0, count: m * n)
+    for i in 0..<m {
+        for j in 0..<n {
+            var sum: Float = 0
+            for p in 0..<k {
+                sum += a[i * k + p] * (transposedB ? b[j * k + p] : b[p * n + j])
+            }
+            c[i * n + j] = sum
+        }
+    }
+    return c
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import Models
+
+/// A copy of a fixture model in a scratch directory, to break.
+func scratchModel(_ name: String) throws -> String {
+    let target = FileManager.default.temporaryDirectory.appendingPathComponent("codeloop-model-\(UUID().uuidString)").path
+    try FileManager.default.copyItem(atPath: fixtureDirectory(name), toPath: target)
+    return target
+}
+
+@Suite struct ModelErrorTests {
+    @Test func missingSafetensors() throws {
+        let directory = try scratchModel("gpt2-tiny")
+        try FileManager.default.removeItem(atPath: directory + "/model.safetensors")
+        #expect(throws: ModelError("\(directory): no model.safetensors or model.safetensors.index.json")) {
+            try loadModel(directory: directory)
+        }
+    }
+
+    @Test func truncatedSafetensors() throws {
+        let directory = try scratchModel("gpt2-tiny")
+        let path = directory + "/model.safetensors"
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try data.prefix(data.count - 100).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ModelError.self) { try loadModel(directory: directory) }
+        do { _ = try loadModel(directory: directory) } catch let error as ModelError {
+            #expect(error.description.hasPrefix("\(path): tensor "))
+            #expect(error.description.hasSuffix("does not fit the file's data (truncated?)"))
+        }
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ModelError("\(path): not a safetensors file (shorter than its header)")) { try loadModel(directory: directory) }
+    }
+
+    @Test func wrongShapeNamesTheTensor() throws {
+        let directory = try scratchModel("gpt2-tiny")
+        let configPath = directory + "/config.json"
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath))) as! [String: Any]
+        config["n_embd"] = 48
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+        #expect(throws: ModelError("\(directory)/model.safetensors: tensor transformer.wte.weight has shape [100, 32], expected [100, 48]")) {
+            try loadModel(directory: directory)
+        }
+    }
+
+    @Test func unsupportedArchitecture() throws {
+        let directory = try scratchModel("gpt2-tiny")
+        try #"{"model_type": "mamba"}"#.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
+        #expect(throws: ModelError("\(directory)/config.json: unsupported model_type \"mamba\" (codeloop runs gpt2, qwen2 and llama)")) {
+            try loadModel(directory: directory)
+        }
+    }
+
+    @Test func promptLongerThanTheContext() throws {
+        let model = try loadModel(directory: fixtureDirectory("gpt2-tiny"))
+        #expect(throws: ModelError("sequence of 65 tokens is longer than the model's context of 64")) {
+            try model.forward(Array(repeating: 1, count: 65), cache: model.makeCache())
+        }
+        #expect(throws: ModelError("token id 100 is outside the model's vocabulary of 100")) {
+            try model.forward([100], cache: model.makeCache())
+        }
+    }
+}
