@@ -38,14 +38,13 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
         finalBeta = try load("ln_f.bias", [c])
     }
 
-    public func forward(_ tokens: [Int], cache: KVCache) throws -> [Float] {
-        let t = tokens.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
-        let past = cache.length
-        try checkFits(tokens: tokens, past: past, config: config)
+    public func forward(_ steps: [Step]) throws -> [Float] {
+        let t = steps.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        let positions = try Models.positions(of: steps, config: config)
         var x = [Float](repeating: 0, count: t * c)  // (T, C)
-        for (row, token) in tokens.enumerated() {
+        for (row, step) in steps.enumerated() {
             for i in 0..<c {
-                x[row * c + i] = tokenEmbedding[token * c + i] + positionEmbedding[(past + row) * c + i]
+                x[row * c + i] = tokenEmbedding[step.token * c + i] + positionEmbedding[positions[row] * c + i]
             }
         }
         var h = [Float](repeating: 0, count: t * c)
@@ -56,9 +55,9 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
             layerNorm(x, &h, rows: t, width: c, gamma: block.ln1Gamma, beta: block.ln1Beta, epsilon: config.normEpsilon)
             linear(h, block.attentionWeight, block.attentionBias, &qkv, rows: t, inputs: c, outputs: 3 * c, weightIsOutByIn: false)
             qkv.withUnsafeBufferPointer { q in
-                cache.store(layer: index, keys: q.baseAddress! + c, values: q.baseAddress! + 2 * c, rows: t, stride: 3 * c)
+                storeAll(steps, positions: positions, layer: index, keys: q.baseAddress! + c, values: q.baseAddress! + 2 * c, stride: 3 * c)
                 attended.withUnsafeMutableBufferPointer { out in
-                    attend(cache: cache, layer: index, queries: q.baseAddress!, stride: 3 * c, rows: t, out: out.baseAddress!)
+                    attend(steps, positions: positions, layer: index, queries: q.baseAddress!, stride: 3 * c, out: out.baseAddress!)
                 }
             }
             linear(attended, block.attentionProjection, block.attentionProjectionBias, &h, rows: t, inputs: c, outputs: c, weightIsOutByIn: false)
@@ -69,21 +68,11 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
             linear(hidden, block.mlpProjection, block.mlpProjectionBias, &h, rows: t, inputs: inner, outputs: c, weightIsOutByIn: false)
             x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
         }
-        cache.advance(by: t)
+        advanceAll(steps)
         layerNorm(x, &h, rows: t, width: c, gamma: finalGamma, beta: finalBeta, epsilon: config.normEpsilon)
         var logits = [Float](repeating: 0, count: t * v)  // (T, V)
         linear(h, tokenEmbedding, nil, &logits, rows: t, inputs: c, outputs: v, weightIsOutByIn: true)
         return logits
-    }
-}
-
-/// Refuses tokens outside the vocabulary and sequences longer than the context.
-func checkFits(tokens: [Int], past: Int, config: ModelConfig) throws {
-    if let bad = tokens.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
-        throw ModelError("token id \(bad) is outside the model's vocabulary of \(config.vocabularySize)")
-    }
-    if past + tokens.count > config.contextLength {
-        throw ModelError("sequence of \(past + tokens.count) tokens is longer than the model's context of \(config.contextLength)")
     }
 }
 

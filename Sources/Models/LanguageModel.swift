@@ -1,16 +1,65 @@
 import Foundation
 import Tensors
 
-/// A causal language model that extends a sequence held in a KV cache.
+/// One new position to compute: a token appended to the sequence a cache holds.
+public struct Step {
+    public let token: Int
+    public let cache: KVCache
+
+    public init(token: Int, cache: KVCache) {
+        self.token = token
+        self.cache = cache
+    }
+}
+
+/// A causal language model that extends sequences held in KV caches.
 public protocol LanguageModel: AnyObject, Sendable {
     var config: ModelConfig { get }
-    /// Runs `tokens` after what `cache` holds, appends their keys and values to it, and returns
-    /// the logits of every new position (tokens.count × vocabulary, row-major).
-    func forward(_ tokens: [Int], cache: KVCache) throws -> [Float]
+    /// Computes all steps as one batch — the matrix products see every row at once — and
+    /// returns their logits (steps.count × vocabulary, row-major). Steps of one cache must be
+    /// consecutive, in sequence order; each cache grows by its number of steps.
+    func forward(_ steps: [Step]) throws -> [Float]
 }
 
 extension LanguageModel {
     public func makeCache() -> KVCache { KVCache(config: config) }
+
+    /// Runs `tokens` after what `cache` holds and returns the logits of every new position.
+    public func forward(_ tokens: [Int], cache: KVCache) throws -> [Float] {
+        try forward(tokens.map { Step(token: $0, cache: cache) })
+    }
+}
+
+/// Where each step lands: its cache's position for it, checked against the context and vocabulary.
+func positions(of steps: [Step], config: ModelConfig) throws -> [Int] {
+    var next: [ObjectIdentifier: Int] = [:]
+    var positions: [Int] = []
+    positions.reserveCapacity(steps.count)
+    for step in steps {
+        if step.token < 0 || step.token >= config.vocabularySize {
+            throw ModelError("token id \(step.token) is outside the model's vocabulary of \(config.vocabularySize)")
+        }
+        let id = ObjectIdentifier(step.cache)
+        let position = next[id] ?? step.cache.length
+        if position >= config.contextLength {
+            let total = step.cache.length + steps.filter { $0.cache === step.cache }.count
+            throw ModelError("sequence of \(total) tokens is longer than the model's context of \(config.contextLength)")
+        }
+        next[id] = position + 1
+        positions.append(position)
+    }
+    return positions
+}
+
+/// Stores each step's key and value rows (row stride `stride`) at its position, then grows the caches.
+func storeAll(_ steps: [Step], positions: [Int], layer: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, stride: Int) {
+    for (row, step) in steps.enumerated() {
+        step.cache.store(layer: layer, position: positions[row], keys: keys + row * stride, values: values + row * stride)
+    }
+}
+
+func advanceAll(_ steps: [Step]) {
+    for step in steps { step.cache.advance(by: 1) }
 }
 
 /// Loads a model from an HF-layout directory (config.json + safetensors).
@@ -49,19 +98,16 @@ public final class KVCache: @unchecked Sendable {
 
     func advance(by count: Int) { length += count }
 
-    /// Writes `rows` rows (one per new position) of all kv heads, from a (rows × kvHeads·d) matrix
-    /// whose row stride is `stride`.
-    func store(layer: Int, keys source: UnsafePointer<Float>, values valueSource: UnsafePointer<Float>, rows: Int, stride: Int) {
+    /// Writes one position's keys and values for all kv heads (each `kvHeads · d` long).
+    func store(layer: Int, position: Int, keys source: UnsafePointer<Float>, values valueSource: UnsafePointer<Float>) {
         let d = config.headDimension, context = config.contextLength
         keys[layer].withUnsafeMutableBufferPointer { k in
             values[layer].withUnsafeMutableBufferPointer { v in
-                for t in 0..<rows {
-                    for h in 0..<config.keyValueHeads {
-                        let target = (h * context + length + t) * d
-                        for i in 0..<d {
-                            k[target + i] = source[t * stride + h * d + i]
-                            v[target + i] = valueSource[t * stride + h * d + i]
-                        }
+                for h in 0..<config.keyValueHeads {
+                    let target = (h * context + position) * d
+                    for i in 0..<d {
+                        k[target + i] = source[h * d + i]
+                        v[target + i] = valueSource[h * d + i]
                     }
                 }
             }
@@ -69,22 +115,22 @@ public final class KVCache: @unchecked Sendable {
     }
 }
 
-/// Causal attention of `rows` new queries over all cached positions (those before them and
-/// themselves), with grouped-query heads: query head h reads kv head h / (heads / kvHeads).
+/// Causal attention of each step's query over its own cache up to and including its position,
+/// with grouped-query heads: query head h reads kv head h / (heads / kvHeads).
 /// queries: (rows × heads·d) with row stride `stride`; out: (rows × heads·d), contiguous.
-func attend(cache: KVCache, layer: Int, queries: UnsafePointer<Float>, stride: Int, rows: Int,
+func attend(_ steps: [Step], positions: [Int], layer: Int, queries: UnsafePointer<Float>, stride: Int,
             out: UnsafeMutablePointer<Float>) {
-    let config = cache.config
+    guard let config = steps.first?.cache.config else { return }
     let d = config.headDimension, heads = config.heads, group = heads / config.keyValueHeads
-    let past = cache.length, context = config.contextLength
+    let context = config.contextLength
     let scale = 1 / Float(d).squareRoot()
-    var scores = [Float](repeating: 0, count: past + rows)
-    cache.keys[layer].withUnsafeBufferPointer { keys in
-        cache.values[layer].withUnsafeBufferPointer { values in
-            for t in 0..<rows {
-                let visible = past + t + 1
+    var scores = [Float](repeating: 0, count: context)
+    for (row, step) in steps.enumerated() {
+        let visible = positions[row] + 1
+        step.cache.keys[layer].withUnsafeBufferPointer { keys in
+            step.cache.values[layer].withUnsafeBufferPointer { values in
                 for h in 0..<heads {
-                    let q = queries + t * stride + h * d
+                    let q = queries + row * stride + h * d
                     let kvBase = (h / group) * context * d
                     for j in 0..<visible {
                         var dot: Float = 0
@@ -93,7 +139,7 @@ func attend(cache: KVCache, layer: Int, queries: UnsafePointer<Float>, stride: I
                         scores[j] = dot * scale
                     }
                     scores.withUnsafeMutableBufferPointer { Tensors.softmax($0.baseAddress!, count: visible) }
-                    let target = out + t * heads * d + h * d
+                    let target = out + row * heads * d + h * d
                     for i in 0..<d { target[i] = 0 }
                     for j in 0..<visible {
                         let p = scores[j]

@@ -49,14 +49,13 @@ public final class Qwen2: LanguageModel, @unchecked Sendable {
         inverseFrequencies = (0..<(d / 2)).map { 1 / powf(config.ropeTheta, Float(2 * $0) / Float(d)) }
     }
 
-    public func forward(_ tokens: [Int], cache: KVCache) throws -> [Float] {
-        let t = tokens.count, c = config.hiddenSize, v = config.vocabularySize, d = config.headDimension
+    public func forward(_ steps: [Step]) throws -> [Float] {
+        let t = steps.count, c = config.hiddenSize, v = config.vocabularySize, d = config.headDimension
         let qWidth = config.heads * d, kvWidth = config.keyValueHeads * d, inner = config.intermediateSize
-        let past = cache.length
-        try checkFits(tokens: tokens, past: past, config: config)
+        let positions = try Models.positions(of: steps, config: config)
         var x = [Float](repeating: 0, count: t * c)  // (T, C)
-        for (row, token) in tokens.enumerated() {
-            for i in 0..<c { x[row * c + i] = embedding[token * c + i] }
+        for (row, step) in steps.enumerated() {
+            for i in 0..<c { x[row * c + i] = embedding[step.token * c + i] }
         }
         var h = [Float](repeating: 0, count: t * c)
         var queries = [Float](repeating: 0, count: t * qWidth)  // (T, H·d)
@@ -69,8 +68,8 @@ public final class Qwen2: LanguageModel, @unchecked Sendable {
             linear(h, layer.queryWeight, layer.queryBias, &queries, rows: t, inputs: c, outputs: qWidth, weightIsOutByIn: true)
             linear(h, layer.keyWeight, layer.keyBias, &keys, rows: t, inputs: c, outputs: kvWidth, weightIsOutByIn: true)
             linear(h, layer.valueWeight, layer.valueBias, &values, rows: t, inputs: c, outputs: kvWidth, weightIsOutByIn: true)
-            rotate(&queries, rows: t, heads: config.heads, past: past)
-            rotate(&keys, rows: t, heads: config.keyValueHeads, past: past)
+            rotate(&queries, heads: config.heads, positions: positions)
+            rotate(&keys, heads: config.keyValueHeads, positions: positions)
             for row in 0..<t {
                 for i in 0..<kvWidth {
                     keysValues[row * 2 * kvWidth + i] = keys[row * kvWidth + i]
@@ -78,11 +77,11 @@ public final class Qwen2: LanguageModel, @unchecked Sendable {
                 }
             }
             keysValues.withUnsafeBufferPointer { kvs in
-                cache.store(layer: index, keys: kvs.baseAddress!, values: kvs.baseAddress! + kvWidth, rows: t, stride: 2 * kvWidth)
+                storeAll(steps, positions: positions, layer: index, keys: kvs.baseAddress!, values: kvs.baseAddress! + kvWidth, stride: 2 * kvWidth)
             }
             queries.withUnsafeBufferPointer { q in
                 attended.withUnsafeMutableBufferPointer { out in
-                    attend(cache: cache, layer: index, queries: q.baseAddress!, stride: qWidth, rows: t, out: out.baseAddress!)
+                    attend(steps, positions: positions, layer: index, queries: q.baseAddress!, stride: qWidth, out: out.baseAddress!)
                 }
             }
             linear(attended, layer.outputWeight, nil, &h, rows: t, inputs: qWidth, outputs: c, weightIsOutByIn: true)
@@ -94,19 +93,19 @@ public final class Qwen2: LanguageModel, @unchecked Sendable {
             linear(gate, layer.downWeight, nil, &h, rows: t, inputs: inner, outputs: c, weightIsOutByIn: true)
             x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
         }
-        cache.advance(by: t)
+        advanceAll(steps)
         rmsNorm(x, &h, rows: t, width: c, gamma: finalNorm, epsilon: config.normEpsilon)
         var logits = [Float](repeating: 0, count: t * v)  // (T, V)
         linear(h, outputWeight, nil, &logits, rows: t, inputs: c, outputs: v, weightIsOutByIn: true)
         return logits
     }
 
-    /// Rotary embedding in place on (rows × heads·d), row r at position past + r:
+    /// Rotary embedding in place on (rows × heads·d), row r at positions[r]:
     /// (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin) with x1, x2 the halves of each head.
-    func rotate(_ x: inout [Float], rows: Int, heads: Int, past: Int) {
+    func rotate(_ x: inout [Float], heads: Int, positions: [Int]) {
         let d = config.headDimension, half = d / 2
-        for row in 0..<rows {
-            let position = Float(past + row)
+        for row in 0..<positions.count {
+            let position = Float(positions[row])
             for i in 0..<half {
                 let angle = position * inverseFrequencies[i]
                 let cosine = cosf(angle), sine = sinf(angle)

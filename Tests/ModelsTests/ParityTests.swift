@@ -63,4 +63,30 @@ func argmax(_ row: ArraySlice<Float>) -> Int {
     @Test func gpt2MatchesTransformers() throws { try check("gpt2-tiny") }
 
     @Test func qwen2MatchesTransformers() throws { try check("qwen2-tiny") }
+
+    @Test(arguments: ["gpt2-tiny", "qwen2-tiny"])
+    func batchedStepsEqualSeparateOnes(_ name: String) throws {
+        // Three sequences of different lengths advance together in one forward pass per step.
+        let model = try loadModel(directory: fixtureDirectory(name))
+        let v = model.config.vocabularySize
+        let prompts = try referenceCases(name).map(\.prompt)
+        let caches = prompts.map { _ in model.makeCache() }
+        var last: [[Float]] = []
+        for (prompt, cache) in zip(prompts, caches) {
+            let logits = try model.forward(prompt, cache: cache)
+            last.append(Array(logits[((prompt.count - 1) * v)...]))
+        }
+        let separate = prompts.map { _ in model.makeCache() }
+        for (prompt, cache) in zip(prompts, separate) { _ = try model.forward(prompt, cache: cache) }
+        for _ in 0..<5 {
+            let next = last.map { argmax($0[...]) }
+            let batched = try model.forward(zip(next, caches).map { Step(token: $0, cache: $1) })
+            for (row, token) in next.enumerated() {
+                let alone = try model.forward([token], cache: separate[row])
+                let drift = zip(alone, batched[(row * v)..<((row + 1) * v)]).map { abs($0 - $1) }.max()!
+                #expect(drift < 1e-5, "\(name) row \(row): \(drift)")
+                last[row] = alone
+            }
+        }
+    }
 }
