@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Sampling", targets: ["Sampling"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Models", dependencies: ["Tensors"]),
+        .target(name: "Sampling", dependencies: ["Models", "Tokenizers", "Tensors"]),
         .target(name: "BundledData"),
         .target(name: "Sandbox"),
         .target(name: "Tokenizers", dependencies: ["BundledData"], resources: [.copy("Resources")]),
@@ -27,13 +29,13 @@ let package = Package(
         .executableTarget(
             name: "codeloop",
             dependencies: [
-                "Evaluation", "Sandbox", "Tokenizers",
+                "Evaluation", "Sandbox", "Tokenizers", "Models", "Sampling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["codeloop"]),
     ]

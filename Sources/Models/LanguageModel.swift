@@ -41,9 +41,12 @@ func positions(of steps: [Step], config: ModelConfig) throws -> [Int] {
         }
         let id = ObjectIdentifier(step.cache)
         let position = next[id] ?? step.cache.length
-        if position >= config.contextLength {
+        if position >= step.cache.limit {
             let total = step.cache.length + steps.filter { $0.cache === step.cache }.count
-            throw ModelError("sequence of \(total) tokens is longer than the model's context of \(config.contextLength)")
+            if total > config.contextLength {
+                throw ModelError("sequence of \(total) tokens is longer than the model's context of \(config.contextLength)")
+            }
+            throw ModelError("sequence of \(total) tokens is longer than its cache's room for \(step.cache.limit)")
         }
         next[id] = position + 1
         positions.append(position)
@@ -73,38 +76,56 @@ public func loadModel(directory: String) throws -> any LanguageModel {
 }
 
 /// Keys and values of every layer for the positions seen so far.
-/// Layout per layer: [kv head][position][head dimension], so one head's keys are contiguous.
+///
+/// A cache may extend a shared, frozen prefix (a prompt computed once for many samples): it
+/// then stores only the positions after the prefix. Layout per layer: [kv head][position][d],
+/// so that one head's keys are contiguous.
 public final class KVCache: @unchecked Sendable {
     public let config: ModelConfig
+    /// Positions held by the prefix cache, which this one reads but never writes.
+    let prefix: KVCache?
+    let base: Int
+    let capacity: Int
     var keys: [[Float]]
     var values: [[Float]]
-    public private(set) var length = 0
+    public private(set) var length: Int
 
-    public init(config: ModelConfig) {
+    /// An empty cache for up to `capacity` positions (default: the model's context).
+    public init(config: ModelConfig, capacity: Int? = nil) {
         self.config = config
-        let size = config.keyValueHeads * config.contextLength * config.headDimension
+        self.prefix = nil
+        self.base = 0
+        self.capacity = min(capacity ?? config.contextLength, config.contextLength)
+        self.length = 0
+        let size = config.keyValueHeads * self.capacity * config.headDimension
         keys = Array(repeating: [Float](repeating: 0, count: size), count: config.layers)
         values = keys
     }
 
-    /// A cache holding the same positions (for drawing several samples from one prompt).
-    public func copy() -> KVCache {
-        let copy = KVCache(config: config)
-        copy.keys = keys
-        copy.values = values
-        copy.length = length
-        return copy
+    /// A cache that continues `prefix` (which must not grow afterwards) for up to `extra` positions.
+    public init(continuing prefix: KVCache, extra: Int) {
+        self.config = prefix.config
+        self.prefix = prefix
+        self.base = prefix.length
+        self.capacity = min(extra, config.contextLength - prefix.length)
+        self.length = prefix.length
+        let size = config.keyValueHeads * max(self.capacity, 0) * config.headDimension
+        keys = Array(repeating: [Float](repeating: 0, count: size), count: config.layers)
+        values = keys
     }
+
+    /// The last position this cache can hold, plus one.
+    public var limit: Int { base + capacity }
 
     func advance(by count: Int) { length += count }
 
     /// Writes one position's keys and values for all kv heads (each `kvHeads · d` long).
     func store(layer: Int, position: Int, keys source: UnsafePointer<Float>, values valueSource: UnsafePointer<Float>) {
-        let d = config.headDimension, context = config.contextLength
+        let d = config.headDimension, slot = position - base
         keys[layer].withUnsafeMutableBufferPointer { k in
             values[layer].withUnsafeMutableBufferPointer { v in
                 for h in 0..<config.keyValueHeads {
-                    let target = (h * context + position) * d
+                    let target = (h * capacity + slot) * d
                     for i in 0..<d {
                         k[target + i] = source[h * d + i]
                         v[target + i] = valueSource[h * d + i]
@@ -115,35 +136,46 @@ public final class KVCache: @unchecked Sendable {
     }
 }
 
-/// Causal attention of each step's query over its own cache up to and including its position,
-/// with grouped-query heads: query head h reads kv head h / (heads / kvHeads).
-/// queries: (rows × heads·d) with row stride `stride`; out: (rows × heads·d), contiguous.
+/// Causal attention of each step's query over its own cache up to and including its position
+/// (the prefix's positions first, then the cache's own), with grouped-query heads: query head h
+/// reads kv head h / (heads / kvHeads). queries: (rows × heads·d), row stride `stride`;
+/// out: (rows × heads·d), contiguous.
 func attend(_ steps: [Step], positions: [Int], layer: Int, queries: UnsafePointer<Float>, stride: Int,
             out: UnsafeMutablePointer<Float>) {
     guard let config = steps.first?.cache.config else { return }
     let d = config.headDimension, heads = config.heads, group = heads / config.keyValueHeads
-    let context = config.contextLength
     let scale = 1 / Float(d).squareRoot()
-    var scores = [Float](repeating: 0, count: context)
+    var scores = [Float](repeating: 0, count: config.contextLength)
     for (row, step) in steps.enumerated() {
         let visible = positions[row] + 1
-        step.cache.keys[layer].withUnsafeBufferPointer { keys in
-            step.cache.values[layer].withUnsafeBufferPointer { values in
-                for h in 0..<heads {
-                    let q = queries + row * stride + h * d
-                    let kvBase = (h / group) * context * d
-                    for j in 0..<visible {
+        let cache = step.cache
+        // Segments of keys/values: (storage, first position, positions, capacity).
+        var segments: [(KVCache, Int, Int)] = []
+        if let prefix = cache.prefix { segments.append((prefix, 0, cache.base)) }
+        segments.append((cache, cache.base, visible - cache.base))
+        for h in 0..<heads {
+            let q = queries + row * stride + h * d
+            let kvHead = h / group
+            for (owner, first, count) in segments {
+                owner.keys[layer].withUnsafeBufferPointer { keys in
+                    let headBase = keys.baseAddress! + kvHead * owner.capacity * d
+                    for j in 0..<count {
                         var dot: Float = 0
-                        let k = keys.baseAddress! + kvBase + j * d
+                        let k = headBase + j * d
                         for i in 0..<d { dot += q[i] * k[i] }
-                        scores[j] = dot * scale
+                        scores[first + j] = dot * scale
                     }
-                    scores.withUnsafeMutableBufferPointer { Tensors.softmax($0.baseAddress!, count: visible) }
-                    let target = out + row * heads * d + h * d
-                    for i in 0..<d { target[i] = 0 }
-                    for j in 0..<visible {
-                        let p = scores[j]
-                        let v = values.baseAddress! + kvBase + j * d
+                }
+            }
+            scores.withUnsafeMutableBufferPointer { Tensors.softmax($0.baseAddress!, count: visible) }
+            let target = out + row * heads * d + h * d
+            for i in 0..<d { target[i] = 0 }
+            for (owner, first, count) in segments {
+                owner.values[layer].withUnsafeBufferPointer { values in
+                    let headBase = values.baseAddress! + kvHead * owner.capacity * d
+                    for j in 0..<count {
+                        let p = scores[first + j]
+                        let v = headBase + j * d
                         for i in 0..<d { target[i] += p * v[i] }
                     }
                 }
