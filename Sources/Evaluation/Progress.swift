@@ -15,9 +15,17 @@ public final class ProgressBar: @unchecked Sendable {
     private var passed = 0
     private let lock = NSLock()
 
-    public init(total: Int, unit: String = "samples", quiet: Bool) {
+    /// More to show after the counts (say, tokens/s); called under the bar's lock.
+    private let detail: (@Sendable (Double) -> String)?
+
+    private let countsPasses: Bool
+
+    public init(total: Int, unit: String = "samples", quiet: Bool, countsPasses: Bool = true,
+                detail: (@Sendable (_ elapsed: Double) -> String)? = nil) {
         self.total = total
+        self.countsPasses = countsPasses
         self.unit = unit
+        self.detail = detail
         self.enabled = !quiet && isatty(STDERR_FILENO) == 1
     }
 
@@ -46,8 +54,9 @@ public final class ProgressBar: @unchecked Sendable {
         let width = 30
         let filled = total > 0 ? width * done / total : width
         let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
-        let line = String(format: "\r[%@] %d/%d  %.1f %@/s  ETA %@  passed %d ",
-                          bar, done, total, rate, unit, Self.duration(remaining), passed)
+        var line = String(format: "\r[%@] %d/%d  %.1f %@/s  ETA %@ ", bar, done, total, rate, unit, Self.duration(remaining))
+        if countsPasses { line += " passed \(passed) " }
+        if let detail { line += " " + detail(elapsed) }
         FileHandle.standardError.write(Data(line.utf8))
     }
 

@@ -19,9 +19,9 @@ public final class Generator: @unchecked Sendable {
     /// Tokens generated, for throughput figures.
     public private(set) var generatedTokens = 0
 
-    /// `n` completions of `prompt`. `onToken(sample, text)` receives each sample's newly complete
-    /// text as it is decoded (for streaming).
-    public func complete(prompt: String, n: Int, parameters: SamplingParameters,
+    /// `n` completions of `prompt`: samples firstSample..<firstSample+n of its seeded streams.
+    /// `onToken(sample, text)` receives each sample's newly complete text as it is decoded.
+    public func complete(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int = 0,
                          onToken: ((Int, String) -> Void)? = nil) throws -> [Completion] {
         let promptTokens = tokenizer.encode(prompt)
         guard !promptTokens.isEmpty else { throw ModelError("the prompt is empty") }
@@ -38,8 +38,8 @@ public final class Generator: @unchecked Sendable {
         let longestStop = stops.map(\.count).max() ?? 0
 
         var completions: [Completion] = []
-        for roundStart in stride(from: 0, to: n, by: batchSize) {
-            let members = Array(roundStart..<min(n, roundStart + batchSize))
+        for roundStart in stride(from: firstSample, to: firstSample + n, by: batchSize) {
+            let members = Array(roundStart..<min(firstSample + n, roundStart + batchSize))
             var states = members.map { index in
                 SampleState(index: index, cache: KVCache(continuing: promptCache, extra: room),
                             random: SplitMix64(seed: parameters.seed, stream: index),

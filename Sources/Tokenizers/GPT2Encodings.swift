@@ -107,8 +107,13 @@ extension Tokenizer {
         if isDirectory.boolValue {
             let json = nameOrPath + "/tokenizer.json"
             if FileManager.default.fileExists(atPath: json) { return try load(tokenizerJSON: json) }
-            return try gpt2(encoderJSON: nameOrPath + "/encoder.json", vocabBPE: nameOrPath + "/vocab.bpe",
-                            name: (nameOrPath as NSString).lastPathComponent)
+            // GPT-2's original file names, or the ones HF's GPT-2 checkpoints use.
+            for (vocabulary, merges) in [("encoder.json", "vocab.bpe"), ("vocab.json", "merges.txt")]
+            where FileManager.default.fileExists(atPath: nameOrPath + "/" + vocabulary) {
+                return try gpt2(encoderJSON: nameOrPath + "/" + vocabulary, vocabBPE: nameOrPath + "/" + merges,
+                                name: (nameOrPath as NSString).lastPathComponent)
+            }
+            throw TokenizerError("\(nameOrPath): no tokenizer.json, encoder.json + vocab.bpe, or vocab.json + merges.txt")
         }
         return try load(tokenizerJSON: nameOrPath)
     }

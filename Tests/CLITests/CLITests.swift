@@ -124,4 +124,36 @@ func scratchDirectory() -> String {
         (status, stdout, _) = try codeloop(["tokenize", "--bytes", "--ids", bad])
         #expect(status == 0 && stdout == "[482, 198, 187, 198]\n")
     }
+
+    @Test func generateResumesToTheSameFileAndEvaluateReadsIt() throws {
+        let directory = scratchDirectory()
+        let model = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ModelsTests/Fixtures/gpt2-tiny").path
+        let problems = directory + "/problems.jsonl"
+        try [#"{"task_id": "t/0", "prompt": "def one():\n", "test": "def check(c):\n    assert c() == 1\n", "entry_point": "one"}"#,
+             #"{"task_id": "t/1", "prompt": "def two():\n", "test": "def check(c):\n    assert c() == 2\n", "entry_point": "two"}"#]
+            .joined(separator: "\n").write(toFile: problems, atomically: true, encoding: .utf8)
+        let common = ["generate", "--model", model, "--tasks", problems, "--max-tokens", "8", "--seed", "5", "--quiet"]
+        var (status, _, stderr) = try codeloop(common + ["--n", "4", "--out", directory + "/full.jsonl"])
+        #expect(status == 0, "\(stderr)")
+        (status, _, _) = try codeloop(common + ["--n", "2", "--out", directory + "/resumed.jsonl"])
+        (status, _, _) = try codeloop(common + ["--n", "4", "--out", directory + "/resumed.jsonl"])
+        let full = try String(contentsOfFile: directory + "/full.jsonl", encoding: .utf8).split(separator: "\n")
+        let resumed = try String(contentsOfFile: directory + "/resumed.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(full.count == 8)
+        // Same samples, whether drawn in one run or two. (Log-probabilities may differ in the last
+        // digits: BLAS sums in a different order for a different batch size.)
+        func samples(_ lines: [Substring]) -> [String] {
+            lines.map { line in
+                let object = try! JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                return "\(object["task_id"]!) \(object["completion"]!)"
+            }.sorted()
+        }
+        #expect(samples(full) == samples(resumed))
+        #expect(full.allSatisfy { $0.contains("\"mean_logprob\"") && $0.contains("\"task_id\":\"t/") })
+        var stdout: String
+        (status, stdout, _) = try codeloop(["evaluate", directory + "/full.jsonl", "--problems", problems, "--json", "--quiet", "--k", "1,4"])
+        #expect(status == 0)
+        #expect(stdout.contains("\"samples\":8"))
+    }
 }

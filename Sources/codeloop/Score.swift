@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Models
+import Sampling
+import Tokenizers
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print each token's log-probability under a model, and the file's bits per byte.",
+        discussion: "Files longer than the model's context are scored in consecutive windows.")
+
+    @Option(help: "An HF-layout model directory.")
+    var model: String
+
+    @Flag(help: "Only the summary line.")
+    var summary = false
+
+    @Argument(help: "The file to score.")
+    var file: String
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: file) else { throw InputError("\(file): cannot be read") }
+        guard let text = String(validating: [UInt8](data), as: UTF8.self) else {
+            throw InputError("\(file): invalid UTF-8 at byte \(firstInvalidUTF8Offset([UInt8](data)) ?? 0)")
+        }
+        let languageModel = try loadModel(directory: model)
+        let tokenizer = try Tokenizer.named(model)
+        let tokens = tokenizer.encode(text)
+        let v = languageModel.config.vocabularySize, window = languageModel.config.contextLength
+        var nats = 0.0, scoredBytes = 0, scored = 0
+        // Window w predicts its tokens 1... from the ones before (the first token of each window has no context).
+        for start in stride(from: 0, to: tokens.count, by: window) {
+            let chunk = Array(tokens[start..<min(tokens.count, start + window)])
+            let logits = try languageModel.forward(chunk, cache: languageModel.makeCache())
+            for i in 1..<max(chunk.count, 1) {
+                let logprob = logits[((i - 1) * v)..<(i * v)].withUnsafeBufferPointer { LogitProcessors.logprob(of: chunk[i], in: $0) }
+                let bytes = try tokenizer.decodeBytes([chunk[i]])
+                nats -= Double(logprob)
+                scoredBytes += bytes.count
+                scored += 1
+                if !summary {
+                    print(String(format: "%8.4f\t%@", logprob, String(reflecting: String(decoding: bytes, as: UTF8.self))))
+                }
+            }
+        }
+        let bitsPerByte = nats / log(2) / Double(max(scoredBytes, 1))
+        print(String(format: "%d tokens scored, %d bytes, %.4f nats/token, %.4f bits per byte", scored, scoredBytes, nats / Double(max(scored, 1)), bitsPerByte))
+    }
+}
