@@ -15,13 +15,19 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Models", dependencies: ["Tensors"]),
-        .target(name: "Sampling", dependencies: ["Models", "Tokenizers", "Tensors"]),
+        .target(name: "Sampling", dependencies: ["Models", "Tokenizers"]),
+        .target(name: "Backends", dependencies: [
+            "Sampling", "Models", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .target(name: "BundledData"),
         .target(name: "Sandbox"),
         .target(name: "Tokenizers", dependencies: ["BundledData"], resources: [.copy("Resources")]),
@@ -29,7 +35,7 @@ let package = Package(
         .executableTarget(
             name: "codeloop",
             dependencies: [
-                "Evaluation", "Sandbox", "Tokenizers", "Models", "Sampling",
+                "Evaluation", "Sandbox", "Tokenizers", "Models", "Sampling", "Backends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
@@ -37,6 +43,10 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BackendsTests", dependencies: [
+            "Backends", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .testTarget(name: "CLITests", dependencies: ["codeloop"]),
     ]
 )

@@ -28,6 +28,13 @@ public struct Completion: Sendable {
     public var logprobs: [Float]
     public var finishReason: FinishReason
 
+    public init(text: String, tokens: [Int], logprobs: [Float], finishReason: FinishReason) {
+        self.text = text
+        self.tokens = tokens
+        self.logprobs = logprobs
+        self.finishReason = finishReason
+    }
+
     public var sumLogprob: Double { logprobs.reduce(0) { $0 + Double($1) } }
     /// The ranking heuristic of the Codex paper (section 3.4): mean token log-probability.
     public var meanLogprob: Double { logprobs.isEmpty ? 0 : sumLogprob / Double(logprobs.count) }

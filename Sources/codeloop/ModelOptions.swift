@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backends
 import Foundation
 import Models
 import Sampling
@@ -7,7 +8,7 @@ import Tokenizers
 /// Flags that choose a local model and how to sample from it.
 struct ModelOptions: ParsableArguments {
     @Option(help: "An HF-layout model directory (config.json, safetensors, tokenizer).")
-    var model: String
+    var model: String?
 
     @Option(help: "Sampling temperature; 0 is greedy.")
     var temperature: Float = 0.8
@@ -50,11 +51,12 @@ struct ModelOptions: ParsableArguments {
     }
 
     func generator() throws -> Generator {
-        let model = try loadModel(directory: self.model)
-        let tokenizer = try Tokenizer.named(self.model)
-        if tokenizer.vocabularySize > model.config.vocabularySize {
-            throw InputError("\(self.model): the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.config.vocabularySize)")
+        guard let directory = model else { throw InputError("--model DIR is required (or, for generate, --endpoint URL)") }
+        let languageModel = try loadModel(directory: directory)
+        let tokenizer = try Tokenizer.named(directory)
+        if tokenizer.vocabularySize > languageModel.config.vocabularySize {
+            throw InputError("\(directory): the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(languageModel.config.vocabularySize)")
         }
-        return Generator(model: model, tokenizer: tokenizer, batchSize: batchSize)
+        return Generator(model: languageModel, tokenizer: tokenizer, batchSize: batchSize)
     }
 }

@@ -1,0 +1,28 @@
+import Foundation
+import Models
+import Sampling
+
+/// One interface for "complete this prompt n times": codeloop's own engine, or any server that
+/// speaks OpenAI's /v1/completions (vLLM, llama.cpp's server, Ollama, OpenAI, codeloop serve).
+public protocol CompletionBackend: Sendable {
+    /// Samples firstSample..<firstSample+n of `prompt` (the sample index seeds local sampling).
+    func complete(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion]
+}
+
+/// The local engine. Generation is CPU-bound, so it runs off the cooperative thread pool.
+public final class LocalBackend: CompletionBackend, @unchecked Sendable {
+    public let generator: Generator
+    private let lock = NSLock()
+
+    public init(generator: Generator) { self.generator = generator }
+
+    public func complete(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion] {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { [self] in
+                lock.lock()
+                defer { lock.unlock() }
+                continuation.resume(with: Result { try generator.complete(prompt: prompt, n: n, parameters: parameters, firstSample: firstSample) })
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Sampling
+
+/// A client of OpenAI's /v1/completions API (platform.openai.com/docs/api-reference/completions),
+/// as vLLM, llama.cpp's server and Ollama serve it. Retries 429 and 5xx with exponential backoff
+/// (honouring Retry-After), and reads token log-probabilities when the server sends them.
+public final class OpenAICompletionsBackend: CompletionBackend, @unchecked Sendable {
+    public let endpoint: String
+    public let modelName: String
+    let apiKey: String?
+    let maxRetries: Int
+    let timeout: TimeAmount
+    let client: HTTPClient
+    /// Attempts that were retried, for reports and tests.
+    public private(set) var retries = 0
+    private let lock = NSLock()
+
+    /// `endpoint` is the server's base URL (with or without /v1); the key comes from
+    /// $CODELOOP_API_KEY or $OPENAI_API_KEY unless given.
+    public init(endpoint: String, modelName: String, apiKey: String? = nil, maxRetries: Int = 5, timeoutSeconds: Int64 = 600) {
+        var base = endpoint
+        while base.hasSuffix("/") { base.removeLast() }
+        if base.hasSuffix("/v1/completions") { base.removeLast("/v1/completions".count) }
+        if base.hasSuffix("/v1") { base.removeLast(3) }
+        self.endpoint = base + "/v1/completions"
+        self.modelName = modelName
+        let environment = ProcessInfo.processInfo.environment
+        self.apiKey = apiKey ?? environment["CODELOOP_API_KEY"] ?? environment["OPENAI_API_KEY"]
+        self.maxRetries = maxRetries
+        self.timeout = .seconds(timeoutSeconds)
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton)
+    }
+
+    deinit { try? client.syncShutdown() }
+
+    public func shutdown() async throws { try await client.shutdown() }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func body(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int) throws -> Data {
+        var object: [String: Any] = [
+            "model": modelName, "prompt": prompt, "n": n, "max_tokens": parameters.maxTokens,
+            "temperature": parameters.temperature, "top_p": parameters.topP, "logprobs": 1,
+            // A distinct seed per request keeps the samples of a resumed run independent.
+            "seed": Int(truncatingIfNeeded: parameters.seed &+ UInt64(firstSample)),
+        ]
+        if parameters.topK > 0 { object["top_k"] = parameters.topK }
+        if !parameters.stop.isEmpty { object["stop"] = parameters.stop }
+        return try JSONSerialization.data(withJSONObject: object)
+    }
+
+    public func complete(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion] {
+        var request = HTTPClientRequest(url: endpoint)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        request.body = .bytes(ByteBuffer(bytes: try body(prompt: prompt, n: n, parameters: parameters, firstSample: firstSample)))
+        var attempt = 0
+        while true {
+            let status: HTTPResponseStatus
+            let data: Data
+            var retryAfter: Double?
+            do {
+                let response = try await client.execute(request, timeout: timeout)
+                status = response.status
+                retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
+                let collected = try await response.body.collect(upTo: 64 << 20)
+                data = Data(collected.readableBytesView)
+            } catch {
+                guard attempt < maxRetries else {
+                    throw Failure(description: "\(endpoint): \(error) (after \(attempt + 1) attempts)")
+                }
+                try await backoff(attempt: attempt, retryAfter: nil)
+                attempt += 1
+                continue
+            }
+            if status == .ok { return try parse(data, expected: n) }
+            let retryable = status == .tooManyRequests || status.code >= 500
+            if retryable && attempt < maxRetries {
+                try await backoff(attempt: attempt, retryAfter: retryAfter)
+                attempt += 1
+                continue
+            }
+            throw Failure(description: "\(endpoint): HTTP \(status.code): \(Self.errorMessage(data))")
+        }
+    }
+
+    private func backoff(attempt: Int, retryAfter: Double?) async throws {
+        lock.withLock { retries += 1 }
+        let base = min(8.0, 0.25 * pow(2, Double(attempt)))
+        let delay = retryAfter.map { min($0, 60) } ?? base * Double.random(in: 0.5...1.0)
+        try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+    }
+
+    static func errorMessage(_ data: Data) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let error = object["error"] as? [String: Any], let message = error["message"] as? String {
+            return message
+        }
+        return String(decoding: data.prefix(300), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+    }
+
+    func parse(_ data: Data, expected: Int) throws -> [Completion] {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let choices = object["choices"] as? [[String: Any]] else {
+            throw Failure(description: "\(endpoint): the response has no \"choices\" (\(Self.errorMessage(data)))")
+        }
+        guard choices.count == expected else {
+            throw Failure(description: "\(endpoint): asked for \(expected) choices, got \(choices.count)")
+        }
+        return try choices.sorted { ($0["index"] as? Int ?? 0) < ($1["index"] as? Int ?? 0) }.map { choice in
+            guard let text = choice["text"] as? String else {
+                throw Failure(description: "\(endpoint): a choice has no \"text\"")
+            }
+            let logprobs = ((choice["logprobs"] as? [String: Any])?["token_logprobs"] as? [Any])?.compactMap { ($0 as? Double).map(Float.init) } ?? []
+            let reason: Completion.FinishReason = (choice["finish_reason"] as? String) == "length" ? .length : .stop
+            return Completion(text: text, tokens: [], logprobs: logprobs, finishReason: reason)
+        }
+    }
+}
