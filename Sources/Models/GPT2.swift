@@ -22,17 +22,27 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
         let prefix = weights.has("transformer.wte.weight") ? "transformer." : ""
         let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
         func load(_ name: String, _ shape: [Int]) throws -> [Float] { try weights.tensor(prefix + name, shape: shape) }
+        // Conv1D weights are stored (in × out); kept as (out × in), the layout of a Linear layer,
+        // which OpenBLAS packs faster for the few-row products of decoding.
+        func loadConv1D(_ name: String, _ inputs: Int, _ outputs: Int) throws -> [Float] {
+            let stored = try load(name, [inputs, outputs])
+            var transposed = [Float](repeating: 0, count: stored.count)
+            for i in 0..<inputs {
+                for o in 0..<outputs { transposed[o * inputs + i] = stored[i * outputs + o] }
+            }
+            return transposed
+        }
         tokenEmbedding = try load("wte.weight", [v, c])
         positionEmbedding = try load("wpe.weight", [config.contextLength, c])
         blocks = try (0..<config.layers).map { i in
             let p = "h.\(i)."
             return Block(
                 ln1Gamma: try load(p + "ln_1.weight", [c]), ln1Beta: try load(p + "ln_1.bias", [c]),
-                attentionWeight: try load(p + "attn.c_attn.weight", [c, 3 * c]), attentionBias: try load(p + "attn.c_attn.bias", [3 * c]),
-                attentionProjection: try load(p + "attn.c_proj.weight", [c, c]), attentionProjectionBias: try load(p + "attn.c_proj.bias", [c]),
+                attentionWeight: try loadConv1D(p + "attn.c_attn.weight", c, 3 * c), attentionBias: try load(p + "attn.c_attn.bias", [3 * c]),
+                attentionProjection: try loadConv1D(p + "attn.c_proj.weight", c, c), attentionProjectionBias: try load(p + "attn.c_proj.bias", [c]),
                 ln2Gamma: try load(p + "ln_2.weight", [c]), ln2Beta: try load(p + "ln_2.bias", [c]),
-                fcWeight: try load(p + "mlp.c_fc.weight", [c, inner]), fcBias: try load(p + "mlp.c_fc.bias", [inner]),
-                mlpProjection: try load(p + "mlp.c_proj.weight", [inner, c]), mlpProjectionBias: try load(p + "mlp.c_proj.bias", [c]))
+                fcWeight: try loadConv1D(p + "mlp.c_fc.weight", c, inner), fcBias: try load(p + "mlp.c_fc.bias", [inner]),
+                mlpProjection: try loadConv1D(p + "mlp.c_proj.weight", inner, c), mlpProjectionBias: try load(p + "mlp.c_proj.bias", [c]))
         }
         finalGamma = try load("ln_f.weight", [c])
         finalBeta = try load("ln_f.bias", [c])
@@ -53,19 +63,19 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
         var hidden = [Float](repeating: 0, count: t * inner)  // (T, 4C)
         for (index, block) in blocks.enumerated() {
             layerNorm(x, &h, rows: t, width: c, gamma: block.ln1Gamma, beta: block.ln1Beta, epsilon: config.normEpsilon)
-            linear(h, block.attentionWeight, block.attentionBias, &qkv, rows: t, inputs: c, outputs: 3 * c, weightIsOutByIn: false)
+            linear(h, block.attentionWeight, block.attentionBias, &qkv, rows: t, inputs: c, outputs: 3 * c, weightIsOutByIn: true)
             qkv.withUnsafeBufferPointer { q in
                 storeAll(steps, positions: positions, layer: index, keys: q.baseAddress! + c, values: q.baseAddress! + 2 * c, stride: 3 * c)
                 attended.withUnsafeMutableBufferPointer { out in
                     attend(steps, positions: positions, layer: index, queries: q.baseAddress!, stride: 3 * c, out: out.baseAddress!)
                 }
             }
-            linear(attended, block.attentionProjection, block.attentionProjectionBias, &h, rows: t, inputs: c, outputs: c, weightIsOutByIn: false)
+            linear(attended, block.attentionProjection, block.attentionProjectionBias, &h, rows: t, inputs: c, outputs: c, weightIsOutByIn: true)
             x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
             layerNorm(x, &h, rows: t, width: c, gamma: block.ln2Gamma, beta: block.ln2Beta, epsilon: config.normEpsilon)
-            linear(h, block.fcWeight, block.fcBias, &hidden, rows: t, inputs: c, outputs: inner, weightIsOutByIn: false)
+            linear(h, block.fcWeight, block.fcBias, &hidden, rows: t, inputs: c, outputs: inner, weightIsOutByIn: true)
             hidden.withUnsafeMutableBufferPointer { geluTanh($0.baseAddress!, count: t * inner) }
-            linear(hidden, block.mlpProjection, block.mlpProjectionBias, &h, rows: t, inputs: inner, outputs: c, weightIsOutByIn: false)
+            linear(hidden, block.mlpProjection, block.mlpProjectionBias, &h, rows: t, inputs: inner, outputs: c, weightIsOutByIn: true)
             x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
         }
         advanceAll(steps)

@@ -42,6 +42,9 @@ public enum LogitProcessors {
     public static func sample(_ logits: UnsafeBufferPointer<Float>, parameters: SamplingParameters,
                               random: inout SplitMix64) -> Int {
         if parameters.temperature <= 0 { return greedy(logits) }
+        if parameters.topK == 0 {
+            return sampleNucleus(logits, temperature: parameters.temperature, topP: parameters.topP, random: &random)
+        }
         let choices = candidates(logits, temperature: parameters.temperature, topK: parameters.topK, topP: parameters.topP)
         let u = random.nextUnit()
         var cumulative: Float = 0
@@ -50,6 +53,73 @@ public enum LogitProcessors {
             if u < cumulative { return choice.token }
         }
         return choices[choices.count - 1].token
+    }
+
+    /// Top-p sampling without sorting the vocabulary: tokens are binned by probability (quarter
+    /// octaves below the most likely one), whole bins are taken while the mass stays under top_p,
+    /// and only the bin that crosses it is sorted. The same nucleus as `candidates`, in O(V).
+    static func sampleNucleus(_ logits: UnsafeBufferPointer<Float>, temperature: Float, topP: Float,
+                              random: inout SplitMix64) -> Int {
+        let count = logits.count
+        var maximum = -Float.infinity
+        for v in logits { maximum = max(maximum, v) }
+        let inverse = 1 / temperature
+        var weights = [Float](repeating: 0, count: count)
+        var total: Float = 0
+        let binCount = 128
+        var binMass = [Float](repeating: 0, count: binCount)
+        var bins = [UInt8](repeating: 0, count: count)
+        for i in 0..<count {
+            let scaled = (logits[i] - maximum) * inverse  // <= 0
+            let w = expf(scaled)
+            weights[i] = w
+            total += w
+            // log2(w) * 4, as a bin index: bin 0 holds the most likely tokens.
+            let bin = min(binCount - 1, Int(-scaled * 1.4426950408889634 * 4))
+            bins[i] = UInt8(bin)
+            binMass[bin] += w
+        }
+        // Group token ids by bin (a counting sort, stable by id).
+        var starts = [Int](repeating: 0, count: binCount + 1)
+        for i in 0..<count { starts[Int(bins[i]) + 1] += 1 }
+        for bin in 0..<binCount { starts[bin + 1] += starts[bin] }
+        var order = [Int](repeating: 0, count: count)
+        var fill = starts
+        for i in 0..<count {
+            let bin = Int(bins[i])
+            order[fill[bin]] = i
+            fill[bin] += 1
+        }
+        let target = topP * total
+        var kept: [Int] = []
+        var mass: Float = 0
+        for bin in 0..<binCount where starts[bin] < starts[bin + 1] {
+            let members = order[starts[bin]..<starts[bin + 1]]
+            if topP >= 1 || mass + binMass[bin] < target {
+                kept += members
+                mass += binMass[bin]
+                continue
+            }
+            // This bin crosses top_p: take its tokens from the most likely until the mass is reached.
+            for i in members.sorted(by: { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }) {
+                kept.append(i)
+                mass += weights[i]
+                if mass >= target { break }
+            }
+            break
+        }
+        // Draw from the kept tokens, walking them by id.
+        var isKept = [Bool](repeating: false, count: count)
+        for i in kept { isKept[i] = true }
+        let u = random.nextUnit() * mass
+        var cumulative: Float = 0
+        var last = kept[0]
+        for i in 0..<count where isKept[i] {
+            cumulative += weights[i]
+            last = i
+            if u < cumulative { return i }
+        }
+        return last
     }
 
     /// log p(token) under the unprocessed distribution.

@@ -51,6 +51,27 @@ func generator(_ name: String) throws -> Generator {
         for _ in 0..<20000 { counts[logits.withUnsafeBufferPointer { LogitProcessors.sample($0, parameters: parameters, random: &random) }] += 1 }
         #expect(abs(Double(counts[0]) / 20000 - 0.5) < 0.02)
         #expect(abs(Double(counts[3]) / 20000 - 0.125) < 0.02)
+        // The binned top-p path keeps the same nucleus: tokens 0 and 1 at 2/3 and 1/3.
+        parameters.topP = 0.7
+        counts = [0, 0, 0, 0]
+        for _ in 0..<20000 { counts[logits.withUnsafeBufferPointer { LogitProcessors.sample($0, parameters: parameters, random: &random) }] += 1 }
+        #expect(counts[2] == 0 && counts[3] == 0)
+        #expect(abs(Double(counts[0]) / 20000 - 2.0 / 3) < 0.02)
+    }
+
+    @Test func binnedNucleusMatchesTheSortedOne() {
+        // A wide vocabulary with a long tail: the kept set must be the sorted prefix's.
+        let wide = (0..<5000).map { Float(sin(Double($0) * 12.9898) * 8) }
+        for topP: Float in [0.1, 0.5, 0.9, 0.95, 0.99] {
+            let sorted = wide.withUnsafeBufferPointer { LogitProcessors.candidates($0, temperature: 0.8, topK: 0, topP: topP) }
+            let allowed = Set(sorted.map(\.token))
+            var random = SplitMix64(seed: 3)
+            var seen = Set<Int>()
+            for _ in 0..<400 {
+                seen.insert(wide.withUnsafeBufferPointer { LogitProcessors.sampleNucleus($0, temperature: 0.8, topP: topP, random: &random) })
+            }
+            #expect(seen.isSubset(of: allowed), "top-p \(topP): drew tokens outside the nucleus")
+        }
     }
 }
 
