@@ -30,6 +30,7 @@ public final class Generator: @unchecked Sendable {
             throw ModelError("prompt of \(promptTokens.count) tokens does not fit the model's context of \(context)")
         }
         let vocabulary = model.config.vocabularySize
+        let spellable = min(vocabulary, tokenizer.vocabularySize)
         let promptCache = KVCache(config: model.config, capacity: promptTokens.count)
         let promptLogits = try model.forward(promptTokens, cache: promptCache)
         let lastRow = Array(promptLogits[((promptTokens.count - 1) * vocabulary)...])
@@ -49,8 +50,9 @@ public final class Generator: @unchecked Sendable {
                 var steps: [Step] = []
                 var stepping: [Int] = []
                 for s in states.indices where !states[s].finished {
+                    // Only ids the tokenizer can spell: checkpoints pad their vocabulary past it.
                     let token = states[s].logits.withUnsafeBufferPointer {
-                        LogitProcessors.sample($0, parameters: parameters, random: &states[s].random)
+                        LogitProcessors.sample(UnsafeBufferPointer(rebasing: $0[0..<spellable]), parameters: parameters, random: &states[s].random)
                     }
                     let logprob = states[s].logits.withUnsafeBufferPointer { LogitProcessors.logprob(of: token, in: $0) }
                     states[s].accept(token: token, logprob: logprob, bytes: try tokenizer.decodeBytes([token]))

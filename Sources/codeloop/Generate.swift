@@ -3,6 +3,7 @@ import Backends
 import Evaluation
 import Foundation
 import Sampling
+import Sandbox
 
 struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -66,7 +67,7 @@ struct Generate: AsyncParsableCommand {
         let done = try SamplesFileAppender.existingCounts(out)
         let appender = try SamplesFileAppender(path: out)
         let remaining = chosen.reduce(0) { $0 + max(0, n - (done[$1.taskID] ?? 0)) }
-        let tokensSoFar = LockedCounter()
+        let tokensSoFar = LockedBox(0)
         let progress = ProgressBar(total: remaining, quiet: quiet, countsPasses: false) { elapsed in
             String(format: "%.1f tokens/s", Double(tokensSoFar.value) / max(elapsed, 1e-9))
         }
@@ -94,7 +95,7 @@ struct Generate: AsyncParsableCommand {
             while let (problem, completions) = try await group.next() {
                 for completion in completions {
                     try appender.append(taskID: problem.taskID, completion: completion)
-                    tokensSoFar.add(max(completion.tokens.count, completion.logprobs.count))
+                    tokensSoFar.update { $0 += max(completion.tokens.count, completion.logprobs.count) }
                     progress.advance(passed: false)
                 }
                 launch()
@@ -149,11 +150,4 @@ final class SamplesFileAppender {
         line.append(UInt8(ascii: "\n"))
         handle.write(line)
     }
-}
-
-final class LockedCounter: @unchecked Sendable {
-    private var stored = 0
-    private let lock = NSLock()
-    func add(_ amount: Int) { lock.lock(); stored += amount; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return stored }
 }

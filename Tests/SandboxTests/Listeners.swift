@@ -1,4 +1,5 @@
 import Foundation
+@testable import Sandbox
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +8,7 @@ import Glibc
 final class TCPListener: @unchecked Sendable {
     let fd: Int32
     let port: UInt16
-    private let count = LockedCount()
+    private let count = LockedBox(0)
 
     init() {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -33,12 +34,12 @@ final class TCPListener: @unchecked Sendable {
 }
 
 /// Accepts and closes connections on a listening socket in the background, counting them.
-func acceptForever(_ fd: Int32, counting count: LockedCount) {
+func acceptForever(_ fd: Int32, counting count: LockedBox<Int>) {
     Thread.detachNewThread {
         while true {
             let client = accept(fd, nil, nil)
             if client < 0 { return }
-            count.increment()
+            count.update { $0 += 1 }
             close(client)
         }
     }
@@ -47,7 +48,7 @@ func acceptForever(_ fd: Int32, counting count: LockedCount) {
 /// A UNIX socket listener at a path, and one in the abstract namespace, counting connections.
 final class UnixListener: @unchecked Sendable {
     private var fds: [Int32] = []
-    private let count = LockedCount()
+    private let count = LockedBox(0)
 
     init(path: String) throws {
         unlink(path)
@@ -77,11 +78,4 @@ final class UnixListener: @unchecked Sendable {
 
     var connections: Int { count.value }
 
-}
-
-final class LockedCount: @unchecked Sendable {
-    private var stored = 0
-    private let lock = NSLock()
-    func increment() { lock.lock(); stored += 1; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return stored }
 }
