@@ -43,10 +43,11 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "BackendsTests", dependencies: [
-            "Backends", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        .target(name: "TestSupport", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
-        .testTarget(name: "CLITests", dependencies: ["codeloop"]),
+        ], path: "Tests/TestSupport"),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .testTarget(name: "CLITests", dependencies: ["codeloop", "TestSupport"]),
     ]
 )

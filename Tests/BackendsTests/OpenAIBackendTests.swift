@@ -3,6 +3,7 @@ import NIOHTTP1
 import Testing
 @testable import Backends
 import Sampling
+import TestSupport
 
 func choices(_ n: Int) -> [String: Any] {
     ["choices": (0..<n).reversed().map { i -> [String: Any] in

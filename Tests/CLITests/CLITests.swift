@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built codeloop binary and returns (status, stdout, stderr).
 func codeloop(_ arguments: [String], in directory: String? = nil) throws -> (Int32, String, String) {
@@ -155,5 +156,31 @@ func scratchDirectory() -> String {
         (status, stdout, _) = try codeloop(["evaluate", directory + "/full.jsonl", "--problems", problems, "--json", "--quiet", "--k", "1,4"])
         #expect(status == 0)
         #expect(stdout.contains("\"samples\":8"))
+    }
+
+    @Test func generateAgainstAnOpenAICompatibleServer() throws {
+        let server = try FakeCompletionsServer { body, _, number in
+            if number == 1 { return (.serviceUnavailable, ["error": ["message": "warming up"]]) }
+            let n = body["n"] as? Int ?? 1
+            return (.ok, ["choices": (0..<n).map { i -> [String: Any] in
+                ["index": i, "text": "    return 1\n", "finish_reason": "stop", "logprobs": ["token_logprobs": [-0.25, -0.75]]]
+            }])
+        }
+        defer { server.stop() }
+        let directory = scratchDirectory()
+        let problems = directory + "/problems.jsonl"
+        try #"{"task_id": "t/0", "prompt": "def one():\n", "test": "def check(c):\n    assert c() == 1\n", "entry_point": "one"}"#
+            .write(toFile: problems, atomically: true, encoding: .utf8)
+        let (status, _, stderr) = try codeloop(["generate", "--endpoint", server.url, "--model-name", "fake", "--tasks", problems,
+                                                "--n", "5", "--max-n-per-request", "2", "--out", directory + "/s.jsonl", "--quiet"])
+        #expect(status == 0, "\(stderr)")
+        let lines = try String(contentsOfFile: directory + "/s.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 5)
+        #expect(lines.allSatisfy { $0.contains(#""mean_logprob":-0.5"#) && $0.contains(#""num_tokens":2"#) })
+        // 5 samples in requests of at most 2: 3 requests, plus the one that got a 503 and was retried.
+        #expect(server.requests.count == 4)
+        #expect(server.requests.map { $0.0["n"] as? Int ?? 0 }.reduce(0, +) == 5 + 2 || server.requests.map { $0.0["n"] as? Int ?? 0 }.reduce(0, +) == 5 + 1)
+        let (evaluated, stdout, _) = try codeloop(["evaluate", directory + "/s.jsonl", "--problems", problems, "--json", "--quiet"])
+        #expect(evaluated == 0 && stdout.contains(#""pass@1":1"#))
     }
 }

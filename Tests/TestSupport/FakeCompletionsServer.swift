@@ -3,21 +3,21 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A /v1/completions server on 127.0.0.1 for the tests: it answers with whatever `respond`
+/// A /v1/completions server on 127.0.0.1 for the tests (a test-support target shared by suites): it answers with whatever `respond`
 /// returns for the request's JSON body and headers, and records the requests it saw.
-final class FakeCompletionsServer: @unchecked Sendable {
-    typealias Responder = @Sendable (_ body: [String: Any], _ headers: HTTPHeaders, _ requestNumber: Int) -> (HTTPResponseStatus, [String: Any])
+public final class FakeCompletionsServer: @unchecked Sendable {
+    public typealias Responder = @Sendable (_ body: [String: Any], _ headers: HTTPHeaders, _ requestNumber: Int) -> (HTTPResponseStatus, [String: Any])
 
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private(set) var channel: Channel!
     private let lock = NSLock()
     private var seen: [([String: Any], HTTPHeaders)] = []
 
-    var port: Int { channel.localAddress!.port! }
-    var url: String { "http://127.0.0.1:\(port)" }
-    var requests: [([String: Any], HTTPHeaders)] { lock.lock(); defer { lock.unlock() }; return seen }
+    public var port: Int { channel.localAddress!.port! }
+    public var url: String { "http://127.0.0.1:\(port)" }
+    public var requests: [([String: Any], HTTPHeaders)] { lock.lock(); defer { lock.unlock() }; return seen }
 
-    init(respond: @escaping Responder) throws {
+    public init(respond: @escaping Responder) throws {
         let server = self
         channel = try ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -36,7 +36,7 @@ final class FakeCompletionsServer: @unchecked Sendable {
         return seen.count
     }
 
-    func stop() {
+    public func stop() {
         try? channel.close().wait()
         try? group.syncShutdownGracefully()
     }
