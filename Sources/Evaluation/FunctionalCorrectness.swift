@@ -83,12 +83,14 @@ public final class FunctionalCorrectness {
         let progress = ProgressBar(total: pending.count, quiet: options.quiet)
         let journalError = LockedBox<Error?>(nil)
         let problems = self.problems
+        // SampleFile checked every task_id against the problems, so the lookup cannot fail.
+        let checkJob = { @Sendable (sample: Sample) in
+            SandboxJob(mode: .check, program: problems[sample.taskID]!.program(completion: sample.completion))
+        }
         try pool.runAll(
             count: runs.count,
             job: { position in
-                let sample = samples[runs[position][0]]
-                let program = problems[sample.taskID]!.program(completion: sample.completion)
-                return SandboxJob(mode: .check, program: program)
+                checkJob(samples[runs[position][0]])
             },
             onOutcome: { position, outcome in
                 let verdict = Verdict(result: outcome.result ?? "failed: no verdict")
@@ -106,7 +108,7 @@ public final class FunctionalCorrectness {
             // One at a time on an otherwise idle pool: the only load is the sample itself.
             for index in pending where verdicts.value[index]?.result == "timed out" {
                 let sample = samples[index]
-                let outcome = try pool.run(SandboxJob(mode: .check, program: problems[sample.taskID]!.program(completion: sample.completion)))
+                let outcome = try pool.run(checkJob(sample))
                 let verdict = Verdict(result: outcome.result ?? "failed: no verdict", rerun: true)
                 reruns += 1
                 verdicts.update { $0[index] = verdict }

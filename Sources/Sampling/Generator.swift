@@ -55,8 +55,12 @@ public final class Generator: @unchecked Sendable {
                         LogitProcessors.sample(UnsafeBufferPointer(rebasing: $0[0..<spellable]), parameters: parameters, random: &states[s].random)
                     }
                     let logprob = states[s].logits.withUnsafeBufferPointer { LogitProcessors.logprob(of: token, in: $0) }
-                    states[s].accept(token: token, logprob: logprob, bytes: try tokenizer.decodeBytes([token]))
-                    if let text = try? states[s].decoder.append(token), !text.isEmpty { onToken?(states[s].index, text) }
+                    let bytes = try tokenizer.decodeBytes([token])
+                    states[s].accept(token: token, logprob: logprob, bytes: bytes)
+                    if let onToken {
+                        let text = states[s].decoder.append(bytes: bytes)
+                        if !text.isEmpty { onToken(states[s].index, text) }
+                    }
                     generatedTokens += 1
                     if states[s].hitStop(stops, longestStop: longestStop) {
                         states[s].finish(.stop)

@@ -123,7 +123,12 @@ public struct StreamingDecoder {
 
     /// The text that became complete with this id.
     public mutating func append(_ id: Int) throws -> String {
-        pending += try tokenizer.decodeBytes([id])
+        append(bytes: try tokenizer.decodeBytes([id]))
+    }
+
+    /// The text that became complete with these bytes (a token's, already decoded).
+    public mutating func append(bytes: [UInt8]) -> String {
+        pending += bytes
         let complete = Self.completePrefixLength(pending)
         let text = String(decoding: pending[0..<complete], as: UTF8.self)
         pending.removeFirst(complete)

@@ -18,19 +18,8 @@ struct Run: ParsableCommand {
     @OptionGroup var sandbox: SandboxOptions
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw InputError("\(file): cannot be read")
-        }
-        guard let program = String(data: data, encoding: .utf8) else {
-            throw InputError("\(file): invalid UTF-8")
-        }
-        var input: String?
-        if let stdin {
-            guard let stdinData = FileManager.default.contents(atPath: stdin) else {
-                throw InputError("\(stdin): cannot be read")
-            }
-            input = String(decoding: stdinData, as: UTF8.self)
-        }
+        let program = try readUTF8File(file)
+        let input = try stdin.map { String(decoding: try readFile($0), as: UTF8.self) }
         let pool = try SandboxPool(configuration: try sandbox.configuration(), workers: 1)
         defer { pool.shutdown() }
         var job = SandboxJob(mode: .run, program: program, stdin: input)

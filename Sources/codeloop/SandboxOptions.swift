@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sandbox
+import Tokenizers
 
 /// Sandbox flags shared by every command that runs untrusted code.
 struct SandboxOptions: ParsableArguments {
@@ -76,4 +77,19 @@ func jsonLine(_ object: [String: Any]) -> String {
 struct InputError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A file's bytes, or a one-line error naming it.
+func readFile(_ path: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else { throw InputError("\(path): cannot be read") }
+    return [UInt8](data)
+}
+
+/// A file as text, or a one-line error naming the first byte that is not UTF-8.
+func readUTF8File(_ path: String) throws -> String {
+    let bytes = try readFile(path)
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw InputError("\(path): invalid UTF-8 at byte \(firstInvalidUTF8Offset(bytes) ?? 0)")
+    }
+    return text
 }

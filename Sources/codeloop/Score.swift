@@ -19,10 +19,7 @@ struct Score: ParsableCommand {
     var file: String
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else { throw InputError("\(file): cannot be read") }
-        guard let text = String(validating: [UInt8](data), as: UTF8.self) else {
-            throw InputError("\(file): invalid UTF-8 at byte \(firstInvalidUTF8Offset([UInt8](data)) ?? 0)")
-        }
+        let text = try readUTF8File(file)
         let languageModel = try loadModel(directory: model)
         let tokenizer = try Tokenizer.named(model)
         let tokens = tokenizer.encode(text)

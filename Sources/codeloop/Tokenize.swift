@@ -31,10 +31,7 @@ struct Tokenize: ParsableCommand {
         var totalBytes = 0
         var encodeSeconds = 0.0
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw InputError("\(file): cannot be read")
-            }
-            let bytes = [UInt8](data)
+            let bytes = try readFile(file)
             let tokens: [Int]
             let started = DispatchTime.now().uptimeNanoseconds
             defer { encodeSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
