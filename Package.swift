@@ -23,7 +23,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Models", dependencies: ["Tensors"]),
-        .target(name: "Sampling", dependencies: ["Models", "Tokenizers"]),
+        .target(name: "Training", dependencies: ["Models", "Tensors"]),
+        .target(name: "Sampling", dependencies: ["Models", "Tokenizers", "Tensors"]),
         .target(name: "Backends", dependencies: [
             "Sampling", "Models", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -41,7 +42,8 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling", "Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling", "Tokenizers", "Tensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .target(name: "TestSupport", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Tensors
 import Tokenizers
 
 /// Draws completions of a prompt from a local model: the prompt is computed once, and the

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The sampler chain: temperature, then top-k, then top-p (the order of HF's warpers and
 /// llama.cpp's chain), then a draw. Each step is a small function, tested against hand-computed

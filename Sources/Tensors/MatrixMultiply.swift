@@ -31,3 +31,13 @@ public func referenceMatmul(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, 
     }
     return c
 }
+
+/// The general product C (m×n) = alpha · op(A) · op(B) + beta · C with explicit leading dimensions,
+/// row-major: what training needs for transposed operands (weight gradients) and for strided
+/// per-head views of a fused q/k/v row (attention). Runs on OpenBLAS's sgemm.
+public func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                 alpha: Float = 1, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                 beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}

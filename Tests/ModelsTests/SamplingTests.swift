@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Models
 @testable import Sampling
+import Tensors
 import Tokenizers
 
 func generator(_ name: String) throws -> Generator {

@@ -1,0 +1,44 @@
+import Foundation
+
+/// Writes F32 tensors in the safetensors format (huggingface/safetensors: 8-byte little-endian
+/// header length, JSON header, raw data), the format transformers and codeloop's reader load.
+/// The file appears whole or not at all: it is written beside its target, then renamed.
+public func writeSafetensors(_ tensors: [(name: String, shape: [Int], values: [Float])], to path: String,
+                             metadata: [String: String] = ["format": "pt"]) throws {
+    var header: [String: Any] = ["__metadata__": metadata]
+    var offset = 0
+    for tensor in tensors {
+        precondition(tensor.shape.reduce(1, *) == tensor.values.count, "\(tensor.name): shape does not match its values")
+        let bytes = tensor.values.count * 4
+        header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + bytes]]
+        offset += bytes
+    }
+    var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+    // Pad the header with spaces so the data that follows is 8-byte aligned, as the reference writer does.
+    while (json.count % 8) != 0 { json.append(0x20) }
+    var file = Data(capacity: 8 + json.count + offset)
+    withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
+    file.append(json)
+    for tensor in tensors {
+        tensor.values.withUnsafeBytes { file.append(contentsOf: $0) }
+    }
+    try writeAtomically(file, to: path)
+}
+
+/// Writes `data` to a temporary file beside `path`, flushes it, and renames it over `path`, so
+/// that a crash leaves either the old file or the new one.
+public func writeAtomically(_ data: Data, to path: String) throws {
+    let temporary = path + ".tmp-\(getpid())"
+    guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+        throw ModelError("\(path): cannot be written")
+    }
+    let descriptor = open(temporary, O_RDONLY)
+    if descriptor >= 0 {
+        fsync(descriptor)
+        close(descriptor)
+    }
+    guard rename(temporary, path) == 0 else {
+        unlink(temporary)
+        throw ModelError("\(path): cannot be written (\(String(cString: strerror(errno))))")
+    }
+}

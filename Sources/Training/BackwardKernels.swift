@@ -1,0 +1,182 @@
+import Foundation
+import Tensors
+
+// The forward kernels training needs (saving what the backward pass reads) and their backward
+// passes, over contiguous row-major rows. The derivations follow llm.c's train_gpt2.c; each
+// gradient is checked against PyTorch and against finite differences in TrainingTests.
+
+/// out = x · W + bias, W stored inputs × outputs (HF's Conv1D).
+func linearForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                   bias: UnsafePointer<Float>?, rows: Int, inputs: Int, outputs: Int) {
+    gemm(transposeA: false, transposeB: false, m: rows, n: outputs, k: inputs, x, lda: inputs, weight, ldb: outputs,
+         out, ldc: outputs)
+    if let bias { addBias(out, bias, rows: rows, width: outputs) }
+}
+
+/// dx = dout · Wᵀ (overwritten); dW += xᵀ · dout; dbias += the column sums of dout.
+func linearBackward(dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+                    dout: UnsafePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                    rows: Int, inputs: Int, outputs: Int) {
+    gemm(transposeA: false, transposeB: true, m: rows, n: inputs, k: outputs, dout, lda: outputs, weight, ldb: outputs,
+         dx, ldc: inputs)
+    gemm(transposeA: true, transposeB: false, m: inputs, n: outputs, k: rows, x, lda: inputs, dout, ldb: outputs,
+         beta: 1, dWeight, ldc: outputs)
+    if let dBias {
+        for r in 0..<rows {
+            let row = dout + r * outputs
+            for i in 0..<outputs { dBias[i] += row[i] }
+        }
+    }
+}
+
+/// LayerNorm that keeps each row's mean and reciprocal standard deviation for the backward pass.
+func layerNormForward(_ out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+                      _ x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                      rows: Int, width: Int, epsilon: Float) {
+    for r in 0..<rows {
+        let row = x + r * width, target = out + r * width
+        var m: Float = 0
+        for i in 0..<width { m += row[i] }
+        m /= Float(width)
+        var variance: Float = 0
+        for i in 0..<width {
+            let d = row[i] - m
+            variance += d * d
+        }
+        variance /= Float(width)
+        let s = 1 / (variance + epsilon).squareRoot()
+        for i in 0..<width { target[i] = (row[i] - m) * s * gamma[i] + beta[i] }
+        mean[r] = m
+        rstd[r] = s
+    }
+}
+
+/// dx += LayerNorm's input gradient; dgamma, dbeta accumulate.
+func layerNormBackward(dx: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>,
+                       dout: UnsafePointer<Float>, x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+                       mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int, width: Int) {
+    for r in 0..<rows {
+        let row = x + r * width, grad = dout + r * width, target = dx + r * width
+        let m = mean[r], s = rstd[r]
+        var dnormMean: Float = 0, dnormNormMean: Float = 0
+        for i in 0..<width {
+            let norm = (row[i] - m) * s
+            let dnorm = gamma[i] * grad[i]
+            dnormMean += dnorm
+            dnormNormMean += dnorm * norm
+        }
+        dnormMean /= Float(width)
+        dnormNormMean /= Float(width)
+        for i in 0..<width {
+            let norm = (row[i] - m) * s
+            let dnorm = gamma[i] * grad[i]
+            dBeta[i] += grad[i]
+            dGamma[i] += norm * grad[i]
+            target[i] += (dnorm - dnormMean - norm * dnormNormMean) * s
+        }
+    }
+}
+
+/// out = gelu_tanh(x), x kept for the backward pass.
+func geluForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+    out.update(from: x, count: count)
+    geluTanh(out, count: count)
+}
+
+/// dx = dout · gelu_tanh'(x), overwritten.
+func geluBackward(dx: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, x: UnsafePointer<Float>, count: Int) {
+    let c: Float = 0.7978845608028654  // sqrt(2 / pi)
+    for i in 0..<count {
+        let v = x[i]
+        let cube = 0.044715 * v * v * v
+        let t = tanhf(c * (v + cube))
+        let sech2 = 1 - t * t
+        let local = 0.5 * (1 + t) + 0.5 * v * sech2 * c * (1 + 3 * 0.044715 * v * v)
+        dx[i] = local * dout[i]
+    }
+}
+
+/// Causal multi-head attention over a fused q/k/v tensor (B·T × 3C): writes the attention
+/// probabilities (B × heads × T × T, zero above the diagonal) and the heads' outputs (B·T × C).
+/// Each (sequence, head) pair is three strided sgemm calls and a masked softmax.
+func attentionForward(_ out: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
+                      qkv: UnsafePointer<Float>, batch: Int, length t: Int, width c: Int, heads: Int) {
+    let hs = c / heads
+    let scale = 1 / Float(hs).squareRoot()
+    // Each (sequence, head) job touches its own slices; the pointers cross threads on that promise.
+    nonisolated(unsafe) let (out, probabilities, qkv) = (out, probabilities, qkv)
+    DispatchQueue.concurrentPerform(iterations: batch * heads) { job in
+        let b = job / heads, h = job % heads
+        let q = qkv + b * t * 3 * c + h * hs, k = q + c, v = q + 2 * c
+        let att = probabilities + job * t * t
+        gemm(transposeA: false, transposeB: true, m: t, n: t, k: hs, alpha: scale, q, lda: 3 * c, k, ldb: 3 * c, att, ldc: t)
+        for i in 0..<t {
+            let row = att + i * t
+            softmax(row, count: i + 1)
+            (row + i + 1).update(repeating: 0, count: t - i - 1)
+        }
+        gemm(transposeA: false, transposeB: false, m: t, n: hs, k: t, att, lda: t, v, ldb: 3 * c,
+             out + b * t * c + h * hs, ldc: c)
+    }
+}
+
+/// dqkv (overwritten) from the outputs' gradient; `scratch` holds B × heads × T × T floats.
+func attentionBackward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                       qkv: UnsafePointer<Float>, probabilities: UnsafePointer<Float>,
+                       batch: Int, length t: Int, width c: Int, heads: Int) {
+    let hs = c / heads
+    let scale = 1 / Float(hs).squareRoot()
+    nonisolated(unsafe) let (dqkv, scratch, dout, qkv, probabilities) = (dqkv, scratch, dout, qkv, probabilities)
+    DispatchQueue.concurrentPerform(iterations: batch * heads) { job in
+        let b = job / heads, h = job % heads
+        let q = qkv + b * t * 3 * c + h * hs, k = q + c, v = q + 2 * c
+        let dq = dqkv + b * t * 3 * c + h * hs, dk = dq + c, dv = dq + 2 * c
+        let dy = dout + b * t * c + h * hs
+        let att = probabilities + job * t * t, datt = scratch + job * t * t
+        gemm(transposeA: false, transposeB: true, m: t, n: t, k: hs, dy, lda: c, v, ldb: 3 * c, datt, ldc: t)
+        gemm(transposeA: true, transposeB: false, m: t, n: hs, k: t, att, lda: t, dy, ldb: c, dv, ldc: 3 * c)
+        // Softmax backward, row by row: dscore = p · (dp - Σ p·dp), zero above the diagonal.
+        for i in 0..<t {
+            let p = att + i * t, d = datt + i * t
+            var dot: Float = 0
+            for j in 0...i { dot += p[j] * d[j] }
+            for j in 0...i { d[j] = p[j] * (d[j] - dot) }
+            (d + i + 1).update(repeating: 0, count: t - i - 1)
+        }
+        gemm(transposeA: false, transposeB: false, m: t, n: hs, k: t, alpha: scale, datt, lda: t, k, ldb: 3 * c, dq, ldc: 3 * c)
+        gemm(transposeA: true, transposeB: false, m: t, n: hs, k: t, alpha: scale, datt, lda: t, q, ldb: 3 * c, dk, ldc: 3 * c)
+    }
+}
+
+/// Softmax cross-entropy over rows of logits, in place: each row becomes the gradient of the
+/// mean loss over rows whose target is not negative (a negative target is masked out, like
+/// PyTorch's ignore_index), times `scale`. Returns the mean loss and the number of rows it counts.
+func crossEntropyForwardBackward(_ logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows: Int,
+                                 vocabulary v: Int, scale: Float) -> (loss: Double, counted: Int) {
+    var counted = 0
+    for r in 0..<rows where targets[r] >= 0 { counted += 1 }
+    let weight = counted > 0 ? scale / Float(counted) : 0
+    var total: Double = 0
+    for r in 0..<rows {
+        let row = logits + r * v
+        let target = Int(targets[r])
+        guard target >= 0 else {
+            row.update(repeating: 0, count: v)
+            continue
+        }
+        var maximum = -Float.infinity
+        for i in 0..<v { maximum = max(maximum, row[i]) }
+        var sum: Double = 0
+        for i in 0..<v {
+            let e = expf(row[i] - maximum)
+            row[i] = e
+            sum += Double(e)
+        }
+        let logSum = log(sum)
+        total -= log(Double(row[target])) - logSum
+        let inverse = Float(1 / sum)
+        for i in 0..<v { row[i] *= inverse * weight }
+        row[target] -= weight
+    }
+    return (counted > 0 ? total / Double(counted) : 0, counted)
+}
