@@ -32,11 +32,13 @@ let package = Package(
         .target(name: "BundledData"),
         .target(name: "Sandbox"),
         .target(name: "Tokenizers", dependencies: ["BundledData"], resources: [.copy("Resources")]),
-        .target(name: "Evaluation", dependencies: ["Sandbox", "CZlib", "BundledData"], resources: [.copy("Resources")]),
+        .target(name: "Archives", dependencies: ["CZlib"]),
+        .target(name: "Corpus", dependencies: ["Archives", "Tokenizers"]),
+        .target(name: "Evaluation", dependencies: ["Sandbox", "Archives", "BundledData"], resources: [.copy("Resources")]),
         .executableTarget(
             name: "codeloop",
             dependencies: [
-                "Evaluation", "Sandbox", "Tokenizers", "Models", "Sampling", "Backends",
+                "Evaluation", "Sandbox", "Tokenizers", "Models", "Sampling", "Backends", "Corpus", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),

@@ -1,3 +1,4 @@
+import Archives
 import Foundation
 
 /// One line of a JSON Lines file, parsed, with where it came from.
@@ -18,7 +19,11 @@ enum JSONLines {
             throw EvaluationError.file(path, "no such file")
         }
         let bytes = [UInt8](data)
-        return Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, file: path) : bytes
+        do {
+            return Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, file: path) : bytes
+        } catch let error as ArchiveError {
+            throw EvaluationError(error.description)
+        }
     }
 
     static func read(_ path: String, maxLineBytes: Int = 64 << 20) throws -> [JSONLine] {

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Corpus
+import Foundation
+import Tokenizers
+
+struct CorpusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "corpus", abstract: "Build training corpora from Python sources.", subcommands: [Build.self])
+
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Collect, filter (as the Codex paper does), deduplicate, split and tokenize Python files into shards.",
+            discussion: """
+            SOURCES are directories (searched for .py files and for archives), .py files, and archives: \
+            sdists (.tar.gz, .tgz, .tar), wheels (.whl) and zips. The output directory gets corpus.json \
+            (counts per filter, tokens per split), tokenizer.json, and train-*.bin / val-*.bin shards.
+            """)
+
+        @Argument(help: "Directories, .py files and archives.")
+        var sources: [String]
+
+        @Option(help: "Directory to write the corpus to (created if missing).")
+        var out: String
+
+        @Option(help: "A tokenizer to use (tokenizer.json, or a directory holding one); by default one is trained.")
+        var tokenizer: String?
+
+        @Option(name: .customLong("vocab-size"), help: "Size of the vocabulary to train when --tokenizer is not given.")
+        var vocabularySize = 8192
+
+        @Option(name: .customLong("validation-per-mille"), help: "Files per thousand held out for validation (chosen by content hash).")
+        var validationPerMille = 10
+
+        func validate() throws {
+            guard (0...1000).contains(validationPerMille) else {
+                throw ValidationError("--validation-per-mille must be between 0 and 1000")
+            }
+            guard vocabularySize >= 300 else { throw ValidationError("--vocab-size must be at least 300 (256 bytes, specials, merges)") }
+        }
+
+        func run() throws {
+            let start = Date()
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            var builder = CorpusBuilder()
+            builder.validationPerMille = validationPerMille
+            var manifest = CorpusManifest()
+            let files = try builder.collect(sources, manifest: &manifest)
+            guard !files.isEmpty else { throw InputError("no Python files kept from \(sources.joined(separator: ", "))") }
+            printError("\(manifest.filesSeen) files seen, \(manifest.filesKept) kept (\(manifest.bytesKept / 1_000_000) MB)")
+            let tokenizerPath = out + "/tokenizer.json"
+            if let tokenizer {
+                let source = FileManager.default.fileExists(atPath: tokenizer + "/tokenizer.json") ? tokenizer + "/tokenizer.json" : tokenizer
+                _ = try Tokenizer.named(source)  // a clear error now rather than after the copy
+                if source != tokenizerPath {
+                    try? FileManager.default.removeItem(atPath: tokenizerPath)
+                    try FileManager.default.copyItem(atPath: source, toPath: tokenizerPath)
+                }
+                manifest.tokenizer = tokenizer
+            } else {
+                let counts = BPETrainer.countPieces(files.lazy.filter { !builder.isValidation($0) }.map { $0.bytes })
+                let vocabulary = try BPETrainer(vocabularySize: vocabularySize, whitespaceRuns: true).train(pieceCounts: counts)
+                guard FileManager.default.createFile(atPath: tokenizerPath, contents: try vocabulary.tokenizerJSON()) else {
+                    throw InputError("\(tokenizerPath): cannot be written")
+                }
+                manifest.tokenizer = "trained: \(vocabularySize) tokens with whitespace runs"
+                printError("trained a \(vocabularySize)-token vocabulary")
+            }
+            let loaded = try Tokenizer.named(tokenizerPath)
+            try builder.writeShards(files, tokenizer: loaded, directory: out, manifest: &manifest)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(manifest).write(to: URL(fileURLWithPath: out + "/" + CorpusManifest.fileName))
+            print(Self.report(manifest, seconds: Date().timeIntervalSince(start)))
+        }
+
+        static func report(_ m: CorpusManifest, seconds: Double) -> String {
+            var lines = ["files seen      \(m.filesSeen)", "files kept      \(m.filesKept) (\(m.bytesKept) bytes)"]
+            for filter in SourceFilter.allCases {
+                lines.append("dropped: \(filter.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)) \(m.dropped[filter.rawValue] ?? 0)")
+            }
+            lines.append("train           \(m.trainFiles) files, \(m.trainTokens) tokens in \(m.trainShards.count) shard(s)")
+            lines.append("validation      \(m.validationFiles) files, \(m.validationTokens) tokens in \(m.validationShards.count) shard(s)")
+            lines.append("tokenizer       \(m.tokenizer) (vocabulary \(m.vocabularySize)); \(String(format: "%.1f", seconds)) s")
+            return lines.joined(separator: "\n")
+        }
+    }
+}
