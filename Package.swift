@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "codeloop",
             dependencies: [
-                "Evaluation", "Sandbox", "Tokenizers", "Models", "Sampling", "Backends", "Corpus", "Training",
+                "Evaluation", "Sandbox", "Tokenizers", "Models", "Sampling", "Backends", "Corpus", "Training", "Tensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),

@@ -18,6 +18,13 @@ public struct ModelConfig: Sendable {
 
     public var headDimension: Int { hiddenSize / heads }
 
+    /// A GPT-2 of the given shape, with GPT-2's fixed choices (4× MLP, LayerNorm eps 1e-5, tied embeddings).
+    public static func gpt2(vocabularySize: Int, hiddenSize: Int, layers: Int, heads: Int, contextLength: Int) -> ModelConfig {
+        ModelConfig(architecture: .gpt2, vocabularySize: vocabularySize, hiddenSize: hiddenSize, layers: layers, heads: heads,
+                    keyValueHeads: heads, intermediateSize: 4 * hiddenSize, contextLength: contextLength, normEpsilon: 1e-5,
+                    ropeTheta: 0, tiedEmbeddings: true)
+    }
+
     public static func load(directory: String) throws -> ModelConfig {
         let path = directory + "/config.json"
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -1,0 +1,102 @@
+import Tensors
+
+/// Where a run's batches come from. Batches are a pure function of their index, so a resumed run
+/// sees exactly the batches the uninterrupted run would have.
+public protocol TrainingData: Sendable {
+    /// Inputs and targets (batch × length each; a negative target is not trained on) of the
+    /// `index`-th training micro-batch.
+    func trainingBatch(_ index: Int, batch: Int, length: Int) -> (inputs: [Int32], targets: [Int32])
+    /// The `index`-th of a fixed list of validation batches, or nil past its end.
+    func validationBatch(_ index: Int, batch: Int, length: Int) -> (inputs: [Int32], targets: [Int32])?
+}
+
+/// Next-token prediction over a token stream (files joined by <|endoftext|>): training windows
+/// start at offsets drawn from the seed and the batch index; validation walks its stream in order.
+public struct TokenStreamData: TrainingData {
+    public let train: [Int32]
+    public let validation: [Int32]
+    public let seed: UInt64
+
+    public init(train: [Int32], validation: [Int32], seed: UInt64) {
+        self.train = train
+        self.validation = validation
+        self.seed = seed
+    }
+
+    public func trainingBatch(_ index: Int, batch: Int, length: Int) -> (inputs: [Int32], targets: [Int32]) {
+        var random = SplitMix64(seed: seed, stream: index)
+        let room = UInt64(max(train.count - length - 1, 1))
+        var inputs: [Int32] = [], targets: [Int32] = []
+        for _ in 0..<batch {
+            let start = Int(random.next() % room)
+            inputs += train[start..<(start + length)]
+            targets += train[(start + 1)..<(start + length + 1)]
+        }
+        return (inputs, targets)
+    }
+
+    public func validationBatch(_ index: Int, batch: Int, length: Int) -> (inputs: [Int32], targets: [Int32])? {
+        let start = index * batch * length
+        guard start + batch * length + 1 <= validation.count else { return nil }
+        return (Array(validation[start..<(start + batch * length)]), Array(validation[(start + 1)...(start + batch * length)]))
+    }
+}
+
+/// Supervised examples (Codex-S): each sequence is a prompt then its completion, the loss counted
+/// on the completion only; sequences are cut or padded (with `padding`, not trained on) to length.
+public struct MaskedExampleData: TrainingData {
+    public struct Example: Sendable, Codable {
+        public let prompt: [Int32]
+        public let completion: [Int32]
+        public init(prompt: [Int32], completion: [Int32]) {
+            self.prompt = prompt
+            self.completion = completion
+        }
+    }
+
+    public let train: [Example]
+    public let validation: [Example]
+    public let padding: Int32
+    public let seed: UInt64
+
+    public init(train: [Example], validation: [Example], padding: Int32, seed: UInt64) {
+        self.train = train
+        self.validation = validation
+        self.padding = padding
+        self.seed = seed
+    }
+
+    func sequence(_ example: Example, length: Int) -> (inputs: [Int32], targets: [Int32]) {
+        let tokens = Array((example.prompt + example.completion).prefix(length + 1))
+        var inputs = Array(tokens.dropLast()), targets = Array(tokens.dropFirst())
+        // Target i predicts token i+1: only completion tokens count.
+        for i in targets.indices where i + 1 < example.prompt.count { targets[i] = -1 }
+        while inputs.count < length {
+            inputs.append(padding)
+            targets.append(-1)
+        }
+        return (inputs, targets)
+    }
+
+    public func trainingBatch(_ index: Int, batch: Int, length: Int) -> (inputs: [Int32], targets: [Int32]) {
+        var random = SplitMix64(seed: seed, stream: index)
+        var inputs: [Int32] = [], targets: [Int32] = []
+        for _ in 0..<batch {
+            let (i, t) = sequence(train[Int(random.next() % UInt64(train.count))], length: length)
+            inputs += i
+            targets += t
+        }
+        return (inputs, targets)
+    }
+
+    public func validationBatch(_ index: Int, batch: Int, length: Int) -> (inputs: [Int32], targets: [Int32])? {
+        guard (index + 1) * batch <= validation.count else { return nil }
+        var inputs: [Int32] = [], targets: [Int32] = []
+        for example in validation[(index * batch)..<((index + 1) * batch)] {
+            let (i, t) = sequence(example, length: length)
+            inputs += i
+            targets += t
+        }
+        return (inputs, targets)
+    }
+}

@@ -1,0 +1,174 @@
+import ArgumentParser
+import Corpus
+import Foundation
+import Models
+import Tokenizers
+import Tensors
+import Training
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train or fine-tune a GPT-2 model on CPU.",
+        discussion: """
+        Pretraining (or continued training, with init_from): --corpus DIR from `codeloop corpus build`. \
+        Codex-S fine-tuning: --examples FILE.jsonl of {"prompt", "completion"} pairs (from \
+        `codeloop corpus functions`), the loss counted on completions only. Checkpoints go to \
+        OUT/step-NNNNNN in HF layout, OUT/latest names the newest; --resume OUT continues a run.
+        Presets: tiny (tests), small (the bundled model), finetune (Codex-S on top of small).
+        """)
+
+    @Option(help: "A preset (tiny, small, finetune) or a JSON config file.")
+    var config: String?
+
+    @Option(help: "A corpus directory built by `codeloop corpus build`.")
+    var corpus: String?
+
+    @Option(help: "Supervised examples (JSONL with prompt and completion) for Codex-S fine-tuning.")
+    var examples: String?
+
+    @Option(name: .customLong("init-from"), help: "Start from this checkpoint's weights (overrides the config's init_from).")
+    var initFrom: String?
+
+    @Option(help: "Directory for checkpoints.")
+    var out: String?
+
+    @Option(help: "Resume the run whose checkpoints are in this directory (or this checkpoint).")
+    var resume: String?
+
+    @Option(help: "Override the config's number of steps.")
+    var steps: Int?
+
+    @Option(name: .customLong("stop-after"), help: "Stop (with a checkpoint) after this step, as an interruption would.")
+    var stopAfter: Int?
+
+    func validate() throws {
+        if resume == nil {
+            guard config != nil else { throw ValidationError("give --config (a preset or file), or --resume DIR") }
+            guard out != nil else { throw ValidationError("give --out DIR for checkpoints") }
+            guard (corpus == nil) != (examples == nil) else { throw ValidationError("give one of --corpus DIR or --examples FILE") }
+        } else if config != nil || corpus != nil || examples != nil {
+            throw ValidationError("--resume takes its config and data from the checkpoint; drop --config, --corpus and --examples")
+        }
+    }
+
+    func run() throws {
+        let run: TrainingRun
+        if let resume {
+            run = try resumedRun(resume)
+        } else {
+            run = try newRun()
+        }
+        run.log = { printError($0) }
+        let c = run.state.configuration
+        printError("GPT-2: \(c.layers) layers, \(c.heads) heads, width \(c.hiddenSize), context \(c.contextLength), " +
+                   "vocabulary \(run.model.config.vocabularySize); \(run.model.layout.count) parameters; " +
+                   "\(c.tokensPerStep) tokens per step, steps \(run.state.step + 1)...\(c.steps)")
+        try run.run(until: stopAfter)
+        let final = run.state
+        var line = "step \(final.step): train loss \(final.trainLoss.map { String(format: "%.4f", $0) } ?? "-")"
+        if let last = final.validationLosses.last { line += String(format: ", validation loss %.4f", last.loss) }
+        print(line + " → \(run.output)/latest")
+    }
+
+    func newRun() throws -> TrainingRun {
+        var configuration = try TrainingConfiguration.load(config!)
+        if let steps { configuration.steps = steps }
+        if let initFrom { configuration.initFrom = initFrom }
+        try configuration.check(source: config!)
+        let source = corpus.map { ["corpus": $0] } ?? ["examples": examples!]
+        let (data, tokenizerFile, tokenizer) = try loadData(source, configuration: configuration)
+        let layout: GPT2Layout, parameters: FloatBuffer
+        if let initFrom = configuration.initFrom {
+            let config = try ModelConfig.load(directory: initFrom)
+            guard config.architecture == .gpt2 else { throw InputError("\(initFrom): codeloop trains GPT-2 models; this is \(config.architecture)") }
+            guard config.vocabularySize == tokenizer.vocabularySize else {
+                throw InputError("\(initFrom): vocabulary of \(config.vocabularySize) tokens, the data's tokenizer has \(tokenizer.vocabularySize)")
+            }
+            if let theirs = FileManager.default.contents(atPath: initFrom + "/tokenizer.json"),
+               let ours = FileManager.default.contents(atPath: tokenizerFile), theirs != ours {
+                throw InputError("\(initFrom)/tokenizer.json differs from the data's tokenizer \(tokenizerFile)")
+            }
+            layout = GPT2Layout(config: config)
+            parameters = try GPT2Checkpoint.loadParameters(layout: layout, directory: initFrom)
+            configuration.layers = config.layers
+            configuration.heads = config.heads
+            configuration.hiddenSize = config.hiddenSize
+            configuration.contextLength = min(configuration.contextLength, config.contextLength)
+        } else {
+            layout = GPT2Layout(config: .gpt2(vocabularySize: tokenizer.vocabularySize, hiddenSize: configuration.hiddenSize,
+                                              layers: configuration.layers, heads: configuration.heads,
+                                              contextLength: configuration.contextLength))
+            parameters = GPT2Checkpoint.initialParameters(layout: layout, seed: configuration.seed)
+        }
+        try checkMemory(layout: layout, configuration: configuration)
+        let model = GPT2Training(layout: layout, parameters: parameters, batch: configuration.batchSize, length: configuration.contextLength)
+        return TrainingRun(model: model, data: data, state: TrainingState(configuration: configuration, data: source),
+                           output: out!, tokenizerFiles: [tokenizerFile], endOfText: tokenizer.specialTokens["<|endoftext|>"])
+    }
+
+    func resumedRun(_ path: String) throws -> TrainingRun {
+        let directory = FileManager.default.fileExists(atPath: path + "/latest") ? path + "/latest" : path
+        let checkpoint = try TrainingRun.loadCheckpoint(directory)
+        var configuration = checkpoint.state.configuration
+        if let steps { configuration.steps = steps }
+        var state = checkpoint.state
+        state.configuration = configuration
+        let (data, tokenizerFile, tokenizer) = try loadData(state.data, configuration: configuration)
+        guard tokenizer.vocabularySize == checkpoint.layout.config.vocabularySize else {
+            throw InputError("\(directory): vocabulary of \(checkpoint.layout.config.vocabularySize), its data's tokenizer has \(tokenizer.vocabularySize)")
+        }
+        try checkMemory(layout: checkpoint.layout, configuration: configuration)
+        let model = GPT2Training(layout: checkpoint.layout, parameters: checkpoint.parameters, batch: configuration.batchSize,
+                                 length: configuration.contextLength)
+        let output = directory == path + "/latest" ? path : (path as NSString).deletingLastPathComponent
+        printError("resuming \(directory) at step \(state.step)")
+        return TrainingRun(model: model, data: data, state: state, output: output, tokenizerFiles: [tokenizerFile],
+                           endOfText: tokenizer.specialTokens["<|endoftext|>"], moments: checkpoint.moments)
+    }
+
+    /// The batches of a corpus or an examples file, with the tokenizer they were made with.
+    func loadData(_ source: [String: String], configuration: TrainingConfiguration) throws -> (any TrainingData, String, Tokenizer) {
+        if let directory = source["corpus"] {
+            let manifest = try CorpusManifest.load(directory: directory)
+            let tokenizerFile = directory + "/tokenizer.json"
+            let tokenizer = try Tokenizer.named(tokenizerFile)
+            let train = try manifest.trainShards.flatMap { try TokenShard.read(directory + "/" + $0) }
+            let validation = try manifest.validationShards.flatMap { try TokenShard.read(directory + "/" + $0) }
+            guard train.count > configuration.contextLength + 1 else {
+                throw InputError("\(directory): \(train.count) training tokens, fewer than one context of \(configuration.contextLength)")
+            }
+            if let bad = train.first(where: { $0 < 0 || Int($0) >= tokenizer.vocabularySize }) {
+                throw InputError("\(directory): token id \(bad) is outside the tokenizer's vocabulary (corpus and tokenizer disagree)")
+            }
+            return (TokenStreamData(train: train, validation: validation, seed: configuration.seed), tokenizerFile, tokenizer)
+        }
+        let path = source["examples"]!
+        guard let initFrom = configuration.initFrom else {
+            throw InputError("fine-tuning on --examples needs --init-from CHECKPOINT (its tokenizer encodes the examples)")
+        }
+        let tokenizerFile = initFrom + "/tokenizer.json"
+        let tokenizer = try Tokenizer.named(tokenizerFile)
+        let examples = try SupervisedExamples.load(path, tokenizer: tokenizer)
+        guard let endOfText = tokenizer.specialTokens["<|endoftext|>"] else {
+            throw InputError("\(tokenizerFile): no <|endoftext|> token to end completions with")
+        }
+        let encoded = examples.map { MaskedExampleData.Example(prompt: $0.prompt, completion: $0.completion + [Int32(endOfText)]) }
+        // One in fifty held out (by position, after a seeded shuffle) to watch validation loss.
+        var random = Tensors.SplitMix64(seed: configuration.seed)
+        let shuffled = encoded.shuffled(using: &random)
+        let held = max(1, shuffled.count / 50)
+        return (MaskedExampleData(train: Array(shuffled.dropFirst(held)), validation: Array(shuffled.prefix(held)),
+                                  padding: Int32(endOfText), seed: configuration.seed), tokenizerFile, tokenizer)
+    }
+
+    /// Refuses, before starting, a configuration whose parameters, optimizer state and
+    /// activations do not fit in this machine's memory.
+    func checkMemory(layout: GPT2Layout, configuration c: TrainingConfiguration) throws {
+        let needed = 4 * 4 * layout.count + GPT2Training.activationBytes(config: layout.config, batch: c.batchSize, length: c.contextLength)
+        let available = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        if needed > available * 9 / 10 {
+            throw InputError(String(format: "this configuration needs %.1f GB (parameters, AdamW state, activations for batch_size %d × context %d); the machine has %.1f GB — lower batch_size (raise accumulation) or context_length",
+                                    Double(needed) / 1e9, c.batchSize, c.contextLength, Double(available) / 1e9))
+        }
+    }
+}
