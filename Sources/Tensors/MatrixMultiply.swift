@@ -41,3 +41,9 @@ public func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
+
+/// Threads OpenBLAS spreads one product over. Training sets 1 and runs one replica per core
+/// instead: OpenBLAS's idle threads spin in sched_yield while the rest of a step runs serially.
+public func setMatrixThreads(_ count: Int) {
+    openblas_set_num_threads(Int32(count))
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Tensors
 
 /// What a checkpoint records besides the weights: enough to resume the run exactly.
 public struct TrainingState: Codable, Sendable {
@@ -33,7 +34,11 @@ public struct TrainingState: Codable, Sendable {
 /// temporary name and renamed into place, and then `OUT/latest` is re-pointed at it with an atomic
 /// symlink swap, so `latest` always names a complete checkpoint.
 public final class TrainingRun {
-    public let model: GPT2Training
+    /// One model per core, sharing `parameters`, each with its own gradients and activations:
+    /// a micro-batch's sequences are split among them (data parallelism), and their gradients
+    /// summed into the first one's before the update.
+    public let replicas: [GPT2Training]
+    public var model: GPT2Training { replicas[0] }
     public let data: any TrainingData
     public var state: TrainingState
     public let output: String
@@ -46,24 +51,70 @@ public final class TrainingRun {
     /// Progress lines (stderr in the CLI).
     public var log: (String) -> Void = { _ in }
 
-    public init(model: GPT2Training, data: any TrainingData, state: TrainingState, output: String, tokenizerFiles: [String],
-                endOfText: Int?, moments: (FloatBuffer, FloatBuffer)? = nil) {
-        self.model = model
+    /// `threads` replicas (at most one per sequence of a micro-batch, and dividing it evenly).
+    public init(layout: GPT2Layout, parameters: FloatBuffer, data: any TrainingData, state: TrainingState, output: String,
+                tokenizerFiles: [String], endOfText: Int?, moments: (FloatBuffer, FloatBuffer)? = nil,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        let c = state.configuration
+        let count = (1...max(1, min(threads, c.batchSize))).last { c.batchSize % $0 == 0 }!
+        replicas = (0..<count).map { _ in
+            GPT2Training(layout: layout, parameters: parameters, batch: c.batchSize / count, length: c.contextLength)
+        }
         self.data = data
         self.state = state
         self.output = output
         self.tokenizerFiles = tokenizerFiles
         self.endOfText = endOfText
-        let c = state.configuration
         optimizer = AdamW(beta1: c.beta1, beta2: c.beta2, epsilon: 1e-8, weightDecay: c.weightDecay)
-        first = moments?.0 ?? FloatBuffer(count: model.layout.count)
-        second = moments?.1 ?? FloatBuffer(count: model.layout.count)
+        first = moments?.0 ?? FloatBuffer(count: layout.count)
+        second = moments?.1 ?? FloatBuffer(count: layout.count)
+    }
+
+    /// Forward and backward over one micro-batch on all replicas; adds `scale` × the gradient of
+    /// the micro-batch's mean loss to replica 0's gradients and returns that loss.
+    func forwardBackward(_ batch: (inputs: [Int32], targets: [Int32]), scale: Float) -> Double {
+        let total = batch.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+        let rows = batch.inputs.count / replicas.count
+        let losses = LossSlots(count: replicas.count)
+        let replicas = self.replicas
+        DispatchQueue.concurrentPerform(iterations: replicas.count) { r in
+            let range = (r * rows)..<((r + 1) * rows)
+            let targets = Array(batch.targets[range])
+            let counted = targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+            replicas[r].forward(inputs: Array(batch.inputs[range]))
+            // Each replica's mean is weighted by its share of the counted tokens: the sum is the batch mean.
+            let share = total > 0 ? Float(counted) / Float(total) : 0
+            let result = replicas[r].backward(targets: targets, scale: scale * share)
+            losses.set(r, result.loss * Double(share))
+        }
+        let g = replicas[0].gradients.pointer, count = replicas[0].gradients.count
+        for replica in replicas.dropFirst() {
+            addInPlace(g, replica.gradients.pointer, count: count)
+            replica.gradients.zero()
+        }
+        return losses.sum
+    }
+
+    /// Summed loss and counted tokens of one batch, forward only, on all replicas.
+    func evaluate(_ batch: (inputs: [Int32], targets: [Int32])) -> (total: Double, counted: Int) {
+        let rows = batch.inputs.count / replicas.count
+        let totals = LossSlots(count: replicas.count), counts = LossSlots(count: replicas.count)
+        let replicas = self.replicas
+        DispatchQueue.concurrentPerform(iterations: replicas.count) { r in
+            let range = (r * rows)..<((r + 1) * rows)
+            replicas[r].forward(inputs: Array(batch.inputs[range]))
+            let (loss, counted) = replicas[r].loss(targets: Array(batch.targets[range]))
+            totals.set(r, loss * Double(counted))
+            counts.set(r, Double(counted))
+        }
+        return (totals.sum, Int(counts.sum))
     }
 
     /// Trains from the state's step to the configuration's last step (or `until`, to stop early).
     public func run(until last: Int? = nil) throws {
         let c = state.configuration
         let end = min(last ?? c.steps, c.steps)
+        if replicas.count > 1 { setMatrixThreads(1) }
         var windowStart = Date(), windowTokens = 0
         while state.step < end {
             let step = state.step + 1
@@ -71,8 +122,7 @@ public final class TrainingRun {
             var loss = 0.0
             for micro in 0..<c.accumulation {
                 let batch = data.trainingBatch((step - 1) * c.accumulation + micro, batch: c.batchSize, length: c.contextLength)
-                model.forward(inputs: batch.inputs)
-                loss += model.backward(targets: batch.targets, scale: 1 / Float(c.accumulation)).loss / Double(c.accumulation)
+                loss += forwardBackward(batch, scale: 1 / Float(c.accumulation)) / Double(c.accumulation)
             }
             guard loss.isFinite else {
                 throw TrainingError("step \(step): the loss is \(loss); lower learning_rate (the last good checkpoint is untouched)")
@@ -114,9 +164,8 @@ public final class TrainingRun {
         var total = 0.0, count = 0
         for index in 0..<c.evaluationBatches {
             guard let batch = data.validationBatch(index, batch: c.batchSize, length: c.contextLength) else { break }
-            model.forward(inputs: batch.inputs)
-            let (loss, counted) = model.loss(targets: batch.targets)
-            total += loss * Double(counted)
+            let (sum, counted) = evaluate(batch)
+            total += sum
             count += counted
         }
         return count > 0 ? total / Double(count) : nil
@@ -172,6 +221,19 @@ public final class TrainingRun {
             throw TrainingError("\(directory)/optimizer.safetensors: moments for \(m.count) parameters, the model has \(layout.count)")
         }
         return (layout, parameters, (FloatBuffer(m), FloatBuffer(v)), state)
+    }
+
+    /// Per-replica numbers written from several threads.
+    final class LossSlots: @unchecked Sendable {
+        private var values: [Double]
+        private let lock = NSLock()
+        init(count: Int) { values = Array(repeating: 0, count: count) }
+        func set(_ index: Int, _ value: Double) {
+            lock.lock()
+            values[index] = value
+            lock.unlock()
+        }
+        var sum: Double { values.reduce(0, +) }
     }
 
     static func duration(_ seconds: Double) -> String {

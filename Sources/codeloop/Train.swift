@@ -101,8 +101,7 @@ struct Train: ParsableCommand {
             parameters = GPT2Checkpoint.initialParameters(layout: layout, seed: configuration.seed)
         }
         try checkMemory(layout: layout, configuration: configuration)
-        let model = GPT2Training(layout: layout, parameters: parameters, batch: configuration.batchSize, length: configuration.contextLength)
-        return TrainingRun(model: model, data: data, state: TrainingState(configuration: configuration, data: source),
+        return TrainingRun(layout: layout, parameters: parameters, data: data, state: TrainingState(configuration: configuration, data: source),
                            output: out!, tokenizerFiles: [tokenizerFile], endOfText: tokenizer.specialTokens["<|endoftext|>"])
     }
 
@@ -118,11 +117,9 @@ struct Train: ParsableCommand {
             throw InputError("\(directory): vocabulary of \(checkpoint.layout.config.vocabularySize), its data's tokenizer has \(tokenizer.vocabularySize)")
         }
         try checkMemory(layout: checkpoint.layout, configuration: configuration)
-        let model = GPT2Training(layout: checkpoint.layout, parameters: checkpoint.parameters, batch: configuration.batchSize,
-                                 length: configuration.contextLength)
         let output = directory == path + "/latest" ? path : (path as NSString).deletingLastPathComponent
         printError("resuming \(directory) at step \(state.step)")
-        return TrainingRun(model: model, data: data, state: state, output: output, tokenizerFiles: [tokenizerFile],
+        return TrainingRun(layout: checkpoint.layout, parameters: checkpoint.parameters, data: data, state: state, output: output, tokenizerFiles: [tokenizerFile],
                            endOfText: tokenizer.specialTokens["<|endoftext|>"], moments: checkpoint.moments)
     }
 

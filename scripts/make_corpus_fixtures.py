@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Archives for the corpus tests, written by Python's own tarfile and zipfile (the reference
+readers): an sdist-like .tar.gz (with a member name over 100 bytes, so the ustar prefix or a
+GNU/pax long name is used), and a wheel with one deflated and one stored member.
+
+    python3 scripts/make_corpus_fixtures.py
+"""
+import io
+import os
+import tarfile
+import zipfile
+
+OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Tests", "CorpusTests", "Fixtures")
+LONG = "pkg-1.0/" + "deeply/" * 14 + "nested_module.py"
+FILES = {
+    "pkg-1.0/pkg/__init__.py": "from .core import add\n",
+    "pkg-1.0/pkg/core.py": "def add(a, b):\n    \"\"\"Return a + b.\"\"\"\n    return a + b\n",
+    "pkg-1.0/README.txt": "not python\n",
+    LONG: "def deep():\n    return 42\n",
+}
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for fmt, name in ((tarfile.GNU_FORMAT, "pkg-1.0.tar.gz"), (tarfile.PAX_FORMAT, "pkg-1.0-pax.tar.gz")):
+        with tarfile.open(os.path.join(OUT, name), "w:gz", format=fmt) as tar:
+            for path, text in sorted(FILES.items()):
+                data = text.encode()
+                info = tarfile.TarInfo(path)
+                info.size = len(data)
+                info.mtime = 0
+                tar.addfile(info, io.BytesIO(data))
+    with zipfile.ZipFile(os.path.join(OUT, "pkg-1.0-py3-none-any.whl"), "w") as wheel:
+        wheel.writestr(zipfile.ZipInfo("pkg/core.py", (1980, 1, 1, 0, 0, 0)), FILES["pkg-1.0/pkg/core.py"] * 20,
+                       compress_type=zipfile.ZIP_DEFLATED)
+        wheel.writestr(zipfile.ZipInfo("pkg/__init__.py", (1980, 1, 1, 0, 0, 0)), FILES["pkg-1.0/pkg/__init__.py"],
+                       compress_type=zipfile.ZIP_STORED)
+        wheel.writestr(zipfile.ZipInfo("pkg-1.0.dist-info/METADATA", (1980, 1, 1, 0, 0, 0)), "Name: pkg\n")
+
+
+if __name__ == "__main__":
+    main()
