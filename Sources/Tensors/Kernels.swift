@@ -36,10 +36,8 @@ public func rmsNorm(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float
 
 /// GELU, tanh approximation (GPT-2's "gelu_new"), in place.
 public func geluTanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    let c: Float = 0.7978845608028654  // sqrt(2 / pi)
-    for i in 0..<count {
-        let v = x[i]
-        x[i] = 0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v)))
+    forEachVector(x, count: count) { v in
+        0.5 * v * (1 + vectorTanh(0.7978845608028654 * (v + 0.044715 * v * v * v)))  // sqrt(2 / pi)
     }
 }
 
@@ -53,16 +51,20 @@ public func siluMultiply(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointe
 
 /// Softmax of one row, in place, numerically stable.
 public func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    var maximum = -Float.infinity
-    for i in 0..<count { maximum = max(maximum, x[i]) }
-    var sum: Float = 0
-    for i in 0..<count {
-        let e = expf(x[i] - maximum)
-        x[i] = e
-        sum += e
-    }
+    let sum = expShiftedByMaximum(x, count: count)
     let inverse = 1 / sum
     for i in 0..<count { x[i] *= inverse }
+}
+
+/// x[i] = exp(x[i] - max x), in place; returns the sum of the new values (accumulated in Double,
+/// so rows of a large vocabulary sum exactly enough).
+public func expShiftedByMaximum(_ x: UnsafeMutablePointer<Float>, count: Int) -> Float {
+    var maximum = -Float.infinity
+    for i in 0..<count { maximum = max(maximum, x[i]) }
+    forEachVector(x, count: count) { vectorExp($0 - maximum) }
+    var sum: Double = 0
+    for i in 0..<count { sum += Double(x[i]) }
+    return Float(sum)
 }
 
 /// Log-softmax of one row into `out` (Double accumulation: log-probabilities feed ranking).

@@ -86,14 +86,15 @@ func geluForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
 /// dx = dout · gelu_tanh'(x), overwritten.
 func geluBackward(dx: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, x: UnsafePointer<Float>, count: Int) {
     let c: Float = 0.7978845608028654  // sqrt(2 / pi)
-    for i in 0..<count {
-        let v = x[i]
-        let cube = 0.044715 * v * v * v
-        let t = tanhf(c * (v + cube))
-        let sech2 = 1 - t * t
-        let local = 0.5 * (1 + t) + 0.5 * v * sech2 * c * (1 + 3 * 0.044715 * v * v)
-        dx[i] = local * dout[i]
+    dx.update(from: x, count: count)
+    forEachVector(dx, count: count) { (v: SIMD8<Float>) -> SIMD8<Float> in
+        let square: SIMD8<Float> = v * v
+        let t: SIMD8<Float> = vectorTanh(c * (v + 0.044715 * square * v))
+        let slope: SIMD8<Float> = c * (1 + 0.134145 * square)  // d/dv of c (v + 0.044715 v³)
+        let half: SIMD8<Float> = 0.5 * (1 + t)
+        return half + 0.5 * v * (1 - t * t) * slope
     }
+    for i in 0..<count { dx[i] *= dout[i] }
 }
 
 /// Causal multi-head attention over a fused q/k/v tensor (B·T × 3C): writes the attention
@@ -164,14 +165,7 @@ func crossEntropyForwardBackward(_ logits: UnsafeMutablePointer<Float>, targets:
             row.update(repeating: 0, count: v)
             continue
         }
-        var maximum = -Float.infinity
-        for i in 0..<v { maximum = max(maximum, row[i]) }
-        var sum: Double = 0
-        for i in 0..<v {
-            let e = expf(row[i] - maximum)
-            row[i] = e
-            sum += Double(e)
-        }
+        let sum = Double(expShiftedByMaximum(row, count: v))
         let logSum = log(sum)
         total -= log(Double(row[target])) - logSum
         let inverse = Float(1 / sum)
