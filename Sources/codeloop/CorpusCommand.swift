@@ -1,11 +1,12 @@
 import ArgumentParser
 import Corpus
 import Foundation
+import Sandbox
 import Tokenizers
 
 struct CorpusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "corpus", abstract: "Build training corpora from Python sources.", subcommands: [Build.self])
+        commandName: "corpus", abstract: "Build training corpora from Python sources.", subcommands: [Build.self, Functions.self])
 
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -82,6 +83,51 @@ struct CorpusCommand: ParsableCommand {
             lines.append("validation      \(m.validationFiles) files, \(m.validationTokens) tokens in \(m.validationShards.count) shard(s)")
             lines.append("tokenizer       \(m.tokenizer) (vocabulary \(m.vocabularySize)); \(String(format: "%.1f", seconds)) s")
             return lines.joined(separator: "\n")
+        }
+    }
+
+    struct Functions: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Extract Codex-S fine-tuning pairs (signature + docstring → body) from Python sources.",
+            discussion: """
+            Each top-level function with a docstring and a body of at most \(FunctionPairs.maximumBodyLines) lines \
+            becomes one JSONL line {"prompt": imports + signature + docstring, "completion": body}, the shape of \
+            a HumanEval problem. Files pass the same filters as `corpus build`; Python's ast module parses \
+            them inside the sandbox. Functions that appear twice are kept once.
+            """)
+
+        @Argument(help: "Directories, .py files and archives.")
+        var sources: [String]
+
+        @Option(help: "JSONL file to write.")
+        var out: String
+
+        @OptionGroup var sandbox: SandboxOptions
+
+        func run() throws {
+            var manifest = CorpusManifest()
+            let files = try CorpusBuilder().collect(sources, manifest: &manifest)
+            guard !files.isEmpty else { throw InputError("no Python files kept from \(sources.joined(separator: ", "))") }
+            let pool = try SandboxPool(configuration: try sandbox.configuration(), workers: ProcessInfo.processInfo.activeProcessorCount)
+            defer { pool.shutdown() }
+            let found = LockedBox<[[(prompt: String, completion: String)]]>(Array(repeating: [], count: files.count))
+            let failed = LockedBox(0)
+            try pool.runAll(count: files.count, job: { index in
+                SandboxJob(mode: .run, program: FunctionPairs.extractionProgram, stdin: String(decoding: files[index].bytes, as: UTF8.self))
+            }, onOutcome: { index, outcome in
+                if outcome.exitStatus != 0 { failed.update { $0 += 1 } }
+                let pairs = FunctionPairs.parse(outcome.stdout)
+                found.update { $0[index] = pairs }
+            })
+            var seen = Set<String>()
+            var lines: [String] = []
+            for pair in found.value.joined() where seen.insert(pair.prompt + "\u{0}" + pair.completion).inserted {
+                lines.append(jsonLine(["prompt": pair.prompt, "completion": pair.completion]))
+            }
+            guard FileManager.default.createFile(atPath: out, contents: Data(lines.map { $0 + "\n" }.joined().utf8)) else {
+                throw InputError("\(out): cannot be written")
+            }
+            print("\(files.count) files, \(lines.count) functions (\(found.value.joined().count - lines.count) duplicates dropped, \(failed.value) files not parsed) → \(out)")
         }
     }
 }
