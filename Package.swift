@@ -22,7 +22,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
-        .target(name: "Models", dependencies: ["Tensors"]),
+        .target(name: "Models", dependencies: ["Tensors", "BundledData"], resources: [.copy("Resources")]),
         .target(name: "Training", dependencies: ["Models", "Tensors"]),
         .target(name: "Sampling", dependencies: ["Models", "Tokenizers", "Tensors"]),
         .target(name: "Backends", dependencies: [
@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "codeloop",
             dependencies: [
-                "Evaluation", "Sandbox", "Tokenizers", "Models", "Sampling", "Backends", "Corpus", "Training", "Tensors",
+                "Evaluation", "Sandbox", "Tokenizers", "Models", "Sampling", "Backends", "Corpus", "Training", "Tensors", "BundledData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),

@@ -20,67 +20,51 @@ public final class Generator: @unchecked Sendable {
     /// Tokens generated, for throughput figures.
     public private(set) var generatedTokens = 0
 
-    /// `n` completions of `prompt`: samples firstSample..<firstSample+n of its seeded streams.
-    /// `onToken(sample, text)` receives each sample's newly complete text as it is decoded.
+    /// `n` completions of `prompt`: samples firstSample..<firstSample+n of its seeded streams,
+    /// decoded `batchSize` at a time through a BatchScheduler of its own.
+    /// `onToken(sample, text)` receives each sample's newly settled text as it is decoded.
     public func complete(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int = 0,
                          onToken: ((Int, String) -> Void)? = nil) throws -> [Completion] {
-        let promptTokens = tokenizer.encode(prompt)
-        guard !promptTokens.isEmpty else { throw ModelError("the prompt is empty") }
-        let context = model.config.contextLength
-        guard promptTokens.count < context else {
-            throw ModelError("prompt of \(promptTokens.count) tokens does not fit the model's context of \(context)")
+        let scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: batchSize)
+        defer { scheduler.shutdown() }
+        let finished = DispatchSemaphore(value: 0)
+        let results = Results(count: n)
+        nonisolated(unsafe) let onToken = onToken
+        let request = BatchScheduler.Request(prompt: tokenizer.encode(prompt), n: n, parameters: parameters, firstSample: firstSample)
+        scheduler.submit(request) { event in
+            switch event {
+            case .tokens(let index, let text, _):
+                if !text.isEmpty { onToken?(firstSample + index, text) }
+            case .finished(let index, let completion):
+                results.set(index, completion)
+            case .done(let error):
+                results.fail(error)
+                finished.signal()
+            case .prompt:
+                break
+            }
         }
-        let vocabulary = model.config.vocabularySize
-        let spellable = min(vocabulary, tokenizer.vocabularySize)
-        let promptCache = KVCache(config: model.config, capacity: promptTokens.count)
-        let promptLogits = try model.forward(promptTokens, cache: promptCache)
-        let lastRow = Array(promptLogits[((promptTokens.count - 1) * vocabulary)...])
-        let room = min(parameters.maxTokens, context - promptTokens.count)
-        let stops = parameters.stop.filter { !$0.isEmpty }.map { Array($0.utf8) }
-        let longestStop = stops.map(\.count).max() ?? 0
+        finished.wait()
+        generatedTokens += scheduler.generatedTokens
+        return try results.completions()
+    }
+}
 
-        var completions: [Completion] = []
-        for roundStart in stride(from: firstSample, to: firstSample + n, by: batchSize) {
-            let members = Array(roundStart..<min(firstSample + n, roundStart + batchSize))
-            var states = members.map { index in
-                SampleState(index: index, cache: KVCache(continuing: promptCache, extra: room),
-                            random: SplitMix64(seed: parameters.seed, stream: index),
-                            decoder: StreamingDecoder(tokenizer: tokenizer), logits: lastRow)
-            }
-            while states.contains(where: { !$0.finished }) {
-                var steps: [Step] = []
-                var stepping: [Int] = []
-                for s in states.indices where !states[s].finished {
-                    // Only ids the tokenizer can spell: checkpoints pad their vocabulary past it.
-                    let token = states[s].logits.withUnsafeBufferPointer {
-                        LogitProcessors.sample(UnsafeBufferPointer(rebasing: $0[0..<spellable]), parameters: parameters, random: &states[s].random)
-                    }
-                    let logprob = states[s].logits.withUnsafeBufferPointer { LogitProcessors.logprob(of: token, in: $0) }
-                    let bytes = try tokenizer.decodeBytes([token])
-                    states[s].accept(token: token, logprob: logprob, bytes: bytes)
-                    if let onToken {
-                        let text = states[s].decoder.append(bytes: bytes)
-                        if !text.isEmpty { onToken(states[s].index, text) }
-                    }
-                    generatedTokens += 1
-                    if states[s].hitStop(stops, longestStop: longestStop) {
-                        states[s].finish(.stop)
-                    } else if states[s].tokens.count >= room {
-                        states[s].finish(.length)
-                    } else {
-                        steps.append(Step(token: token, cache: states[s].cache))
-                        stepping.append(s)
-                    }
-                }
-                if steps.isEmpty { break }
-                let logits = try model.forward(steps)
-                for (row, s) in stepping.enumerated() {
-                    states[s].logits = Array(logits[(row * vocabulary)..<((row + 1) * vocabulary)])
-                }
-            }
-            completions += states.map { $0.completion() }
+/// Completions arriving from the scheduler's thread.
+private final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Completion?]
+    private var error: Error?
+
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ completion: Completion) { lock.withLock { values[index] = completion } }
+    func fail(_ error: Error?) { lock.withLock { self.error = error } }
+    func completions() throws -> [Completion] {
+        try lock.withLock {
+            if let error { throw error }
+            return values.map { $0! }
         }
-        return completions
     }
 }
 

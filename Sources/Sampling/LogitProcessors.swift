@@ -132,3 +132,22 @@ public enum LogitProcessors {
         return logits[token] - maximum - Float(log(sum))
     }
 }
+
+extension LogitProcessors {
+    /// The `count` most likely tokens and their log-probabilities under the unscaled distribution.
+    public static func topLogprobs(_ logits: UnsafeBufferPointer<Float>, count: Int) -> [(token: Int, logprob: Float)] {
+        guard count > 0 else { return [] }
+        var maximum = -Float.infinity
+        for v in logits { maximum = max(maximum, v) }
+        var sum: Double = 0
+        for v in logits { sum += Double(expf(v - maximum)) }
+        let logSum = maximum + Float(log(sum))
+        var best: [(token: Int, logprob: Float)] = []
+        for (token, v) in logits.enumerated() where best.count < count || v - logSum > best[best.count - 1].logprob {
+            best.append((token, v - logSum))
+            best.sort { $0.logprob > $1.logprob || ($0.logprob == $1.logprob && $0.token < $1.token) }
+            if best.count > count { best.removeLast() }
+        }
+        return best
+    }
+}

@@ -40,9 +40,9 @@ public enum GPT2Checkpoint {
 
     /// Writes config.json and model.safetensors into `directory` (which must exist).
     public static func save(layout: GPT2Layout, parameters: FloatBuffer, to directory: String,
-                            endOfText: Int?) throws {
+                            endOfText: Int?, halfPrecision: Bool = false) throws {
         let tensors = layout.entries.map { ($0.name, $0.shape, parameters.array(offset: $0.offset, count: $0.count)) }
-        try writeSafetensors(tensors, to: directory + "/model.safetensors")
+        try writeSafetensors(tensors, to: directory + "/model.safetensors", halfPrecision: halfPrecision)
         try writeAtomically(configJSON(layout.config, endOfText: endOfText), to: directory + "/config.json")
     }
 

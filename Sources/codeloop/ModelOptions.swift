@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backends
+import BundledData
 import Foundation
 import Models
 import Sampling
@@ -7,7 +8,7 @@ import Tokenizers
 
 /// Flags that choose a local model and how to sample from it.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "An HF-layout model directory (config.json, safetensors, tokenizer).")
+    @Option(help: "An HF-layout model directory (config.json, safetensors, tokenizer); default: the bundled codeloop-small.")
     var model: String?
 
     @Option(help: "Sampling temperature; 0 is greedy.")
@@ -51,7 +52,9 @@ struct ModelOptions: ParsableArguments {
     }
 
     func generator() throws -> Generator {
-        guard let directory = model else { throw InputError("--model DIR is required (or, for generate, --endpoint URL)") }
+        guard let directory = model ?? BundledModel.directory() else {
+            throw InputError(BundledData.missing(BundledModel.name) + " (or pass --model DIR)")
+        }
         let languageModel = try loadModel(directory: directory)
         let tokenizer = try Tokenizer.named(directory)
         if tokenizer.vocabularySize > languageModel.config.vocabularySize {

@@ -1,0 +1,332 @@
+import Foundation
+import Models
+import Tensors
+import Tokenizers
+
+/// Continuous batching: every sample of every request in flight advances in the same forward
+/// pass, and a request joins or leaves between two steps. A request's prompt is computed once;
+/// its n samples continue from that shared cache and take free slots as they open, so a server
+/// with 64 slots can serve n = 200 and many small requests at once.
+///
+/// One thread runs the loop. Sample i of a request draws from SplitMix64(seed, stream: i), so a
+/// request's completions are the same alone or among others, streamed or not.
+public final class BatchScheduler: @unchecked Sendable {
+    public struct Request: Sendable {
+        public var prompt: [Int]
+        public var n: Int
+        public var parameters: SamplingParameters
+        /// How many most likely tokens to report beside each token (0: none).
+        public var topLogprobs: Int
+        /// Report the prompt's own token log-probabilities.
+        public var echo: Bool
+        /// Sample indices start here (a resumed `generate` continues its streams).
+        public var firstSample: Int
+
+        public init(prompt: [Int], n: Int, parameters: SamplingParameters, topLogprobs: Int = 0, echo: Bool = false,
+                    firstSample: Int = 0) {
+            self.prompt = prompt
+            self.n = n
+            self.parameters = parameters
+            self.topLogprobs = topLogprobs
+            self.echo = echo
+            self.firstSample = firstSample
+        }
+    }
+
+    /// One token as reported: its id, text bytes, log-probability and the most likely alternatives.
+    public struct TokenReport: Sendable {
+        public let token: Int
+        public let bytes: [UInt8]
+        public let logprob: Float?
+        public let top: [(token: Int, logprob: Float)]
+    }
+
+    public enum Event: Sendable {
+        /// The prompt's tokens with their log-probabilities (the first has none), when echo was asked.
+        case prompt([TokenReport])
+        /// Newly settled tokens of sample `index` (0-based within the request) and their text:
+        /// text that a stop sequence could still cut is held back until it cannot.
+        case tokens(index: Int, text: String, tokens: [TokenReport])
+        case finished(index: Int, completion: Completion)
+        /// Every sample has finished (or the request failed).
+        case done(Error?)
+    }
+
+    public final class Handle: @unchecked Sendable {
+        fileprivate let lock = NSLock()
+        fileprivate var cancelled = false
+        /// Stops the request: its samples leave the batch before the next step.
+        public func cancel() {
+            lock.lock()
+            cancelled = true
+            lock.unlock()
+        }
+        var isCancelled: Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return cancelled
+        }
+    }
+
+    public let model: any LanguageModel
+    public let tokenizer: Tokenizer
+    /// Samples decoding at once across all requests (bounds KV-cache memory).
+    public let slots: Int
+    /// Tokens generated since start, for throughput figures.
+    public var generatedTokens: Int { counters.withLock { generated } }
+
+    private let counters = NSLock()
+    private var generated = 0
+    private let condition = NSCondition()
+    private var pending: [Pending] = []
+    private var stopping = false
+    private var thread: Thread?
+
+    private struct Pending {
+        let request: Request
+        let handle: Handle
+        let onEvent: @Sendable (Event) -> Void
+    }
+
+    public init(model: any LanguageModel, tokenizer: Tokenizer, slots: Int) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.slots = max(1, slots)
+    }
+
+    /// Queues a request; `onEvent` is called on the scheduler's thread, in order, ending with `.done`.
+    @discardableResult
+    public func submit(_ request: Request, onEvent: @escaping @Sendable (Event) -> Void) -> Handle {
+        let handle = Handle()
+        condition.lock()
+        pending.append(Pending(request: request, handle: handle, onEvent: onEvent))
+        if thread == nil {
+            let thread = Thread { [unowned self] in self.loop() }
+            thread.name = "codeloop-batch"
+            thread.stackSize = 8 << 20
+            self.thread = thread
+            thread.start()
+        }
+        condition.signal()
+        condition.unlock()
+        return handle
+    }
+
+    /// Ends the loop after the current step; requests still queued or running get `.done(error)`.
+    public func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// A request in flight.
+    private final class Active {
+        let request: Request
+        let handle: Handle
+        let onEvent: @Sendable (Event) -> Void
+        let promptCache: KVCache
+        let lastRow: [Float]
+        let room: Int
+        let stops: [[UInt8]]
+        let longestStop: Int
+        var nextSample: Int
+        var running: [Running] = []
+        var finishedCount = 0
+
+        init(_ pending: Pending, promptCache: KVCache, lastRow: [Float], room: Int) {
+            request = pending.request
+            handle = pending.handle
+            onEvent = pending.onEvent
+            self.promptCache = promptCache
+            self.lastRow = lastRow
+            self.room = room
+            stops = request.parameters.stop.filter { !$0.isEmpty }.map { Array($0.utf8) }
+            longestStop = stops.map(\.count).max() ?? 0
+            nextSample = 0
+        }
+
+        var allStarted: Bool { nextSample >= request.n }
+        var complete: Bool { finishedCount >= request.n }
+    }
+
+    /// One sample in flight, and how much of it has been reported.
+    private struct Running {
+        var state: SampleState
+        var reportedTokens = 0
+        var tops: [[(token: Int, logprob: Float)]] = []
+        var decoder: StreamingDecoder
+    }
+
+    private func loop() {
+        var active: [Active] = []
+        let vocabulary = model.config.vocabularySize
+        let spellable = min(vocabulary, tokenizer.vocabularySize)
+        while true {
+            condition.lock()
+            while pending.isEmpty && active.isEmpty && !stopping { condition.wait() }
+            if stopping {
+                let queued = pending
+                pending = []
+                condition.unlock()
+                let error = ModelError("the server is shutting down")
+                for p in queued { p.onEvent(.done(error)) }
+                for a in active { a.onEvent(.done(error)) }
+                return
+            }
+            let arrived = pending
+            pending = []
+            condition.unlock()
+
+            for p in arrived {
+                do {
+                    active.append(try prefill(p, vocabulary: vocabulary))
+                } catch {
+                    p.onEvent(.done(error))
+                }
+            }
+            // Drop cancelled requests at once: their slots are free for this step.
+            active.removeAll { a in
+                if a.handle.isCancelled {
+                    a.onEvent(.done(CancellationError()))
+                    return true
+                }
+                return false
+            }
+            // Fill free slots, oldest request first.
+            var used = active.reduce(0) { $0 + $1.running.count }
+            for a in active where used < slots {
+                while !a.allStarted && used < slots {
+                    let index = a.request.firstSample + a.nextSample
+                    let state = SampleState(index: a.nextSample, cache: KVCache(continuing: a.promptCache, extra: a.room),
+                                            random: SplitMix64(seed: a.request.parameters.seed, stream: index),
+                                            decoder: StreamingDecoder(tokenizer: tokenizer), logits: a.lastRow)
+                    a.running.append(Running(state: state, decoder: StreamingDecoder(tokenizer: tokenizer)))
+                    a.nextSample += 1
+                    used += 1
+                }
+            }
+            var steps: [Step] = []
+            var owners: [(Active, Int)] = []
+            var produced = 0
+            for a in active {
+                var r = 0
+                while r < a.running.count {
+                    let keepsGoing = advance(a, &a.running[r], spellable: spellable)
+                    produced += 1
+                    if keepsGoing {
+                        steps.append(Step(token: a.running[r].state.tokens.last!, cache: a.running[r].state.cache))
+                        owners.append((a, r))
+                        r += 1
+                    } else {
+                        a.running.remove(at: r)
+                        a.finishedCount += 1
+                    }
+                }
+            }
+            counters.withLock { generated += produced }
+            if !steps.isEmpty {
+                do {
+                    let logits = try model.forward(steps)
+                    for (row, (a, r)) in owners.enumerated() {
+                        a.running[r].state.logits = Array(logits[(row * vocabulary)..<((row + 1) * vocabulary)])
+                    }
+                } catch {
+                    for a in active { a.onEvent(.done(error)) }
+                    active = []
+                    continue
+                }
+            }
+            active.removeAll { a in
+                if a.complete {
+                    a.onEvent(.done(nil))
+                    return true
+                }
+                return false
+            }
+        }
+    }
+
+    /// Computes a request's prompt once and reports its log-probabilities if asked.
+    private func prefill(_ p: Pending, vocabulary: Int) throws -> Active {
+        let prompt = p.request.prompt
+        guard !prompt.isEmpty else { throw ModelError("the prompt is empty") }
+        let context = model.config.contextLength
+        guard prompt.count < context else {
+            throw ModelError("prompt of \(prompt.count) tokens does not fit the model's context of \(context)")
+        }
+        let cache = KVCache(config: model.config, capacity: prompt.count)
+        let logits = try model.forward(prompt, cache: cache)
+        if p.request.echo {
+            var reports: [TokenReport] = []
+            for (i, token) in prompt.enumerated() {
+                let bytes = (try? tokenizer.decodeBytes([token])) ?? []
+                if i == 0 {
+                    reports.append(TokenReport(token: token, bytes: bytes, logprob: nil, top: []))
+                    continue
+                }
+                let row = logits[((i - 1) * vocabulary)..<(i * vocabulary)]
+                let (logprob, top) = row.withUnsafeBufferPointer { buffer in
+                    (LogitProcessors.logprob(of: token, in: buffer), LogitProcessors.topLogprobs(buffer, count: p.request.topLogprobs))
+                }
+                reports.append(TokenReport(token: token, bytes: bytes, logprob: logprob, top: top))
+            }
+            p.onEvent(.prompt(reports))
+        }
+        let room = min(p.request.parameters.maxTokens, context - prompt.count)
+        return Active(p, promptCache: cache, lastRow: Array(logits[((prompt.count - 1) * vocabulary)...]), room: room)
+    }
+
+    /// Draws one token for a sample, reports what is settled, and says whether it goes on.
+    private func advance(_ a: Active, _ running: inout Running, spellable: Int) -> Bool {
+        let parameters = a.request.parameters
+        let token = running.state.logits.withUnsafeBufferPointer {
+            LogitProcessors.sample(UnsafeBufferPointer(rebasing: $0[0..<spellable]), parameters: parameters, random: &running.state.random)
+        }
+        let (logprob, top) = running.state.logits.withUnsafeBufferPointer { buffer in
+            (LogitProcessors.logprob(of: token, in: buffer), LogitProcessors.topLogprobs(buffer, count: a.request.topLogprobs))
+        }
+        let bytes = (try? tokenizer.decodeBytes([token])) ?? []
+        running.state.accept(token: token, logprob: logprob, bytes: bytes)
+        running.tops.append(top)
+        var finished = false
+        if running.state.hitStop(a.stops, longestStop: a.longestStop) {
+            running.state.finish(.stop)
+            finished = true
+        } else if running.state.tokens.count >= a.room {
+            running.state.finish(.length)
+            finished = true
+        }
+        // Settled: tokens that begin before the cut when finished; otherwise tokens whose bytes
+        // end where no stop sequence could still begin.
+        let state = running.state
+        let settled: Int
+        if finished {
+            let end = state.cut ?? state.bytes.count
+            settled = state.starts.filter { $0 < end }.count
+        } else {
+            let safe = state.bytes.count - max(0, a.longestStop - 1)
+            var count = running.reportedTokens
+            while count < state.tokens.count && (count + 1 < state.starts.count ? state.starts[count + 1] : state.bytes.count) <= safe {
+                count += 1
+            }
+            settled = count
+        }
+        if settled > running.reportedTokens {
+            let end = finished ? (state.cut ?? state.bytes.count) : (settled < state.starts.count ? state.starts[settled] : state.bytes.count)
+            let text = running.decoder.append(bytes: Array(state.bytes[state.starts[running.reportedTokens]..<max(end, state.starts[running.reportedTokens])]))
+                + (finished ? running.decoder.finish() : "")
+            let reports = (running.reportedTokens..<settled).map { i -> TokenReport in
+                let from = state.starts[i], to = i + 1 < state.starts.count ? state.starts[i + 1] : state.bytes.count
+                return TokenReport(token: state.tokens[i], bytes: Array(state.bytes[from..<to]), logprob: state.logprobs[i], top: running.tops[i])
+            }
+            running.reportedTokens = settled
+            a.onEvent(.tokens(index: state.index, text: text, tokens: reports))
+        } else if finished {
+            let rest = running.decoder.finish()
+            if !rest.isEmpty { a.onEvent(.tokens(index: state.index, text: rest, tokens: [])) }
+        }
+        if finished { a.onEvent(.finished(index: state.index, completion: state.completion())) }
+        return !finished
+    }
+}
