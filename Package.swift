@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -29,6 +31,9 @@ let package = Package(
             "Sampling", "Models", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        .target(name: "Server", dependencies: [
+            "Sampling", "Models", "Tokenizers", .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .target(name: "BundledData"),
         .target(name: "Sandbox"),
         .target(name: "Tokenizers", dependencies: ["BundledData"], resources: [.copy("Resources")]),
@@ -38,7 +43,8 @@ let package = Package(
         .executableTarget(
             name: "codeloop",
             dependencies: [
-                "Evaluation", "Sandbox", "Tokenizers", "Models", "Sampling", "Backends", "Corpus", "Training", "Tensors", "BundledData",
+                "Evaluation", "Sandbox", "Tokenizers", "Models", "Sampling", "Backends", "Corpus", "Training", "Tensors", "BundledData", "Server",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
@@ -53,6 +59,10 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], path: "Tests/TestSupport"),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Models", "Tokenizers", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "CLITests", dependencies: ["codeloop", "TestSupport"]),
     ]
 )

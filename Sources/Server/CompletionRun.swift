@@ -1,0 +1,193 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Sampling
+import Tokenizers
+
+/// One /v1/completions request on the scheduler: its prompts × n samples, their events, the
+/// JSON of the answer (or of each streamed chunk), and its time limit.
+final class CompletionRun: @unchecked Sendable {
+    let server: CompletionServer
+    let request: CompletionRequest
+    let id = "cmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    let created = Int(Date().timeIntervalSince1970)
+    var promptTokens: Int { request.prompts.reduce(0) { $0 + $1.count } }
+    private(set) var completionTokens = 0
+
+    init(server: CompletionServer, request: CompletionRequest) {
+        self.server = server
+        self.request = request
+    }
+
+    /// Submits every prompt and yields (prompt index, event) until all are done; cancelling the
+    /// consuming task, or the time limit, cancels the requests.
+    func events() -> (AsyncStream<(Int, BatchScheduler.Event)>, [BatchScheduler.Handle], TimeLimit) {
+        let (stream, continuation) = AsyncStream<(Int, BatchScheduler.Event)>.makeStream()
+        let remaining = RemainingCount(request.prompts.count)
+        let handles = request.prompts.enumerated().map { index, prompt in
+            server.scheduler.submit(.init(prompt: prompt, n: request.n, parameters: request.parameters,
+                                          topLogprobs: request.logprobs, echo: request.echo)) { event in
+                continuation.yield((index, event))
+                if case .done = event, remaining.decrement() == 0 { continuation.finish() }
+            }
+        }
+        let limit = TimeLimit(seconds: server.limits.requestSeconds) { handles.forEach { $0.cancel() } }
+        continuation.onTermination = { _ in handles.forEach { $0.cancel() } }
+        return (stream, handles, limit)
+    }
+
+    /// The whole answer, as OpenAI's JSON.
+    func collect() async throws -> [String: Any] {
+        let (stream, handles, limit) = events()
+        defer { limit.cancel() }
+        var prompts: [Int: [BatchScheduler.TokenReport]] = [:]
+        var completions: [Int: Completion] = [:]
+        var reports: [Int: [BatchScheduler.TokenReport]] = [:]
+        var failure: Error?
+        await withTaskCancellationHandler {
+            for await (p, event) in stream {
+                switch event {
+                case .prompt(let tokens): prompts[p] = tokens
+                case .tokens(let index, _, let tokens): reports[p * request.n + index, default: []] += tokens
+                case .finished(let index, let completion): completions[p * request.n + index] = completion
+                case .done(let error): if let error, failure == nil { failure = error }
+                }
+            }
+        } onCancel: {
+            handles.forEach { $0.cancel() }
+        }
+        if limit.fired {
+            throw APIError(status: .requestTimeout, message: "the request took over \(server.limits.requestSeconds) s and was stopped",
+                           type: "timeout_error")
+        }
+        if let failure { throw APIError(status: .badRequest, message: "\(failure)", type: "invalid_request_error", parameter: "prompt") }
+        var choices: [[String: Any]] = []
+        for p in request.prompts.indices {
+            for i in 0..<request.n {
+                let index = p * request.n + i
+                let completion = completions[index]!
+                completionTokens += completion.tokens.count
+                let echoed = request.echo ? prompts[p] ?? [] : []
+                var choice: [String: Any] = [
+                    "index": index, "text": (request.echo ? request.promptTexts[p] : "") + completion.text,
+                    "finish_reason": completion.finishReason.rawValue,
+                ]
+                choice["logprobs"] = request.wantsLogprobs ? logprobsJSON(echoed + (reports[index] ?? [])) : NSNull()
+                choices.append(choice)
+            }
+        }
+        return ["id": id, "object": "text_completion", "created": created, "model": server.modelName, "choices": choices,
+                "usage": ["prompt_tokens": promptTokens, "completion_tokens": completionTokens, "total_tokens": promptTokens + completionTokens]]
+    }
+
+    /// Server-sent events: one chunk per settled piece of text, a last chunk with the finish
+    /// reason per choice, the usage if asked, then [DONE]. A write that fails (the client left)
+    /// cancels the samples, freeing their slots before the next step.
+    func stream(into writer: inout any ResponseBodyWriter) async throws {
+        let (stream, handles, limit) = events()
+        defer { limit.cancel() }
+        do {
+            for await (p, event) in stream {
+                switch event {
+                case .prompt(let tokens):
+                    for i in 0..<request.n {
+                        try await send(["index": p * request.n + i, "text": request.promptTexts[p], "finish_reason": NSNull(),
+                                        "logprobs": request.wantsLogprobs ? logprobsJSON(tokens) : NSNull()], to: &writer)
+                    }
+                case .tokens(let index, let text, let tokens):
+                    completionTokens += tokens.count
+                    try await send(["index": p * request.n + index, "text": text, "finish_reason": NSNull(),
+                                    "logprobs": request.wantsLogprobs ? logprobsJSON(tokens) : NSNull()], to: &writer)
+                case .finished(let index, let completion):
+                    try await send(["index": p * request.n + index, "text": "", "finish_reason": completion.finishReason.rawValue,
+                                    "logprobs": NSNull()], to: &writer)
+                case .done(let error):
+                    if let error, !(error is CancellationError) {
+                        try await writeEvent(APIError(status: .badRequest, message: "\(error)", type: "invalid_request_error").json, to: &writer)
+                    }
+                }
+            }
+        } catch {
+            handles.forEach { $0.cancel() }
+            throw error
+        }
+        if limit.fired {
+            try await writeEvent(APIError(status: .requestTimeout, message: "the request took over \(server.limits.requestSeconds) s and was stopped",
+                                          type: "timeout_error").json, to: &writer)
+        }
+        if request.includeUsageInStream {
+            try await writeEvent(chunk(choices: []).merging(["usage": ["prompt_tokens": promptTokens, "completion_tokens": completionTokens,
+                                                                      "total_tokens": promptTokens + completionTokens]]) { $1 }, to: &writer)
+        }
+        try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+        try await writer.finish(nil)
+    }
+
+    private func chunk(choices: [[String: Any]]) -> [String: Any] {
+        ["id": id, "object": "text_completion", "created": created, "model": server.modelName, "choices": choices]
+    }
+
+    private func send(_ choice: [String: Any], to writer: inout any ResponseBodyWriter) async throws {
+        try await writeEvent(chunk(choices: [choice]), to: &writer)
+    }
+
+    private func writeEvent(_ object: [String: Any], to writer: inout any ResponseBodyWriter) async throws {
+        let data = try JSONSerialization.data(withJSONObject: object)
+        var buffer = ByteBuffer(string: "data: ")
+        buffer.writeBytes(data)
+        buffer.writeString("\n\n")
+        try await writer.write(buffer)
+    }
+
+    /// OpenAI's logprobs object: tokens, their log-probabilities, the top alternatives, and the
+    /// UTF-8 byte offset of each token in the choice's text.
+    func logprobsJSON(_ reports: [BatchScheduler.TokenReport]) -> [String: Any] {
+        var offsets: [Int] = []
+        var offset = 0
+        for report in reports {
+            offsets.append(offset)
+            offset += report.bytes.count
+        }
+        return [
+            "tokens": reports.map { String(decoding: $0.bytes, as: UTF8.self) },
+            "token_logprobs": reports.map { $0.logprob.map { Double($0) as Any } ?? NSNull() },
+            "top_logprobs": reports.map { report -> Any in
+                guard report.logprob != nil else { return NSNull() }
+                var top: [String: Double] = [:]
+                for (token, logprob) in report.top {
+                    let text = String(decoding: (try? server.tokenizer.decodeBytes([token])) ?? [], as: UTF8.self)
+                    top[text] = max(top[text] ?? -.infinity, Double(logprob))
+                }
+                return top
+            },
+            "text_offset": offsets,
+        ]
+    }
+}
+
+/// Prompts still running.
+final class RemainingCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int
+    init(_ value: Int) { self.value = value }
+    func decrement() -> Int { lock.withLock { value -= 1; return value } }
+}
+
+/// Runs `onExpiry` after `seconds` unless cancelled first.
+final class TimeLimit: @unchecked Sendable {
+    private let lock = NSLock()
+    private var expired = false
+    private var task: Task<Void, Never>?
+
+    init(seconds: Double, onExpiry: @escaping @Sendable () -> Void) {
+        task = Task { [weak self] in
+            try? await Task.sleep(for: .seconds(seconds))
+            guard !Task.isCancelled, let self else { return }
+            self.lock.withLock { self.expired = true }
+            onExpiry()
+        }
+    }
+
+    var fired: Bool { lock.withLock { expired } }
+    func cancel() { task?.cancel() }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import NIOCore
+import Sampling
+import Tokenizers
+
+/// OpenAI's /v1/completions over codeloop's engine (Hummingbird 2): every request's samples join
+/// one BatchScheduler, so requests that arrive together decode in the same forward passes, and a
+/// request's n samples share its prompt's computation. Also GET /v1/models and GET /health.
+public final class CompletionServer: Sendable {
+    public let scheduler: BatchScheduler
+    public let modelName: String
+    public let limits: ServerLimits
+    let tokenizer: Tokenizer
+    let contextLength: Int
+    let vocabulary: Int
+    let inFlight = InFlightCounter()
+
+    public init(model: any LanguageModel, tokenizer: Tokenizer, modelName: String, limits: ServerLimits) {
+        scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: limits.slots)
+        self.modelName = modelName
+        self.limits = limits
+        self.tokenizer = tokenizer
+        contextLength = model.config.contextLength
+        vocabulary = model.config.vocabularySize
+    }
+
+    /// The application, bound to host:port (0: any free port); `onRunning` receives the bound port.
+    public func application(host: String, port: Int, logger: Logger,
+                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/health") { _, _ in jsonResponse(["status": "ok"]) }
+        router.get("/v1/models") { [modelName] _, _ in
+            jsonResponse(["object": "list", "data": [["id": modelName, "object": "model", "created": 0, "owned_by": "codeloop"]]])
+        }
+        router.post("/v1/completions") { [self] request, _ in
+            await self.complete(request, logger: logger)
+        }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "codeloop"),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+    }
+
+    func complete(_ incoming: Request, logger: Logger) async -> Response {
+        let start = ContinuousClock.now
+        @Sendable func finish(_ response: Response, promptTokens: Int = 0, completionTokens: Int = 0, note: String = "") -> Response {
+            let elapsed = ContinuousClock.now - start
+            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            logger.info("POST /v1/completions \(response.status.code) prompt_tokens=\(promptTokens) completion_tokens=\(completionTokens) ms=\(String(format: "%.1f", ms))\(note)")
+            return response
+        }
+        guard inFlight.acquire(limit: limits.concurrentRequests) else {
+            return finish(errorResponse(APIError(status: .tooManyRequests, message: "the server is answering \(limits.concurrentRequests) requests; retry later",
+                                                 type: "rate_limit_error")))
+        }
+        var released = false
+        defer { if !released { inFlight.release() } }
+        var incoming = incoming
+        let body: ByteBuffer
+        do {
+            body = try await incoming.collectBody(upTo: limits.bodyBytes)
+        } catch {
+            return finish(errorResponse(APIError(status: .contentTooLarge, message: "the request body is over \(limits.bodyBytes) bytes",
+                                                 type: "invalid_request_error")))
+        }
+        let request: CompletionRequest
+        do {
+            request = try CompletionRequest(body: Data(buffer: body), tokenizer: tokenizer, vocabulary: vocabulary, limits: limits)
+            for prompt in request.prompts where prompt.count >= contextLength {
+                throw APIError.invalid("prompt of \(prompt.count) tokens does not fit the model's context of \(contextLength) (at least one token must be generated)",
+                                       parameter: "prompt")
+            }
+        } catch let error as APIError {
+            return finish(errorResponse(error))
+        } catch {
+            return finish(errorResponse(.invalid("\(error)")))
+        }
+        let run = CompletionRun(server: self, request: request)
+        if request.stream {
+            released = true
+            let counter = inFlight
+            // Logged when the stream ends, with what it sent.
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                            body: ResponseBody { writer in
+                                defer { counter.release() }
+                                do {
+                                    try await run.stream(into: &writer)
+                                    _ = finish(Response(status: .ok), promptTokens: run.promptTokens, completionTokens: run.completionTokens, note: " stream")
+                                } catch {
+                                    _ = finish(Response(status: .ok), promptTokens: run.promptTokens, completionTokens: run.completionTokens,
+                                               note: " stream ended early: the client left")
+                                    throw error
+                                }
+                            })
+        }
+        do {
+            let object = try await run.collect()
+            return finish(jsonResponse(object), promptTokens: run.promptTokens, completionTokens: run.completionTokens)
+        } catch let error as APIError {
+            return finish(errorResponse(error), promptTokens: run.promptTokens)
+        } catch {
+            return finish(errorResponse(APIError(status: .internalServerError, message: "\(error)", type: "server_error")))
+        }
+    }
+}
+
+/// Requests being answered, against the concurrency limit.
+final class InFlightCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func acquire(limit: Int) -> Bool {
+        lock.withLock {
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func release() { lock.withLock { count -= 1 } }
+}
+
+func jsonResponse(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+    let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data("{}".utf8)
+    return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+func errorResponse(_ error: APIError) -> Response {
+    jsonResponse(error.json, status: error.status)
+}

@@ -1,0 +1,17 @@
+/// What one server accepts; each limit, when exceeded, is an OpenAI-style JSON error with a 4xx.
+public struct ServerLimits: Sendable {
+    /// Largest max_tokens a request may ask for (400 above it).
+    public var maxTokens = 1024
+    /// Largest n (400 above it).
+    public var maxN = 256
+    /// Requests being answered at once; one more gets 429.
+    public var concurrentRequests = 64
+    /// Largest request body in bytes (413 above it).
+    public var bodyBytes = 1 << 20
+    /// Seconds a request may take before it is stopped (408).
+    public var requestSeconds = 300.0
+    /// Samples decoding at once across all requests (the KV-cache budget).
+    public var slots = 64
+
+    public init() {}
+}
