@@ -91,8 +91,9 @@ struct CompletionRequest {
         switch object["stop"] {
         case nil, is NSNull: parameters.stop = []
         case let stop as String: parameters.stop = [stop]
-        case let stops as [String] where stops.count <= 4: parameters.stop = stops
-        default: throw APIError.invalid("stop must be a string or a list of at most 4 strings", parameter: "stop")
+        // OpenAI allows 4; HumanEval's stop list has 5, and vLLM takes any number: allow 16.
+        case let stops as [String] where stops.count <= 16: parameters.stop = stops
+        default: throw APIError.invalid("stop must be a string or a list of at most 16 strings", parameter: "stop")
         }
         if let count = try value("logprobs", "an integer", as: Int.self) {
             guard (0...20).contains(count) else { throw APIError.invalid("logprobs must be between 0 and 20", parameter: "logprobs") }
