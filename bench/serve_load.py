@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Load on `codeloop serve` over loopback: a fixed number of completion requests sent by 32
+concurrent clients, against the same requests sent one after another, in one run. Reports
+errors (must be zero), generated tokens/s of both, p50/p99 latency under load, and the server's
+peak resident memory (VmHWM). Standard library only.
+
+    swift build -c release && python3 bench/serve_load.py [--model DIR] [--requests 256] [--clients 32]
+
+Prints a table, and last the concurrent throughput as a ratio to the sequential one.
+"""
+import argparse
+import http.client
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def request(port, body):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    start = time.perf_counter()
+    connection.request("POST", "/v1/completions", body=json.dumps(body), headers={"Content-Type": "application/json"})
+    response = connection.getresponse()
+    data = response.read()
+    elapsed = time.perf_counter() - start
+    connection.close()
+    if response.status != 200:
+        return None, elapsed
+    return json.loads(data)["usage"]["completion_tokens"], elapsed
+
+
+def run(port, bodies, clients):
+    results = [None] * len(bodies)
+    next_index = [0]
+    lock = threading.Lock()
+
+    def client():
+        while True:
+            with lock:
+                i = next_index[0]
+                next_index[0] += 1
+            if i >= len(bodies):
+                return
+            results[i] = request(port, bodies[i])
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    errors = sum(1 for tokens, _ in results if tokens is None)
+    tokens = sum(tokens or 0 for tokens, _ in results)
+    latencies = sorted(elapsed for _, elapsed in results)
+    return dict(wall=wall, errors=errors, tokens=tokens, tps=tokens / wall,
+                p50=latencies[len(latencies) // 2], p99=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "codeloop"))
+    parser.add_argument("--model", help="model directory (default: the bundled codeloop-small)")
+    parser.add_argument("--requests", type=int, default=256)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--max-tokens", type=int, default=64)
+    args = parser.parse_args()
+    command = [args.binary, "serve", "--port", "0"] + (["--model", args.model] if args.model else [])
+    server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        for line in server.stderr:
+            found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+            if found:
+                port = int(found.group(1))
+                break
+        threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()  # drain the request log
+        prompts = ["def add(a, b):\n", "import os\n\ndef list_files(path):\n", "class Stack:\n    def __init__(self):\n",
+                   "def is_prime(n):\n    \"\"\"Return True if n is prime.\"\"\"\n"]
+        bodies = [dict(prompt=prompts[i % len(prompts)], max_tokens=args.max_tokens, temperature=0.8, top_p=0.95, seed=i, stop=[])
+                  for i in range(args.requests)]
+        request(port, bodies[0])  # warm up
+        sequential = run(port, bodies[: max(args.requests // 8, 8)], 1)
+        concurrent = run(port, bodies, args.clients)
+        with open(f"/proc/{server.pid}/status") as f:
+            peak = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1)) / 1024
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    print(f"{'run':<26}{'requests':>9}{'errors':>8}{'tokens/s':>10}{'p50 s':>8}{'p99 s':>8}")
+    for name, r, n in (("sequential (1 client)", sequential, max(args.requests // 8, 8)),
+                       (f"concurrent ({args.clients} clients)", concurrent, args.requests)):
+        print(f"{name:<26}{n:>9}{r['errors']:>8}{r['tps']:>10.0f}{r['p50']:>8.3f}{r['p99']:>8.3f}")
+    print(f"server peak RSS: {peak:.0f} MB; max_tokens {args.max_tokens}, no stops (every request generates all its tokens)")
+    print(f"concurrent / sequential generated tokens/s: {concurrent['tps'] / sequential['tps']:.2f}x"
+          + ("" if concurrent["errors"] == 0 else f"  ({concurrent['errors']} ERRORS)"))
+
+
+if __name__ == "__main__":
+    main()

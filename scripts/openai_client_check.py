@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Drives `codeloop serve` with the official `openai` Python client: completions, n samples with
+log-probabilities, echo, streaming (equal to the non-streamed text for the same seed), and the
+errors the client raises for bad requests. Exits non-zero on the first mismatch.
+
+    python3 -m venv V && V/bin/pip install openai
+    swift build && V/bin/python scripts/openai_client_check.py [--model DIR]
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+import openai
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def check(condition, what):
+    print(("ok    " if condition else "FAIL  ") + what)
+    if not condition:
+        sys.exit(1)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "codeloop"))
+    parser.add_argument("--model", default=os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures", "gpt2-tiny"))
+    args = parser.parse_args()
+    server = subprocess.Popen([args.binary, "serve", "--model", args.model, "--port", "0", "--model-name", "m"],
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        for line in server.stderr:
+            found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+            if found:
+                port = found.group(1)
+                break
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", max_retries=0)
+
+        models = client.models.list()
+        check([m.id for m in models.data] == ["m"], "models.list names the served model")
+
+        prompt = "def fibonacci(n):\n"
+        first = client.completions.create(model="m", prompt=prompt, max_tokens=16, n=3, temperature=0.8, seed=11,
+                                          logprobs=2, stop=["\n\n"])
+        check(len(first.choices) == 3, "n=3 gives three choices")
+        check(len({c.text for c in first.choices}) > 1, "the samples differ")
+        for c in first.choices:
+            check(len(c.logprobs.tokens) == len(c.logprobs.token_logprobs) and all(v < 0 for v in c.logprobs.token_logprobs),
+                  f"choice {c.index} carries one log-probability per token")
+            check(all(len(t) >= 1 for t in c.logprobs.top_logprobs), f"choice {c.index} carries top log-probabilities")
+        check(first.usage.completion_tokens == sum(len(c.logprobs.tokens) for c in first.choices), "usage counts the tokens")
+
+        again = client.completions.create(model="m", prompt=prompt, max_tokens=16, n=3, temperature=0.8, seed=11, stop=["\n\n"])
+        check([c.text for c in again.choices] == [c.text for c in first.choices], "the same seed gives the same text")
+
+        streamed = ["", "", ""]
+        for chunk in client.completions.create(model="m", prompt=prompt, max_tokens=16, n=3, temperature=0.8, seed=11,
+                                               stop=["\n\n"], stream=True):
+            for c in chunk.choices:
+                streamed[c.index] += c.text
+        check(streamed == [c.text for c in first.choices], "streamed text equals the non-streamed text")
+
+        echo = client.completions.create(model="m", prompt=prompt, max_tokens=4, echo=True, logprobs=1, seed=1)
+        check(echo.choices[0].text.startswith(prompt), "echo returns the prompt")
+        check(echo.choices[0].logprobs.token_logprobs[0] is None, "echo: the first prompt token has no log-probability")
+
+        for bad, param in [(dict(max_tokens=-1), "max_tokens"), (dict(n=100000), "n"), (dict(temperature=5), "temperature")]:
+            try:
+                client.completions.create(model="m", prompt=prompt, **bad)
+                check(False, f"{bad} is refused")
+            except openai.BadRequestError as error:
+                check(error.status_code == 400 and error.body.get("param") == param, f"{bad} → 400 naming {param}")
+        try:
+            client.completions.create(model="m", prompt=prompt, extra_body={"frobnicate": 1})
+            check(False, "an unknown field is refused")
+        except openai.BadRequestError as error:
+            check("frobnicate" in error.message, "an unknown field → 400 naming it")
+    finally:
+        server.terminate()
+        code = server.wait(timeout=30)
+    check(code == 0, "SIGTERM: the server exits 0")
+    print("openai client: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
