@@ -200,7 +200,7 @@ public final class BatchScheduler: @unchecked Sendable {
                     let index = a.request.firstSample + a.nextSample
                     let state = SampleState(index: a.nextSample, cache: KVCache(continuing: a.promptCache, extra: a.room),
                                             random: SplitMix64(seed: a.request.parameters.seed, stream: index),
-                                            decoder: StreamingDecoder(tokenizer: tokenizer), logits: a.lastRow)
+                                            logits: a.lastRow)
                     a.running.append(Running(state: state, decoder: StreamingDecoder(tokenizer: tokenizer)))
                     a.nextSample += 1
                     used += 1

@@ -1,4 +1,6 @@
 import ArgumentParser
+import BundledData
+import Corpus
 import Foundation
 import Models
 import Sampling
@@ -7,10 +9,14 @@ import Tokenizers
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print each token's log-probability under a model, and the file's bits per byte.",
-        discussion: "Files longer than the model's context are scored in consecutive windows.")
+        discussion: """
+        Files longer than the model's context are scored in consecutive windows. FILE may also be a token \
+        shard from `codeloop corpus build` (train-*.bin, val-*.bin), in the model's own vocabulary: the \
+        validation split's bits per byte.
+        """)
 
-    @Option(help: "An HF-layout model directory.")
-    var model: String
+    @Option(help: "An HF-layout model directory; default: the bundled codeloop-small.")
+    var model: String?
 
     @Flag(help: "Only the summary line.")
     var summary = false
@@ -19,10 +25,15 @@ struct Score: ParsableCommand {
     var file: String
 
     func run() throws {
-        let text = try readUTF8File(file)
+        guard let model = model ?? BundledModel.directory() else {
+            throw InputError(BundledData.missing(BundledModel.name) + " (or pass --model DIR)")
+        }
         let languageModel = try loadModel(directory: model)
         let tokenizer = try Tokenizer.named(model)
-        let tokens = tokenizer.encode(text)
+        let tokens = file.hasSuffix(".bin") ? try TokenShard.read(file).map(Int.init) : tokenizer.encode(try readUTF8File(file))
+        if let bad = tokens.first(where: { $0 >= languageModel.config.vocabularySize }) {
+            throw InputError("\(file): token id \(bad) is outside the model's vocabulary of \(languageModel.config.vocabularySize)")
+        }
         let v = languageModel.config.vocabularySize, window = languageModel.config.contextLength
         var nats = 0.0, scoredBytes = 0, scored = 0
         // Window w predicts its tokens 1... from the ones before (the first token of each window has no context).

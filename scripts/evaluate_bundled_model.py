@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""HumanEval pass@k of a codeloop model the way the Codex paper reports its small models:
+pass@1 from n samples at T = 0.2, pass@10 and pass@100 from n samples at T = 0.8, top-p 0.95,
+HumanEval's stop sequences; and, given the corpus it was trained on, its validation bits per byte.
+Resumable: rerun to finish (generate appends, evaluate skips finished samples).
+
+    swift build -c release && python3 scripts/evaluate_bundled_model.py [--model DIR] [--corpus DIR] [--n 100]
+
+Prints each run, and last a Markdown table row: bits/byte | pass@1 | pass@10 | pass@100.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", help="model directory (default: the bundled codeloop-small)")
+    parser.add_argument("--corpus", help="the corpus the model was trained on, for validation bits per byte")
+    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--max-tokens", type=int, default=128)
+    parser.add_argument("--out", default=os.path.join(ROOT, ".build", "bundled-model-eval"))
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    model = ["--model", args.model] if args.model else []
+    results = {}
+    for temperature in ("0.2", "0.8"):
+        samples = os.path.join(args.out, f"samples-t{temperature}.jsonl")
+        subprocess.run([CODELOOP, "generate", *model, "--tasks", "humaneval", "--n", str(args.n), "--temperature", temperature,
+                        "--top-p", "0.95", "--max-tokens", str(args.max_tokens), "--batch-size", str(args.n), "--seed", "1",
+                        "--out", samples, "--quiet"], check=True)
+        out = subprocess.run([CODELOOP, "evaluate", samples, "--json", "--quiet"], check=True, capture_output=True, text=True)
+        results[temperature] = json.loads(out.stdout)
+        print(f"T = {temperature}: {json.dumps(results[temperature])}")
+    bits = "-"
+    if args.corpus:
+        manifest = json.load(open(os.path.join(args.corpus, "corpus.json")))
+        total_nats = total_bytes = 0.0
+        for shard in manifest["validationShards"]:
+            out = subprocess.run([CODELOOP, "score", *model, "--summary", os.path.join(args.corpus, shard)],
+                                 check=True, capture_output=True, text=True)
+            found = re.search(r"(\d+) tokens scored, (\d+) bytes, ([\d.]+) nats/token", out.stdout)
+            total_nats += int(found.group(1)) * float(found.group(3))
+            total_bytes += int(found.group(2))
+            print(out.stdout.strip())
+        bits = f"{total_nats / 0.6931471805599453 / total_bytes:.3f}"
+    p1 = 100 * results["0.2"]["pass@1"]
+    p10 = 100 * results["0.8"].get("pass@10", float("nan"))
+    p100 = 100 * results["0.8"].get("pass@100", float("nan"))
+    print(f"| validation bits/byte | pass@1 (T=0.2) | pass@10 (T=0.8) | pass@100 (T=0.8) |")
+    print(f"| {bits} | {p1:.2f} | {p10:.2f} | {p100:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
