@@ -88,10 +88,14 @@ public final class BatchScheduler: @unchecked Sendable {
         let onEvent: @Sendable (Event) -> Void
     }
 
+    /// The end-of-document token, which ends a sample (not part of its text).
+    let endOfText: Int?
+
     public init(model: any LanguageModel, tokenizer: Tokenizer, slots: Int) {
         self.model = model
         self.tokenizer = tokenizer
         self.slots = max(1, slots)
+        endOfText = tokenizer.specialTokens["<|endoftext|>"]
     }
 
     /// Queues a request; `onEvent` is called on the scheduler's thread, in order, ending with `.done`.
@@ -286,14 +290,20 @@ public final class BatchScheduler: @unchecked Sendable {
         let (logprob, top) = running.state.logits.withUnsafeBufferPointer { buffer in
             (LogitProcessors.logprob(of: token, in: buffer), LogitProcessors.topLogprobs(buffer, count: a.request.topLogprobs))
         }
-        let bytes = (try? tokenizer.decodeBytes([token])) ?? []
-        running.state.accept(token: token, logprob: logprob, bytes: bytes)
-        running.tops.append(top)
         var finished = false
-        if running.state.hitStop(a.stops, longestStop: a.longestStop) {
+        if token == endOfText {
+            // The model ended the document: the completion stops before this token, as Codex's did.
             running.state.finish(.stop)
             finished = true
-        } else if running.state.tokens.count >= a.room {
+        } else {
+            let bytes = (try? tokenizer.decodeBytes([token])) ?? []
+            running.state.accept(token: token, logprob: logprob, bytes: bytes)
+            running.tops.append(top)
+        }
+        if !finished && running.state.hitStop(a.stops, longestStop: a.longestStop) {
+            running.state.finish(.stop)
+            finished = true
+        } else if !finished && running.state.tokens.count >= a.room {
             running.state.finish(.length)
             finished = true
         }
