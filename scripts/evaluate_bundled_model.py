@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """HumanEval pass@k of a codeloop model the way the Codex paper reports its small models:
 pass@1 from n samples at T = 0.2, pass@10 and pass@100 from n samples at T = 0.8, top-p 0.95,
-HumanEval's stop sequences; and, given the corpus it was trained on, its validation bits per byte.
+HumanEval's stop sequences, prompts longer than the context minus --max-tokens cut from the left
+(`generate --truncate-prompts`: codeloop-small's context is 256 tokens); and, given the corpus it was trained on, its validation bits per byte.
 Resumable: rerun to finish (generate appends, evaluate skips finished samples).
 
     swift build -c release && python3 scripts/evaluate_bundled_model.py [--model DIR] [--corpus DIR] [--n 100]
@@ -33,7 +34,7 @@ def main():
         samples = os.path.join(args.out, f"samples-t{temperature}.jsonl")
         subprocess.run([CODELOOP, "generate", *model, "--tasks", "humaneval", "--n", str(args.n), "--temperature", temperature,
                         "--top-p", "0.95", "--max-tokens", str(args.max_tokens), "--batch-size", str(args.n), "--seed", "1",
-                        "--out", samples, "--quiet"], check=True)
+                        "--truncate-prompts", "--out", samples, "--quiet"], check=True)
         out = subprocess.run([CODELOOP, "evaluate", samples, "--json", "--quiet"], check=True, capture_output=True, text=True)
         results[temperature] = json.loads(out.stdout)
         print(f"T = {temperature}: {json.dumps(results[temperature])}")

@@ -12,16 +12,22 @@ public protocol CompletionBackend: Sendable {
 /// The local engine. Generation is CPU-bound, so it runs off the cooperative thread pool.
 public final class LocalBackend: CompletionBackend, @unchecked Sendable {
     public let generator: Generator
+    /// Cut prompts from the left to leave this many positions (see BatchScheduler.Request.keepRoom).
+    public let keepRoom: Int?
     private let lock = NSLock()
 
-    public init(generator: Generator) { self.generator = generator }
+    public init(generator: Generator, keepRoom: Int? = nil) {
+        self.generator = generator
+        self.keepRoom = keepRoom
+    }
 
     public func complete(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion] {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread { [self] in
                 lock.lock()
                 defer { lock.unlock() }
-                continuation.resume(with: Result { try generator.complete(prompt: prompt, n: n, parameters: parameters, firstSample: firstSample) })
+                continuation.resume(with: Result { try generator.complete(prompt: prompt, n: n, parameters: parameters, firstSample: firstSample,
+                                                                          keepRoom: keepRoom) })
             }
         }
     }

@@ -21,6 +21,9 @@ public final class BatchScheduler: @unchecked Sendable {
         public var echo: Bool
         /// Sample indices start here (a resumed `generate` continues its streams).
         public var firstSample: Int
+        /// When set, a prompt that leaves fewer than this many positions of the context is cut
+        /// from the left to leave exactly that many (short-context models on long prompts).
+        public var keepRoom: Int?
 
         public init(prompt: [Int], n: Int, parameters: SamplingParameters, topLogprobs: Int = 0, echo: Bool = false,
                     firstSample: Int = 0) {
@@ -253,9 +256,12 @@ public final class BatchScheduler: @unchecked Sendable {
 
     /// Computes a request's prompt once and reports its log-probabilities if asked.
     private func prefill(_ p: Pending, vocabulary: Int) throws -> Active {
-        let prompt = p.request.prompt
-        guard !prompt.isEmpty else { throw ModelError("the prompt is empty") }
         let context = model.config.contextLength
+        var prompt = p.request.prompt
+        if let keepRoom = p.request.keepRoom, prompt.count > context - keepRoom {
+            prompt = Array(prompt.suffix(max(1, context - keepRoom)))
+        }
+        guard !prompt.isEmpty else { throw ModelError("the prompt is empty") }
         guard prompt.count < context else {
             throw ModelError("prompt of \(prompt.count) tokens does not fit the model's context of \(context)")
         }

@@ -24,13 +24,14 @@ public final class Generator: @unchecked Sendable {
     /// decoded `batchSize` at a time through a BatchScheduler of its own.
     /// `onToken(sample, text)` receives each sample's newly settled text as it is decoded.
     public func complete(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int = 0,
-                         onToken: ((Int, String) -> Void)? = nil) throws -> [Completion] {
+                         keepRoom: Int? = nil, onToken: ((Int, String) -> Void)? = nil) throws -> [Completion] {
         let scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: batchSize)
         defer { scheduler.shutdown() }
         let finished = DispatchSemaphore(value: 0)
         let results = Results(count: n)
         nonisolated(unsafe) let onToken = onToken
-        let request = BatchScheduler.Request(prompt: tokenizer.encode(prompt), n: n, parameters: parameters, firstSample: firstSample)
+        var request = BatchScheduler.Request(prompt: tokenizer.encode(prompt), n: n, parameters: parameters, firstSample: firstSample)
+        request.keepRoom = keepRoom
         scheduler.submit(request) { event in
             switch event {
             case .tokens(let index, let text, _):

@@ -46,6 +46,10 @@ struct Generate: AsyncParsableCommand {
 
     @OptionGroup var options: ModelOptions
 
+    @Flag(name: .customLong("truncate-prompts"),
+          help: "Cut a prompt that leaves fewer than --max-tokens positions of the model's context from the left (short-context models); without it such a prompt is an error.")
+    var truncatePrompts = false
+
     func validate() throws {
         guard n >= 1 else { throw ValidationError("--n must be at least 1") }
         guard concurrency >= 1, retries >= 0, maxNPerRequest >= 1 else {
@@ -60,7 +64,7 @@ struct Generate: AsyncParsableCommand {
         if let endpoint {
             backend = OpenAICompletionsBackend(endpoint: endpoint, modelName: modelName!, maxRetries: retries)
         } else {
-            backend = LocalBackend(generator: try options.generator())
+            backend = LocalBackend(generator: try options.generator(), keepRoom: truncatePrompts ? options.maxTokens : nil)
         }
         let parameters = options.parameters(defaultStops: SamplingParameters.humanEvalStops)
         let chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
