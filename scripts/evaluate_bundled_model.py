@@ -24,17 +24,22 @@ def main():
     parser.add_argument("--model", help="model directory (default: the bundled codeloop-small)")
     parser.add_argument("--corpus", help="the corpus the model was trained on, for validation bits per byte")
     parser.add_argument("--n", type=int, default=100)
-    parser.add_argument("--max-tokens", type=int, default=128)
+    parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--out", default=os.path.join(ROOT, ".build", "bundled-model-eval"))
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     model = ["--model", args.model] if args.model else []
     results = {}
+    # Both temperatures at once: two processes keep both cores busy while samples finish unevenly.
+    runs = {t: subprocess.Popen([CODELOOP, "generate", *model, "--tasks", "humaneval", "--n", str(args.n), "--temperature", t,
+                                 "--top-p", "0.95", "--max-tokens", str(args.max_tokens), "--batch-size", str(args.n), "--seed", "1",
+                                 "--truncate-prompts", "--out", os.path.join(args.out, f"samples-t{t}.jsonl"), "--quiet"])
+            for t in ("0.2", "0.8")}
+    for t, run in runs.items():
+        if run.wait() != 0:
+            raise SystemExit(f"generate at T = {t} failed")
     for temperature in ("0.2", "0.8"):
         samples = os.path.join(args.out, f"samples-t{temperature}.jsonl")
-        subprocess.run([CODELOOP, "generate", *model, "--tasks", "humaneval", "--n", str(args.n), "--temperature", temperature,
-                        "--top-p", "0.95", "--max-tokens", str(args.max_tokens), "--batch-size", str(args.n), "--seed", "1",
-                        "--truncate-prompts", "--out", samples, "--quiet"], check=True)
         out = subprocess.run([CODELOOP, "evaluate", samples, "--json", "--quiet"], check=True, capture_output=True, text=True)
         results[temperature] = json.loads(out.stdout)
         print(f"T = {temperature}: {json.dumps(results[temperature])}")
