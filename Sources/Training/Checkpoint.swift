@@ -52,7 +52,7 @@ public enum GPT2Checkpoint {
             "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "vocab_size": config.vocabularySize,
             "n_positions": config.contextLength, "n_ctx": config.contextLength, "n_embd": config.hiddenSize,
             "n_layer": config.layers, "n_head": config.heads, "n_inner": config.intermediateSize,
-            "activation_function": "gelu_new", "layer_norm_epsilon": Double(config.normEpsilon),
+            "activation_function": "gelu_new", "layer_norm_epsilon": Double("\(config.normEpsilon)") ?? 1e-5,  // 1e-05, not its Float widened
             "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0, "tie_word_embeddings": true,
             "torch_dtype": "float32",
         ]
