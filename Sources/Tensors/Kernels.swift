@@ -4,8 +4,10 @@ import Foundation
 // ReferenceKernels.swift, and the tests hold one to the other.
 
 /// LayerNorm over each row of `count / width` rows: (x - mean) / sqrt(var + eps) * gamma + beta.
+/// Training passes `mean` and `rstd` (one per row) to keep what its backward pass reads.
 public func layerNorm(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, width: Int,
-                      gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float) {
+                      gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float,
+                      mean savedMean: UnsafeMutablePointer<Float>? = nil, rstd savedRstd: UnsafeMutablePointer<Float>? = nil) {
     for r in 0..<rows {
         let row = x + r * width, target = out + r * width
         var mean: Float = 0
@@ -19,6 +21,8 @@ public func layerNorm(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Flo
         variance /= Float(width)
         let scale = 1 / (variance + epsilon).squareRoot()
         for i in 0..<width { target[i] = (row[i] - mean) * scale * gamma[i] + beta[i] }
+        savedMean?[r] = mean
+        savedRstd?[r] = scale
     }
 }
 

@@ -29,28 +29,6 @@ func linearBackward(dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePoint
     }
 }
 
-/// LayerNorm that keeps each row's mean and reciprocal standard deviation for the backward pass.
-func layerNormForward(_ out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
-                      _ x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-                      rows: Int, width: Int, epsilon: Float) {
-    for r in 0..<rows {
-        let row = x + r * width, target = out + r * width
-        var m: Float = 0
-        for i in 0..<width { m += row[i] }
-        m /= Float(width)
-        var variance: Float = 0
-        for i in 0..<width {
-            let d = row[i] - m
-            variance += d * d
-        }
-        variance /= Float(width)
-        let s = 1 / (variance + epsilon).squareRoot()
-        for i in 0..<width { target[i] = (row[i] - m) * s * gamma[i] + beta[i] }
-        mean[r] = m
-        rstd[r] = s
-    }
-}
-
 /// dx += LayerNorm's input gradient; dgamma, dbeta accumulate.
 func layerNormBackward(dx: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>,
                        dout: UnsafePointer<Float>, x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,

@@ -85,16 +85,16 @@ public final class GPT2Training: @unchecked Sendable {
         var residual = UnsafePointer(encoded.pointer)
         for (l, a) in blocks.enumerated() {
             let w = layout.blocks[l]
-            layerNormForward(a.ln1.pointer, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, residual,
-                             gamma: p + w.ln1Gamma, beta: p + w.ln1Beta, rows: rows, width: c, epsilon: eps)
+            layerNorm(residual, a.ln1.pointer, rows: rows, width: c, gamma: p + w.ln1Gamma, beta: p + w.ln1Beta, epsilon: eps,
+                      mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer)
             linearForward(a.qkv.pointer, a.ln1.pointer, weight: p + w.qkvWeight, bias: p + w.qkvBias, rows: rows, inputs: c, outputs: 3 * c)
             attentionForward(a.attended.pointer, probabilities: a.probabilities.pointer, qkv: a.qkv.pointer,
                              batch: batch, length: length, width: c, heads: config.heads)
             linearForward(a.residual2.pointer, a.attended.pointer, weight: p + w.projectionWeight, bias: p + w.projectionBias,
                           rows: rows, inputs: c, outputs: c)
             addInPlace(a.residual2.pointer, residual, count: rows * c)
-            layerNormForward(a.ln2.pointer, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer, a.residual2.pointer,
-                             gamma: p + w.ln2Gamma, beta: p + w.ln2Beta, rows: rows, width: c, epsilon: eps)
+            layerNorm(a.residual2.pointer, a.ln2.pointer, rows: rows, width: c, gamma: p + w.ln2Gamma, beta: p + w.ln2Beta,
+                      epsilon: eps, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer)
             linearForward(a.fc.pointer, a.ln2.pointer, weight: p + w.fcWeight, bias: p + w.fcBias, rows: rows, inputs: c, outputs: inner)
             geluForward(a.fcGelu.pointer, a.fc.pointer, count: rows * inner)
             linearForward(a.residual3.pointer, a.fcGelu.pointer, weight: p + w.fcProjectionWeight, bias: p + w.fcProjectionBias,
@@ -102,8 +102,8 @@ public final class GPT2Training: @unchecked Sendable {
             addInPlace(a.residual3.pointer, a.residual2.pointer, count: rows * c)
             residual = UnsafePointer(a.residual3.pointer)
         }
-        layerNormForward(final.pointer, mean: finalMean.pointer, rstd: finalRstd.pointer, residual,
-                         gamma: p + layout.finalGamma, beta: p + layout.finalBeta, rows: rows, width: c, epsilon: eps)
+        layerNorm(residual, final.pointer, rows: rows, width: c, gamma: p + layout.finalGamma, beta: p + layout.finalBeta,
+                  epsilon: eps, mean: finalMean.pointer, rstd: finalRstd.pointer)
         gemm(transposeA: false, transposeB: true, m: rows, n: config.vocabularySize, k: c, final.pointer, lda: c,
              p + layout.tokenEmbedding, ldb: c, logits.pointer, ldc: config.vocabularySize)
     }
