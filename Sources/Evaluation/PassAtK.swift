@@ -20,3 +20,12 @@ public enum PassAtK {
         return counts.reduce(0.0) { $0 + estimate(n: $1.n, c: $1.c, k: k) } / Double(counts.count)
     }
 }
+
+extension PassAtK {
+    /// Filtered pass@k (Codex paper, section 3.4): only the samples that pass the problem
+    /// statement's examples are submitted, and up to k of those are tried. With m submitted
+    /// samples of which c are correct this is pass@min(k, m) over the m; with none it is 0.
+    public static func filtered(submitted m: Int, correct c: Int, k: Int) -> Double {
+        m == 0 ? 0 : estimate(n: m, c: c, k: min(k, m))
+    }
+}

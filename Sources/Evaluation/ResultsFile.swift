@@ -9,7 +9,8 @@ enum ResultsFile {
     /// The sample's own line with the verdict fields appended; every other field is kept as written.
     static func line(for sample: Sample, verdict: Verdict) -> String {
         let rerun = verdict.rerun ? "\"rerun\": true, " : ""
-        let suffix = rerun + "\"result\": \(PythonJSON.string(verdict.result)), \"passed\": \(PythonJSON.bool(verdict.passed))}"
+        let extra = verdict.extraFields.map { "\"\($0)\": \($1), " }.joined()
+        let suffix = rerun + extra + "\"result\": \(PythonJSON.string(verdict.result)), \"passed\": \(PythonJSON.bool(verdict.passed))}"
         let trimmed = sample.line.trimmingCharacters(in: .whitespaces)
         if !sample.hasVerdictFields, trimmed.hasSuffix("}") {
             let body = trimmed.dropLast().trimmingCharacters(in: .whitespaces)
@@ -21,6 +22,7 @@ enum ResultsFile {
         object["result"] = nil
         object["passed"] = nil
         object["rerun"] = nil
+        for name in Verdict.extraFieldNames { object[name] = nil }
         let rest = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
             .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return rest == "{}" ? "{" + suffix : String(rest.dropLast()) + ", " + suffix
@@ -67,7 +69,9 @@ final class ResultsJournal: @unchecked Sendable {
             else { continue }
             goodLength = newline + 1
             if index >= 0, index < samples.count, hash == Self.hash(samples[index].line) {
-                verdicts[index] = Verdict(result: result, rerun: object["rerun"] as? Bool ?? false)
+                var verdict = Verdict(result: result, rerun: object["rerun"] as? Bool ?? false)
+                verdict.readExtraFields(object)
+                verdicts[index] = verdict
             }
         }
         if goodLength < bytes.count {
@@ -81,7 +85,7 @@ final class ResultsJournal: @unchecked Sendable {
             fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw EvaluationError.file(path, "cannot be written: \(String(cString: strerror(errno)))") }
         }
-        let record = "{\"index\": \(index), \"hash\": \"\(Self.hash(sample.line))\", \"result\": \(PythonJSON.string(verdict.result)), \"passed\": \(PythonJSON.bool(verdict.passed)), \"rerun\": \(PythonJSON.bool(verdict.rerun))}\n"
+        let record = "{\"index\": \(index), \"hash\": \"\(Self.hash(sample.line))\", \"result\": \(PythonJSON.string(verdict.result)), \"passed\": \(PythonJSON.bool(verdict.passed)), \"rerun\": \(PythonJSON.bool(verdict.rerun))\(verdict.extraFields.map { ", \"\($0)\": \($1)" }.joined())}\n"
         let bytes = Array(record.utf8)
         // One write per record: with O_APPEND a crash leaves at most one torn record at the end.
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

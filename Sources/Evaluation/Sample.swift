@@ -44,7 +44,7 @@ public struct SampleFile: Sendable {
             }
             samples.append(Sample(
                 taskID: taskID, completion: completion, line: line.text, lineNumber: line.number,
-                hasVerdictFields: line.object["result"] != nil || line.object["passed"] != nil))
+                hasVerdictFields: (["result", "passed"] + Verdict.extraFieldNames).contains { line.object[$0] != nil }))
         }
         if samples.isEmpty { throw EvaluationError.file(path, "no samples") }
         self.samples = samples

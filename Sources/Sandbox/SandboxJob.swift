@@ -14,6 +14,13 @@ public struct SandboxJob: Sendable {
     public var stdin: String?
     /// The file name the program sees as `__file__` in run mode.
     public var filename: String = "main.py"
+    /// This job's wall-clock limit instead of the configuration's (benchmarks that derive a
+    /// time budget per test, as evalplus does); the CPU limit follows it.
+    public var wallSeconds: Double?
+    /// This job's stdout/stderr limit instead of the configuration's.
+    public var outputBytes: Int?
+    /// This job's address-space limit instead of the configuration's.
+    public var memoryMB: Int?
 
     public init(mode: Mode, program: String, stdin: String? = nil) {
         self.mode = mode
@@ -21,8 +28,21 @@ public struct SandboxJob: Sendable {
         self.stdin = stdin
     }
 
+    /// The configuration's limits with this job's overrides applied.
+    func effectiveLimits(_ configured: SandboxLimits) -> SandboxLimits {
+        var limits = configured
+        if let wallSeconds {
+            limits.wallSeconds = wallSeconds
+            if let cpu = configured.cpuSeconds { limits.cpuSeconds = max(cpu, wallSeconds + 1) }
+        }
+        if let outputBytes { limits.outputBytes = outputBytes }
+        if let memoryMB { limits.memoryMB = memoryMB }
+        return limits
+    }
+
     /// The job in the worker's framing: a header line, then program, stdin and file name bytes.
-    func workerMessage(limits: SandboxLimits) -> [UInt8] {
+    func workerMessage(limits configured: SandboxLimits) -> [UInt8] {
+        let limits = effectiveLimits(configured)
         let programBytes = Array(program.utf8)
         let stdinBytes = stdin.map { Array($0.utf8) }
         let nameBytes = Array(filename.utf8)

