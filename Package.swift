@@ -40,15 +40,17 @@ let package = Package(
         .target(name: "Archives", dependencies: ["CZlib"]),
         .target(name: "Corpus", dependencies: ["Archives", "Tokenizers"]),
         .target(name: "Evaluation", dependencies: ["Sandbox", "Archives", "BundledData"], resources: [.copy("Resources")]),
+        .target(name: "Reports", dependencies: ["Evaluation", "Tensors"]),
         .executableTarget(
             name: "codeloop",
             dependencies: [
-                "Evaluation", "Sandbox", "Tokenizers", "Models", "Sampling", "Backends", "Corpus", "Training", "Tensors", "BundledData", "Server",
+                "Evaluation", "Reports", "Sandbox", "Tokenizers", "Models", "Sampling", "Backends", "Corpus", "Training", "Tensors", "BundledData", "Server",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling", "Tokenizers", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensors"], resources: [.copy("Fixtures")]),

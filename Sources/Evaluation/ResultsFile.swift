@@ -108,3 +108,32 @@ final class ResultsJournal: @unchecked Sendable {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
+
+/// One line of a results file as later stages read it: the verdict and what ranking needs.
+public struct EvaluatedSample: Sendable {
+    public let taskID: String
+    public let verdict: Verdict
+    public let meanLogprob: Double?
+    public let sumLogprob: Double?
+    /// The sampling temperature, when the producer recorded it (codeloop generate does).
+    public let temperature: Double?
+
+    /// Reads `<samples>_results.jsonl`; errors name the file and line.
+    public static func readResults(_ path: String) throws -> [EvaluatedSample] {
+        let lines = try JSONLines.read(path)
+        if lines.isEmpty { throw EvaluationError.file(path, "no results") }
+        return try lines.map { line in
+            guard let taskID = line.object["task_id"] as? String else {
+                throw EvaluationError.at(path, line: line.number, "missing field \"task_id\"")
+            }
+            guard let result = line.object["result"] as? String, line.object["passed"] is Bool else {
+                throw EvaluationError.at(path, line: line.number, "no verdict (\"result\" and \"passed\"): is this a results file of codeloop evaluate?")
+            }
+            var verdict = Verdict(result: result, rerun: line.object["rerun"] as? Bool ?? false)
+            verdict.readExtraFields(line.object)
+            func number(_ key: String) -> Double? { (line.object[key] as? NSNumber)?.doubleValue }
+            return EvaluatedSample(taskID: taskID, verdict: verdict, meanLogprob: number("mean_logprob"),
+                                   sumLogprob: number("sum_logprob"), temperature: number("temperature"))
+        }
+    }
+}

@@ -47,11 +47,13 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var sandbox: SandboxOptions
 
-    func ks() throws -> [Int] {
-        let parts = kList.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    func ks() throws -> [Int] { try Self.parseKs(kList) }
+
+    static func parseKs(_ text: String) throws -> [Int] {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let values = parts.compactMap { Int($0) }
         guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ $0 >= 1 }) else {
-            throw ValidationError("--k must be a comma-separated list of positive integers, got '\(kList)'")
+            throw ValidationError("--k must be a comma-separated list of positive integers, got '\(text)'")
         }
         return values
     }
@@ -63,11 +65,6 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let problemSet = try ProblemSet.load(problems)
-        let file = try SampleFile(path: samples, problems: problemSet)
-        var configuration = try sandbox.configuration()
-        configuration.humanEvalGuard = !noHumanEvalGuard
-        let pool = try SandboxPool(configuration: configuration, workers: workers)
-        defer { pool.shutdown() }
         var options = FunctionalCorrectness.Options()
         options.ks = try ks()
         options.ignoreIncomplete = ignoreIncomplete
@@ -75,12 +72,24 @@ struct Evaluate: ParsableCommand {
         options.quiet = quiet
         options.retryTimeouts = retryTimeouts
         options.deduplicate = dedup
-        let summary = try FunctionalCorrectness(problems: problemSet, pool: pool).evaluate(file, options: options)
+        let summary = try Self.evaluate(samples: samples, problems: problemSet, options: options, sandbox: sandbox,
+                                        workers: workers, humanEvalGuard: !noHumanEvalGuard)
         if json {
             print(jsonLine(summary.jsonObject))
         } else {
             print(summary.text(problemSetName: problemSet.name))
         }
+    }
+
+    /// Judges a samples file on a fresh sandbox pool.
+    static func evaluate(samples: String, problems: ProblemSet, options: FunctionalCorrectness.Options, sandbox: SandboxOptions,
+                         workers: Int, humanEvalGuard: Bool) throws -> EvaluationSummary {
+        let file = try SampleFile(path: samples, problems: problems)
+        var configuration = try sandbox.configuration()
+        configuration.humanEvalGuard = humanEvalGuard
+        let pool = try SandboxPool(configuration: configuration, workers: workers)
+        defer { pool.shutdown() }
+        return try FunctionalCorrectness(problems: problems, pool: pool).evaluate(file, options: options)
     }
 }
 

@@ -29,20 +29,7 @@ struct Generate: AsyncParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
-    @Option(help: "An OpenAI-compatible server (vLLM, llama.cpp, Ollama, OpenAI, codeloop serve) instead of --model; key from $CODELOOP_API_KEY or $OPENAI_API_KEY.")
-    var endpoint: String?
-
-    @Option(name: .customLong("model-name"), help: "The model name to send to --endpoint.")
-    var modelName: String?
-
-    @Option(help: "Requests in flight at once against --endpoint.")
-    var concurrency: Int = 4
-
-    @Option(help: "Retries of a request that got 429 or 5xx, with exponential backoff.")
-    var retries: Int = 5
-
-    @Option(name: .customLong("max-n-per-request"), help: "Split n into requests of at most this many samples (servers cap n).")
-    var maxNPerRequest: Int = 20
+    @OptionGroup var remote: EndpointOptions
 
     @OptionGroup var options: ModelOptions
 
@@ -52,41 +39,43 @@ struct Generate: AsyncParsableCommand {
 
     func validate() throws {
         guard n >= 1 else { throw ValidationError("--n must be at least 1") }
-        guard concurrency >= 1, retries >= 0, maxNPerRequest >= 1 else {
-            throw ValidationError("--concurrency and --max-n-per-request must be at least 1, --retries at least 0")
-        }
-        if endpoint != nil && modelName == nil { throw ValidationError("--endpoint needs --model-name") }
     }
 
     func run() async throws {
         let problems = try ProblemSet.load(tasks)
-        let backend: any CompletionBackend
-        if let endpoint {
-            backend = OpenAICompletionsBackend(endpoint: endpoint, modelName: modelName!, maxRetries: retries)
-        } else {
-            backend = LocalBackend(generator: try options.generator(), keepRoom: truncatePrompts ? options.maxTokens : nil)
-        }
+        let backend = try remote.backend(local: options, truncatePrompts: truncatePrompts)
         let parameters = options.parameters(defaultStops: problems.stops)
         let chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
+        let (written, tokens) = try await SampleGeneration.run(
+            problems: chosen, backend: backend, parameters: parameters, n: n, out: out, quiet: quiet,
+            concurrency: remote.concurrencyLimit, samplesPerRequest: remote.samplesPerRequest(n: n))
+        if let client = backend as? OpenAICompletionsBackend { try await client.shutdown() }
+        printError("\(written) samples written to \(out) (\(tokens) tokens)")
+    }
+}
+
+/// Draws the samples a file still lacks, task by task, appending each as it arrives.
+enum SampleGeneration {
+    /// Returns the samples written and the tokens they hold.
+    static func run(problems: [Problem], backend: any CompletionBackend, parameters: SamplingParameters, n: Int, out: String,
+                    quiet: Bool, concurrency: Int, samplesPerRequest: Int) async throws -> (samples: Int, tokens: Int) {
         let done = try SamplesFileAppender.existingCounts(out)
         let appender = try SamplesFileAppender(path: out)
-        let remaining = chosen.reduce(0) { $0 + max(0, n - (done[$1.taskID] ?? 0)) }
+        let remaining = problems.reduce(0) { $0 + max(0, n - (done[$1.taskID] ?? 0)) }
         let tokensSoFar = LockedBox(0)
         let progress = ProgressBar(total: remaining, quiet: quiet, countsPasses: false) { elapsed in
             String(format: "%.1f tokens/s", Double(tokensSoFar.value) / max(elapsed, 1e-9))
         }
         // Work items: (task, first sample, count); a task's samples continue where the file stopped,
         // so a resumed run draws the same samples.
-        let chunk = endpoint == nil ? n : maxNPerRequest
         var work: [(Problem, Int, Int)] = []
-        for problem in chosen {
+        for problem in problems {
             var next = done[problem.taskID] ?? 0
             while next < n {
-                work.append((problem, next, min(chunk, n - next)))
-                next += min(chunk, n - next)
+                work.append((problem, next, min(samplesPerRequest, n - next)))
+                next += min(samplesPerRequest, n - next)
             }
         }
-        let limit = endpoint == nil ? 1 : concurrency
         try await withThrowingTaskGroup(of: (Problem, [Completion]).self) { group in
             var queue = work[...]
             func launch() {
@@ -95,19 +84,18 @@ struct Generate: AsyncParsableCommand {
                     (problem, try await backend.complete(prompt: problem.prompt, n: count, parameters: parameters, firstSample: first))
                 }
             }
-            for _ in 0..<limit { launch() }
+            for _ in 0..<concurrency { launch() }
             while let (problem, completions) = try await group.next() {
                 for completion in completions {
-                    try appender.append(taskID: problem.taskID, completion: completion)
+                    try appender.append(taskID: problem.taskID, completion: completion, temperature: parameters.temperature)
                     tokensSoFar.update { $0 += max(completion.tokens.count, completion.logprobs.count) }
                     progress.advance(passed: false)
                 }
                 launch()
             }
         }
-        if let remote = backend as? OpenAICompletionsBackend { try await remote.shutdown() }
         progress.finish()
-        printError("\(remaining) samples written to \(out) (\(tokensSoFar.value) tokens)")
+        return (remaining, tokensSoFar.value)
     }
 }
 
@@ -144,9 +132,9 @@ final class SamplesFileAppender {
         return counts
     }
 
-    func append(taskID: String, completion: Completion) throws {
+    func append(taskID: String, completion: Completion, temperature: Float) throws {
         let object: [String: Any] = [
-            "task_id": taskID, "completion": completion.text,
+            "task_id": taskID, "completion": completion.text, "temperature": Double(String(temperature)) ?? Double(temperature),
             "mean_logprob": completion.meanLogprob, "sum_logprob": completion.sumLogprob,
             "num_tokens": max(completion.tokens.count, completion.logprobs.count), "finish_reason": completion.finishReason.rawValue,
         ]

@@ -1,0 +1,39 @@
+import Evaluation
+
+/// Picking one sample per task without running the tests, as in figure 7 of the Codex paper:
+/// by the model's mean or summed token log-probability, at random, or by an oracle that knows
+/// which samples pass.
+public enum Picker: String, CaseIterable, Sendable {
+    case meanLogprob = "mean log-prob"
+    case sumLogprob = "sum log-prob"
+    case random = "random"
+    case oracle = "oracle"
+
+    /// The chance that the sample picked for one task passes. Ties in log-probability are
+    /// broken uniformly at random, so their share of passes is the expectation; random picking
+    /// is c/n. nil when the samples carry no log-probabilities.
+    public func passProbability(_ samples: [EvaluatedSample]) -> Double? {
+        guard !samples.isEmpty else { return nil }
+        switch self {
+        case .random:
+            return Double(samples.filter(\.verdict.passed).count) / Double(samples.count)
+        case .oracle:
+            return samples.contains(where: \.verdict.passed) ? 1 : 0
+        case .meanLogprob, .sumLogprob:
+            let scores = samples.map { self == .meanLogprob ? $0.meanLogprob : $0.sumLogprob }
+            guard scores.allSatisfy({ $0 != nil }), let best = scores.compactMap({ $0 }).max() else { return nil }
+            let top = samples.indices.filter { scores[$0] == best }
+            return Double(top.filter { samples[$0].verdict.passed }.count) / Double(top.count)
+        }
+    }
+
+    /// pass@1 after picking: the mean over tasks; nil when any task cannot be ranked.
+    public func passAt1(_ tasks: [[EvaluatedSample]]) -> Double? {
+        var total = 0.0
+        for samples in tasks {
+            guard let p = passProbability(samples) else { return nil }
+            total += p
+        }
+        return tasks.isEmpty ? nil : total / Double(tasks.count)
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import Reports
+
+struct Sweep: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate, evaluate and report at several sampling temperatures in one command.",
+        discussion: """
+        For each temperature T it writes OUT/samples-T.jsonl (codeloop generate), judges it into \
+        OUT/samples-T.jsonl_results.jsonl (codeloop evaluate), and finally writes OUT/report.html and \
+        OUT/report.md over all temperatures. Every step resumes: run the same command again after an \
+        interruption and finished work is kept. --temperature is ignored; --temperatures sets them.
+        """)
+
+    @Option(help: "Comma-separated sampling temperatures.")
+    var temperatures: String = "0.2,0.4,0.6,0.8"
+
+    @Option(help: "Problem set: humaneval, humaneval+, mbpp, mbpp+, apps, or a file in one of their formats.")
+    var tasks: String = "humaneval"
+
+    @Option(help: "Samples per task at each temperature.")
+    var n: Int = 10
+
+    @Option(help: "Only the first N tasks.")
+    var limit: Int?
+
+    @Option(name: .customLong("out-dir"), help: "Folder for samples, results and the report.")
+    var outDir: String = "sweep"
+
+    @Option(name: .customLong("k"), help: "Comma-separated k values for pass@k.")
+    var kList: String = "1,10,100"
+
+    @Option(help: "Sandbox workers running samples in parallel (default: number of cores).")
+    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "No progress bars.")
+    var quiet = false
+
+    @Flag(name: .customLong("truncate-prompts"), help: "Cut prompts that leave fewer than --max-tokens positions of a short-context model's context from the left.")
+    var truncatePrompts = false
+
+    @OptionGroup var remote: EndpointOptions
+    @OptionGroup var options: ModelOptions
+    @OptionGroup var sandbox: SandboxOptions
+
+    func parsedTemperatures() throws -> [Float] {
+        let parts = temperatures.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap { Float($0) }
+        guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+            throw ValidationError("--temperatures must be a comma-separated list of numbers >= 0, got '\(temperatures)'")
+        }
+        guard Set(values).count == values.count else { throw ValidationError("--temperatures lists a temperature twice") }
+        return values
+    }
+
+    func validate() throws {
+        _ = try parsedTemperatures()
+        guard n >= 1 else { throw ValidationError("--n must be at least 1") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        _ = try Evaluate.parseKs(kList)
+    }
+
+    func run() async throws {
+        let problems = try ProblemSet.load(tasks)
+        let chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
+        try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+        let backend = try remote.backend(local: options, truncatePrompts: truncatePrompts)
+        var resultsFiles: [String] = []
+        for temperature in try parsedTemperatures() {
+            let samples = "\(outDir)/samples-T\(temperature).jsonl"
+            let results = samples + "_results.jsonl"
+            var parameters = options.parameters(defaultStops: problems.stops)
+            parameters.temperature = temperature
+            printError("T=\(temperature): generating \(n) samples per task into \(samples)")
+            _ = try await SampleGeneration.run(
+                problems: chosen, backend: backend, parameters: parameters, n: n, out: samples, quiet: quiet,
+                concurrency: remote.concurrencyLimit, samplesPerRequest: remote.samplesPerRequest(n: n))
+            if try Self.isComplete(results: results, samples: samples) {
+                printError("T=\(temperature): \(results) is complete; kept")
+            } else {
+                var evaluation = FunctionalCorrectness.Options()
+                evaluation.ks = try Evaluate.parseKs(kList)
+                evaluation.ignoreIncomplete = limit != nil
+                evaluation.quiet = quiet
+                let summary = try Evaluate.evaluate(samples: samples, problems: problems, options: evaluation, sandbox: sandbox,
+                                                    workers: workers, humanEvalGuard: true)
+                printError(summary.text(problemSetName: "\(problems.name) at T=\(temperature)"))
+            }
+            resultsFiles.append(results)
+        }
+        let report = Report(runs: try resultsFiles.map { try RunSummary(path: $0) }, title: "\(problems.name): temperature sweep")
+        try ReportCommand.write(report, html: "\(outDir)/report.html", markdown: "\(outDir)/report.md")
+        print(report.markdown(), terminator: "")
+        printError("report written to \(outDir)/report.html and \(outDir)/report.md")
+    }
+
+    /// A results file judged every line of the current samples file, in order.
+    static func isComplete(results: String, samples: String) throws -> Bool {
+        guard FileManager.default.fileExists(atPath: results) else { return false }
+        let count = { (path: String) -> Int in
+            (FileManager.default.contents(atPath: path) ?? Data()).split(separator: UInt8(ascii: "\n")).count
+        }
+        return count(results) == count(samples)
+    }
+}
