@@ -13,9 +13,6 @@ public struct SamplingParameters: Sendable {
     public var seed: UInt64 = 0
 
     public init() {}
-
-    /// The Codex paper's stop sequences for HumanEval (section 3.3).
-    public static let humanEvalStops = ["\nclass", "\ndef", "\n#", "\nif", "\nprint"]
 }
 
 /// One completion with its tokens and their log-probabilities under the model.
