@@ -102,7 +102,9 @@ struct ProblemRecord {
     func taskID(_ key: String = "task_id", prefix: String = "") throws -> String {
         guard let value = line.object[key] else { throw error("missing field \"\(key)\"") }
         if let string = value as? String { return string }
-        if let number = value as? Int, !(value is Bool) { return prefix + String(number) }
+        // Foundation on Linux reads JSON booleans as NSNumbers too; their type code is "c".
+        if let number = value as? NSNumber, String(cString: number.objCType) != "c",
+           let integer = Int(exactly: number.doubleValue) { return prefix + String(integer) }
         throw error("field \"\(key)\" must be a string or an integer")
     }
 

@@ -16,7 +16,7 @@ import Testing
         #expect(html.contains("<svg id=\"chart-temperature\""))
         let results = try String(contentsOfFile: directory + "/samples-T0.2.jsonl_results.jsonl", encoding: .utf8)
         #expect(results.split(separator: "\n").count == 4)
-        #expect(results.contains("\"temperature\": 0.2"))
+        #expect(results.contains("\"temperature\":0.2,"))
         let (again, _, secondErr) = try codeloop(arguments)
         #expect(again == 0)
         #expect(secondErr.contains("samples-T0.2.jsonl_results.jsonl is complete; kept"))
