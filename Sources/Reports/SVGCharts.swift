@@ -4,7 +4,7 @@ import Foundation
 /// kinds need only a few primitives. Each kind has its own plot-area tint, which
 /// scripts/check_report_png.py looks for in the rendered page.
 enum SVG {
-    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
 
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
@@ -12,6 +12,12 @@ enum SVG {
     }
 
     static func number(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// A chart's opening tag and its title; the caller closes it with "</svg>".
+    static func open(id: String, width: Double, height: Double, title: String) -> String {
+        "<svg id=\"\(id)\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\">"
+            + text(width / 2, 20, title, size: 15, extra: "font-weight=\"bold\"")
+    }
 
     static func text(_ x: Double, _ y: Double, _ content: String, anchor: String = "middle", size: Int = 12, extra: String = "") -> String {
         "<text x=\"\(number(x))\" y=\"\(number(y))\" text-anchor=\"\(anchor)\" font-size=\"\(size)\" \(extra)>\(escape(content))</text>"
@@ -54,8 +60,7 @@ struct LineChart {
         low -= pad; high += pad
         func px(_ x: Double) -> Double { left + (transform(x) - low) / (high - low) * plotWidth }
         func py(_ y: Double) -> Double { top + plotHeight * (1 - min(max(y, 0), 1)) }
-        var out = "<svg id=\"\(id)\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\">"
-        out += SVG.text(width / 2, 20, title, size: 15, extra: "font-weight=\"bold\"")
+        var out = SVG.open(id: id, width: width, height: height, title: title)
         out += "<rect x=\"\(SVG.number(left))\" y=\"\(SVG.number(top))\" width=\"\(SVG.number(plotWidth))\" height=\"\(SVG.number(plotHeight))\" fill=\"\(background)\"/>"
         out += SVG.unitYAxis(left: left, top: top, width: plotWidth, height: plotHeight, label: yLabel)
         for x in Array(Set(xs)).sorted() {
@@ -97,8 +102,7 @@ struct BarChart {
         let groupWidth = Double(categories.count) * barWidth + gap
         let plotWidth = max(260, Double(groups.count) * groupWidth + gap)
         let width = left + plotWidth + right, plotHeight = height - top - bottom
-        var out = "<svg id=\"\(id)\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\">"
-        out += SVG.text(width / 2, 20, title, size: 15, extra: "font-weight=\"bold\"")
+        var out = SVG.open(id: id, width: width, height: height, title: title)
         out += "<rect x=\"\(SVG.number(left))\" y=\"\(SVG.number(top))\" width=\"\(SVG.number(plotWidth))\" height=\"\(SVG.number(plotHeight))\" fill=\"\(background)\"/>"
         out += SVG.unitYAxis(left: left, top: top, width: plotWidth, height: plotHeight, label: yLabel)
         for (g, group) in groups.enumerated() {
@@ -143,8 +147,7 @@ struct HeatMap {
         let rowHeight = 22.0
         let width = max(480, left + cell * Double(columns.count) + right)
         let height = top + rowHeight * Double(rows.count) + 56
-        var out = "<svg id=\"\(id)\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\">"
-        out += SVG.text(width / 2, 20, title, size: 15, extra: "font-weight=\"bold\"")
+        var out = SVG.open(id: id, width: width, height: height, title: title)
         out += "<rect x=\"\(SVG.number(left - 4))\" y=\"\(SVG.number(top - 4))\" width=\"\(SVG.number(cell * Double(columns.count) + 8))\" height=\"\(SVG.number(rowHeight * Double(rows.count) + 8))\" fill=\"\(background)\"/>"
         for (r, row) in rows.enumerated() {
             let y = top + Double(r) * rowHeight
