@@ -56,9 +56,9 @@ public final class SandboxPool: @unchecked Sendable {
     /// `shouldStop` is polled between jobs; a stopped run returns early.
     public func runAll(
         count: Int,
-        job: @Sendable (Int) -> SandboxJob,
-        onOutcome: @Sendable (Int, SandboxOutcome) -> Void,
-        shouldStop: @Sendable () -> Bool = { false }
+        job: @escaping @Sendable (Int) -> SandboxJob,
+        onOutcome: @escaping @Sendable (Int, SandboxOutcome) -> Void,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
     ) throws {
         lock.lock()
         defer { lock.unlock() }
@@ -66,7 +66,20 @@ public final class SandboxPool: @unchecked Sendable {
         let delivery = NSLock()
         let failure = LockedBox<Error?>(nil)
         let workers = self.workers
-        DispatchQueue.concurrentPerform(iterations: workers.count) { w in
+        // One thread per worker, not concurrentPerform: GCD caps that at the number of cores, and
+        // workers mostly wait on their sample (sleeping and timed-out samples hold one without
+        // using a core), so more workers than cores must all be driving at once.
+        let finished = DispatchGroup()
+        for w in workers.indices {
+            finished.enter()
+            let thread = Thread {
+                defer { finished.leave() }
+                drive(w)
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        @Sendable func drive(_ w: Int) {
             while failure.value == nil && !shouldStop() {
                 let index = next.update { value -> Int in
                     defer { value += 1 }
@@ -84,6 +97,7 @@ public final class SandboxPool: @unchecked Sendable {
                 }
             }
         }
+        finished.wait()
         if let error = failure.value { throw error }
     }
 
