@@ -159,12 +159,7 @@ func attend(_ steps: [Step], positions: [Int], layer: Int, queries: UnsafePointe
             for (owner, first, count) in segments {
                 owner.keys[layer].withUnsafeBufferPointer { keys in
                     let headBase = keys.baseAddress! + kvHead * owner.capacity * d
-                    for j in 0..<count {
-                        var dot: Float = 0
-                        let k = headBase + j * d
-                        for i in 0..<d { dot += q[i] * k[i] }
-                        scores[first + j] = dot * scale
-                    }
+                    for j in 0..<count { scores[first + j] = dot(q, headBase + j * d, count: d) * scale }
                 }
             }
             scores.withUnsafeMutableBufferPointer { Tensors.softmax($0.baseAddress!, count: visible) }

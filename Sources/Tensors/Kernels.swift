@@ -93,3 +93,21 @@ public func addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Floa
         for i in 0..<width { row[i] += bias[i] }
     }
 }
+
+/// Σ a[i]·b[i], eight lanes at a time: the compiler may not reorder a plain loop's float sum, so
+/// that loop stays scalar. Sums in a different order from `Reference.dot`.
+@inlinable
+public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= count {
+        lanes += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var total = lanes.sum()
+    while i < count {
+        total += a[i] * b[i]
+        i += 1
+    }
+    return total
+}

@@ -26,6 +26,10 @@ public enum Reference {
         }
     }
 
+    public static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+    }
+
     public static func softmax(_ x: [Float]) -> [Float] {
         let m = x.map(Double.init).max()!
         let e = x.map { exp(Double($0) - m) }

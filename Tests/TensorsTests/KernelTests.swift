@@ -28,6 +28,13 @@ func largestDifference(_ a: [Float], _ b: [Float]) -> Float {
         }
     }
 
+    @Test(arguments: [1, 7, 8, 9, 64, 131])
+    func dotAgreesWithReference(count: Int) {
+        let a = noise(count, seed: 5), b = noise(count, seed: 6)
+        let fast = a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in dot(x.baseAddress!, y.baseAddress!, count: count) } }
+        #expect(abs(fast - Reference.dot(a, b)) < 1e-5, "count \(count)")
+    }
+
     @Test func layerNormAgreesWithReference() {
         let x = noise(5 * 48, seed: 3), gamma = noise(48, seed: 4), beta = noise(48, seed: 5)
         var out = [Float](repeating: 0, count: x.count)
