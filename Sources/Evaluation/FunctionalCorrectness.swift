@@ -153,7 +153,7 @@ public final class FunctionalCorrectness {
         if ordered.contains(where: { $0.1.publicPassed != nil }) {
             let filtered = TaskCounts.filtered(ordered)
             other.append((name: "filtered on the statement's examples", values: kept.map { k in
-                (k: k, value: filtered.reduce(0.0) { $0 + PassAtK.filtered(submitted: $1.submitted, correct: $1.correct, k: k) } / Double(max(filtered.count, 1)))
+                (k: k, value: PassAtK.meanFiltered(filtered.map { ($0.submitted, $0.correct) }, k: k))
             }))
         }
         return EvaluationSummary(
@@ -169,7 +169,7 @@ public final class FunctionalCorrectness {
             resultsPath: resultsPath, perTask: perTask, otherPassAtK: other)
     }
 
-    /// Expected outputs for the evalplus tasks among `taskIDs`, one sandbox run each.
+    /// Per-input time limits for the evalplus tasks among `taskIDs`, one sandbox run each.
     func prepareReferences(for taskIDs: Set<String>) throws -> [String: DifferentialReference] {
         let tasks: [(String, DifferentialTests)] = problems.problems.compactMap { problem in
             guard taskIDs.contains(problem.taskID), case .differential(let tests) = problem.suite else { return nil }

@@ -28,4 +28,10 @@ extension PassAtK {
     public static func filtered(submitted m: Int, correct c: Int, k: Int) -> Double {
         m == 0 ? 0 : estimate(n: m, c: c, k: min(k, m))
     }
+
+    /// Mean filtered pass@k over tasks.
+    public static func meanFiltered(_ tasks: [(submitted: Int, correct: Int)], k: Int) -> Double {
+        guard !tasks.isEmpty else { return 0 }
+        return tasks.reduce(0.0) { $0 + filtered(submitted: $1.submitted, correct: $1.correct, k: k) } / Double(tasks.count)
+    }
 }
