@@ -18,11 +18,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Problem set: humaneval, humaneval+, mbpp, mbpp+, apps, or a file in one of their formats.")
     var problems: String = "humaneval"
 
-    @Option(name: .customLong("k"), help: "Comma-separated k values for pass@k.")
-    var kList: String = "1,10,100"
-
-    @Option(help: "Sandbox workers running samples in parallel (default: number of cores).")
-    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var judging: JudgeOptions
 
     @Option(help: "Results file (default: <SAMPLES>_results.jsonl).")
     var out: String?
@@ -47,33 +43,17 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var sandbox: SandboxOptions
 
-    func ks() throws -> [Int] { try Self.parseKs(kList) }
-
-    static func parseKs(_ text: String) throws -> [Int] {
-        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let values = parts.compactMap { Int($0) }
-        guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ $0 >= 1 }) else {
-            throw ValidationError("--k must be a comma-separated list of positive integers, got '\(text)'")
-        }
-        return values
-    }
-
-    func validate() throws {
-        _ = try ks()
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-    }
-
     func run() throws {
         let problemSet = try ProblemSet.load(problems)
         var options = FunctionalCorrectness.Options()
-        options.ks = try ks()
+        options.ks = try judging.ks()
         options.ignoreIncomplete = ignoreIncomplete
         options.resultsPath = out
         options.quiet = quiet
         options.retryTimeouts = retryTimeouts
         options.deduplicate = dedup
         let summary = try Self.evaluate(samples: samples, problems: problemSet, options: options, sandbox: sandbox,
-                                        workers: workers, humanEvalGuard: !noHumanEvalGuard)
+                                        workers: judging.workers, humanEvalGuard: !noHumanEvalGuard)
         if json {
             print(jsonLine(summary.jsonObject))
         } else {

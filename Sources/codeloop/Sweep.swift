@@ -28,18 +28,13 @@ struct Sweep: AsyncParsableCommand {
     @Option(name: .customLong("out-dir"), help: "Folder for samples, results and the report.")
     var outDir: String = "sweep"
 
-    @Option(name: .customLong("k"), help: "Comma-separated k values for pass@k.")
-    var kList: String = "1,10,100"
-
-    @Option(help: "Sandbox workers running samples in parallel (default: number of cores).")
-    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
-
     @Flag(help: "No progress bars.")
     var quiet = false
 
     @Flag(name: .customLong("truncate-prompts"), help: "Cut prompts that leave fewer than --max-tokens positions of a short-context model's context from the left.")
     var truncatePrompts = false
 
+    @OptionGroup var judging: JudgeOptions
     @OptionGroup var remote: EndpointOptions
     @OptionGroup var options: ModelOptions
     @OptionGroup var sandbox: SandboxOptions
@@ -57,8 +52,6 @@ struct Sweep: AsyncParsableCommand {
     func validate() throws {
         _ = try parsedTemperatures()
         guard n >= 1 else { throw ValidationError("--n must be at least 1") }
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-        _ = try Evaluate.parseKs(kList)
     }
 
     func run() async throws {
@@ -80,11 +73,11 @@ struct Sweep: AsyncParsableCommand {
                 printError("T=\(temperature): \(results) is complete; kept")
             } else {
                 var evaluation = FunctionalCorrectness.Options()
-                evaluation.ks = try Evaluate.parseKs(kList)
+                evaluation.ks = try judging.ks()
                 evaluation.ignoreIncomplete = limit != nil
                 evaluation.quiet = quiet
                 let summary = try Evaluate.evaluate(samples: samples, problems: problems, options: evaluation, sandbox: sandbox,
-                                                    workers: workers, humanEvalGuard: true)
+                                                    workers: judging.workers, humanEvalGuard: true)
                 printError(summary.text(problemSetName: "\(problems.name) at T=\(temperature)"))
             }
             resultsFiles.append(results)
