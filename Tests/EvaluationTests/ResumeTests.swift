@@ -35,6 +35,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: resultsPath + ".partial"))
     }
 
+    /// A resumed HumanEval+ or APPS run keeps each journalled verdict's benchmark fields.
+    @Test func journalKeepsBenchmarkFields() throws {
+        let path = scratchCopy("example_samples.jsonl")
+        let samples = try SampleFile(path: path, problems: exampleProblems)
+        let journal = ResultsJournal(path: path + ".partial")
+        var plus = Verdict(result: "failed: plus tests: input 3 of 9: AssertionError")
+        plus.baseStatus = "pass"
+        plus.plusStatus = "fail"
+        var apps = Verdict(result: "passed")
+        apps.publicPassed = true
+        apps.testsPassed = 7
+        apps.testsTotal = 7
+        try journal.append(index: 0, sample: samples.samples[0], verdict: plus)
+        try journal.append(index: 1, sample: samples.samples[1], verdict: apps)
+        let recorded = try journal.recorded(for: samples.samples)
+        #expect(recorded[0] == plus)
+        #expect(recorded[1] == apps)
+        let line = ResultsFile.line(for: samples.samples[0], verdict: plus)
+        #expect(line.hasSuffix(#""base_status": "pass", "plus_status": "fail", "result": "failed: plus tests: input 3 of 9: AssertionError", "passed": false}"#))
+    }
+
     @Test func incompleteTasksAreAnErrorUnlessIgnored() throws {
         let humaneval = try ProblemSet.load("humaneval")
         let path = temporaryFile("samples.jsonl", #"{"task_id": "HumanEval/0", "completion": "    return True"}"#)
