@@ -8,6 +8,15 @@ struct JSONLine {
     let object: [String: Any]
 }
 
+extension JSONLine {
+    /// A string field, or an error that names the file, the line and the field.
+    func string(_ key: String, in file: String) throws -> String {
+        guard let value = object[key] else { throw EvaluationError.at(file, line: number, "missing field \"\(key)\"") }
+        guard let string = value as? String else { throw EvaluationError.at(file, line: number, "field \"\(key)\" must be a string") }
+        return string
+    }
+}
+
 /// Reads JSON Lines files (optionally gzip-compressed), one object per non-blank line.
 enum JSONLines {
     static func readBytes(_ path: String) throws -> [UInt8] {

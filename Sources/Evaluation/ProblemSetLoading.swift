@@ -17,8 +17,8 @@ extension ProblemSet {
         BuiltIn(names: ["apps"], file: "apps_10.jsonl.gz", title: "APPS (10-problem sample)"),
     ]
 
-    /// Names accepted by `--problems` and `--tasks` besides a path.
-    public static var builtInNames: [String] { builtIns.flatMap(\.names) }
+    /// The built-in sets' names (each may also go by an alias, e.g. humanevalplus).
+    public static var builtInNames: [String] { builtIns.map { $0.names[0] } }
 
     /// evalplus's stop sequences for MBPP-style prompts, where the model writes whole functions.
     public static let mbppStops = ["\nif __name__", "\ndef main(", "\nprint(", "\n\"\"\"", "\nassert"]
@@ -80,11 +80,7 @@ struct ProblemRecord {
 
     func error(_ message: String) -> EvaluationError { EvaluationError.at(path, line: line.number, message) }
 
-    func string(_ key: String) throws -> String {
-        guard let value = line.object[key] else { throw error("missing field \"\(key)\"") }
-        guard let string = value as? String else { throw error("field \"\(key)\" must be a string") }
-        return string
-    }
+    func string(_ key: String) throws -> String { try line.string(key, in: path) }
 
     func optionalString(_ key: String) throws -> String? {
         guard let value = line.object[key], !(value is NSNull) else { return nil }

@@ -123,9 +123,7 @@ public struct EvaluatedSample: Sendable {
         let lines = try JSONLines.read(path)
         if lines.isEmpty { throw EvaluationError.file(path, "no results") }
         return try lines.map { line in
-            guard let taskID = line.object["task_id"] as? String else {
-                throw EvaluationError.at(path, line: line.number, "missing field \"task_id\"")
-            }
+            let taskID = try line.string("task_id", in: path)
             guard let result = line.object["result"] as? String, line.object["passed"] is Bool else {
                 throw EvaluationError.at(path, line: line.number, "no verdict (\"result\" and \"passed\"): is this a results file of codeloop evaluate?")
             }

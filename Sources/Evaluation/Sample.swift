@@ -24,18 +24,8 @@ public struct SampleFile: Sendable {
         self.path = path
         var samples: [Sample] = []
         for line in try JSONLines.read(path) {
-            guard let taskValue = line.object["task_id"] else {
-                throw EvaluationError.at(path, line: line.number, "missing field \"task_id\"")
-            }
-            guard let taskID = taskValue as? String else {
-                throw EvaluationError.at(path, line: line.number, "field \"task_id\" must be a string")
-            }
-            guard let completionValue = line.object["completion"] else {
-                throw EvaluationError.at(path, line: line.number, "missing field \"completion\"")
-            }
-            guard let completion = completionValue as? String else {
-                throw EvaluationError.at(path, line: line.number, "field \"completion\" must be a string")
-            }
+            let taskID = try line.string("task_id", in: path)
+            let completion = try line.string("completion", in: path)
             if completion.utf8.count > Self.maxCompletionBytes {
                 throw EvaluationError.at(path, line: line.number, "completion is \(completion.utf8.count) bytes, over the limit of \(Self.maxCompletionBytes)")
             }
