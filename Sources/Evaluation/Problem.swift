@@ -1,4 +1,3 @@
-import BundledData
 import Foundation
 
 /// One task: the prompt a model completes and the tests its completion must pass.

@@ -15,7 +15,7 @@ struct Evaluate: ParsableCommand {
     @Argument(help: "The samples file (JSONL or JSONL.gz).")
     var samples: String
 
-    @Option(help: "Problem set: humaneval, humaneval+, mbpp, mbpp+, apps, or a file in one of their formats.")
+    @Option(help: ArgumentHelp(problemSetHelp))
     var problems: String = "humaneval"
 
     @OptionGroup var judging: JudgeOptions

@@ -11,10 +11,10 @@ struct Generate: AsyncParsableCommand {
         discussion: """
         Each line holds task_id, completion, and the completion's log-probability fields \
         (mean_logprob, sum_logprob, num_tokens, finish_reason). Appends as it goes: run the same \
-        command again to finish an interrupted file. Stops default to the Codex paper's HumanEval ones.
+        command again to finish an interrupted file. Stops default to the problem set's (the Codex paper's for HumanEval).
         """)
 
-    @Option(help: "Problem set: humaneval, humaneval+, mbpp, mbpp+, apps, or a file in one of their formats.")
+    @Option(help: ArgumentHelp(problemSetHelp))
     var tasks: String = "humaneval"
 
     @Option(help: "Samples per task.")

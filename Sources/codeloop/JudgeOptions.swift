@@ -1,5 +1,9 @@
 import ArgumentParser
+import Evaluation
 import Foundation
+
+/// Help for `--problems` and `--tasks`, from the problem sets codeloop ships.
+let problemSetHelp = "Problem set: " + ProblemSet.builtInNames.joined(separator: ", ") + ", or a file in one of their formats."
 
 /// Flags of every command that judges samples and reports pass@k.
 struct JudgeOptions: ParsableArguments {

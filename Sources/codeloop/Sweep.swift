@@ -16,7 +16,7 @@ struct Sweep: AsyncParsableCommand {
     @Option(help: "Comma-separated sampling temperatures.")
     var temperatures: String = "0.2,0.4,0.6,0.8"
 
-    @Option(help: "Problem set: humaneval, humaneval+, mbpp, mbpp+, apps, or a file in one of their formats.")
+    @Option(help: ArgumentHelp(problemSetHelp))
     var tasks: String = "humaneval"
 
     @Option(help: "Samples per task at each temperature.")
