@@ -6,6 +6,14 @@ import Models
 import Sampling
 import Tokenizers
 
+/// The model directory given with --model, or the bundled codeloop-small.
+func modelDirectory(_ given: String?) throws -> String {
+    guard let directory = given ?? BundledModel.directory() else {
+        throw InputError(BundledData.missing(BundledModel.name) + " (or pass --model DIR)")
+    }
+    return directory
+}
+
 /// Flags that choose a local model and how to sample from it.
 struct ModelOptions: ParsableArguments {
     @Option(help: "An HF-layout model directory (config.json, safetensors, tokenizer); default: the bundled codeloop-small.")
@@ -52,9 +60,7 @@ struct ModelOptions: ParsableArguments {
     }
 
     func generator() throws -> Generator {
-        guard let directory = model ?? BundledModel.directory() else {
-            throw InputError(BundledData.missing(BundledModel.name) + " (or pass --model DIR)")
-        }
+        let directory = try modelDirectory(model)
         let languageModel = try loadModel(directory: directory)
         let tokenizer = try Tokenizer.named(directory)
         if tokenizer.vocabularySize > languageModel.config.vocabularySize {

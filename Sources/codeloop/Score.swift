@@ -1,5 +1,4 @@
 import ArgumentParser
-import BundledData
 import Corpus
 import Foundation
 import Models
@@ -25,9 +24,7 @@ struct Score: ParsableCommand {
     var file: String
 
     func run() throws {
-        guard let model = model ?? BundledModel.directory() else {
-            throw InputError(BundledData.missing(BundledModel.name) + " (or pass --model DIR)")
-        }
+        let model = try modelDirectory(model)
         let languageModel = try loadModel(directory: model)
         let tokenizer = try Tokenizer.named(model)
         let tokens = file.hasSuffix(".bin") ? try TokenShard.read(file).map(Int.init) : tokenizer.encode(try readUTF8File(file))

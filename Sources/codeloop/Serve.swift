@@ -1,5 +1,4 @@
 import ArgumentParser
-import BundledData
 import Foundation
 import Logging
 import Models
@@ -53,9 +52,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let directory = model ?? BundledModel.directory() else {
-            throw InputError(BundledData.missing(BundledModel.name) + " (or pass --model DIR)")
-        }
+        let directory = try modelDirectory(model)
         let languageModel = try loadModel(directory: directory)
         let tokenizer = try Tokenizer.named(directory)
         var limits = ServerLimits()
