@@ -296,23 +296,20 @@ public final class BatchScheduler: @unchecked Sendable {
         let (logprob, top) = running.state.logits.withUnsafeBufferPointer { buffer in
             (LogitProcessors.logprob(of: token, in: buffer), LogitProcessors.topLogprobs(buffer, count: a.request.topLogprobs))
         }
-        var finished = false
         if token == endOfText {
             // The model ended the document: the completion stops before this token, as Codex's did.
             running.state.finish(.stop)
-            finished = true
         } else {
             let bytes = (try? tokenizer.decodeBytes([token])) ?? []
             running.state.accept(token: token, logprob: logprob, bytes: bytes)
             running.tops.append(top)
+            if running.state.hitStop(a.stops, longestStop: a.longestStop) {
+                running.state.finish(.stop)
+            } else if running.state.tokens.count >= a.room {
+                running.state.finish(.length)
+            }
         }
-        if !finished && running.state.hitStop(a.stops, longestStop: a.longestStop) {
-            running.state.finish(.stop)
-            finished = true
-        } else if !finished && running.state.tokens.count >= a.room {
-            running.state.finish(.length)
-            finished = true
-        }
+        let finished = running.state.finished
         // Settled: tokens that begin before the cut when finished; otherwise tokens whose bytes
         // end where no stop sequence could still begin.
         let state = running.state
