@@ -23,7 +23,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
-        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "CPackedMatmul"),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CPackedMatmul"]),
         .target(name: "Models", dependencies: ["Tensors", "BundledData"], resources: [.copy("Resources")]),
         .target(name: "Training", dependencies: ["Models", "Tensors"]),
         .target(name: "Sampling", dependencies: ["Models", "Tokenizers", "Tensors"]),
@@ -51,7 +52,7 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CPackedMatmul"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Sampling", "Tokenizers", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus", "Archives", "Tokenizers"], resources: [.copy("Fixtures")]),

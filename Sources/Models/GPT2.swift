@@ -8,11 +8,19 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
     public let config: ModelConfig
 
     struct Block {
-        var ln1Gamma, ln1Beta, attentionWeight, attentionBias, attentionProjection, attentionProjectionBias: [Float]
-        var ln2Gamma, ln2Beta, fcWeight, fcBias, mlpProjection, mlpProjectionBias: [Float]
+        var ln1Gamma, ln1Beta: [Float]
+        var attentionWeight: PackedMatrix
+        var attentionBias: [Float]
+        var attentionProjection: PackedMatrix
+        var attentionProjectionBias, ln2Gamma, ln2Beta: [Float]
+        var fcWeight: PackedMatrix
+        var fcBias: [Float]
+        var mlpProjection: PackedMatrix
+        var mlpProjectionBias: [Float]
     }
 
-    let tokenEmbedding: [Float]  // (V, C)
+    /// (V, C), packed as the output layer it is tied to; the input side looks its rows up.
+    let tokenEmbedding: PackedMatrix
     let positionEmbedding: [Float]  // (context, C)
     let blocks: [Block]
     let finalGamma, finalBeta: [Float]
@@ -22,17 +30,10 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
         let prefix = weights.has("transformer.wte.weight") ? "transformer." : ""
         let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
         func load(_ name: String, _ shape: [Int]) throws -> [Float] { try weights.tensor(prefix + name, shape: shape) }
-        // Conv1D weights are stored (in × out); kept as (out × in), the layout of a Linear layer,
-        // which OpenBLAS packs faster for the few-row products of decoding.
-        func loadConv1D(_ name: String, _ inputs: Int, _ outputs: Int) throws -> [Float] {
-            let stored = try load(name, [inputs, outputs])
-            var transposed = [Float](repeating: 0, count: stored.count)
-            for i in 0..<inputs {
-                for o in 0..<outputs { transposed[o * inputs + i] = stored[i * outputs + o] }
-            }
-            return transposed
+        func loadConv1D(_ name: String, _ inputs: Int, _ outputs: Int) throws -> PackedMatrix {
+            PackedMatrix(inByOut: try load(name, [inputs, outputs]), outputs: outputs, inputs: inputs)
         }
-        tokenEmbedding = try load("wte.weight", [v, c])
+        tokenEmbedding = PackedMatrix(outByIn: try load("wte.weight", [v, c]), outputs: v, inputs: c)
         positionEmbedding = try load("wpe.weight", [config.contextLength, c])
         blocks = try (0..<config.layers).map { i in
             let p = "h.\(i)."
@@ -52,9 +53,11 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
         let t = steps.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
         let positions = try Models.positions(of: steps, config: config)
         var x = [Float](repeating: 0, count: t * c)  // (T, C)
-        for (row, step) in steps.enumerated() {
-            for i in 0..<c {
-                x[row * c + i] = tokenEmbedding[step.token * c + i] + positionEmbedding[positions[row] * c + i]
+        x.withUnsafeMutableBufferPointer { rows in
+            for (row, step) in steps.enumerated() {
+                let target = rows.baseAddress! + row * c
+                tokenEmbedding.copyRow(step.token, into: target)
+                for i in 0..<c { target[i] += positionEmbedding[positions[row] * c + i] }
             }
         }
         var h = [Float](repeating: 0, count: t * c)
@@ -63,38 +66,37 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
         var hidden = [Float](repeating: 0, count: t * inner)  // (T, 4C)
         for (index, block) in blocks.enumerated() {
             layerNorm(x, &h, rows: t, width: c, gamma: block.ln1Gamma, beta: block.ln1Beta, epsilon: config.normEpsilon)
-            linear(h, block.attentionWeight, block.attentionBias, &qkv, rows: t, inputs: c, outputs: 3 * c, weightIsOutByIn: true)
+            linear(h, block.attentionWeight, block.attentionBias, &qkv, rows: t)
             qkv.withUnsafeBufferPointer { q in
                 storeAll(steps, positions: positions, layer: index, keys: q.baseAddress! + c, values: q.baseAddress! + 2 * c, stride: 3 * c)
                 attended.withUnsafeMutableBufferPointer { out in
                     attend(steps, positions: positions, layer: index, queries: q.baseAddress!, stride: 3 * c, out: out.baseAddress!)
                 }
             }
-            linear(attended, block.attentionProjection, block.attentionProjectionBias, &h, rows: t, inputs: c, outputs: c, weightIsOutByIn: true)
+            linear(attended, block.attentionProjection, block.attentionProjectionBias, &h, rows: t)
             x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
             layerNorm(x, &h, rows: t, width: c, gamma: block.ln2Gamma, beta: block.ln2Beta, epsilon: config.normEpsilon)
-            linear(h, block.fcWeight, block.fcBias, &hidden, rows: t, inputs: c, outputs: inner, weightIsOutByIn: true)
+            linear(h, block.fcWeight, block.fcBias, &hidden, rows: t)
             hidden.withUnsafeMutableBufferPointer { geluTanh($0.baseAddress!, count: t * inner) }
-            linear(hidden, block.mlpProjection, block.mlpProjectionBias, &h, rows: t, inputs: inner, outputs: c, weightIsOutByIn: true)
+            linear(hidden, block.mlpProjection, block.mlpProjectionBias, &h, rows: t)
             x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
         }
         advanceAll(steps)
         layerNorm(x, &h, rows: t, width: c, gamma: finalGamma, beta: finalBeta, epsilon: config.normEpsilon)
         var logits = [Float](repeating: 0, count: t * v)  // (T, V)
-        linear(h, tokenEmbedding, nil, &logits, rows: t, inputs: c, outputs: v, weightIsOutByIn: true)
+        linear(h, tokenEmbedding, nil, &logits, rows: t)
         return logits
     }
 }
 
-/// out (rows × outputs) = x (rows × inputs) · W + bias, W stored (inputs × outputs) or, for HF
-/// Linear layers, (outputs × inputs).
-func linear(_ x: [Float], _ weight: [Float], _ bias: [Float]?, _ out: inout [Float], rows: Int, inputs: Int, outputs: Int,
-            weightIsOutByIn: Bool) {
+/// out (rows × outputs) = x (rows × inputs) · Wᵀ + bias.
+func linear(_ x: [Float], _ weight: PackedMatrix, _ bias: [Float]?, _ out: inout [Float], rows: Int) {
     x.withUnsafeBufferPointer { a in
-        weight.withUnsafeBufferPointer { w in
-            out.withUnsafeMutableBufferPointer { o in
-                matmul(a.baseAddress!, w.baseAddress!, o.baseAddress!, m: rows, n: outputs, k: inputs, transposedB: weightIsOutByIn)
-                if let bias { addBias(o.baseAddress!, bias, rows: rows, width: outputs) }
+        out.withUnsafeMutableBufferPointer { o in
+            if let bias {
+                bias.withUnsafeBufferPointer { weight.multiply(a.baseAddress!, rows: rows, bias: $0.baseAddress!, into: o.baseAddress!) }
+            } else {
+                weight.multiply(a.baseAddress!, rows: rows, into: o.baseAddress!)
             }
         }
     }

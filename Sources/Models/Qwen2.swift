@@ -8,15 +8,18 @@ public final class Qwen2: LanguageModel, @unchecked Sendable {
     public let config: ModelConfig
 
     struct Layer {
-        var inputNorm, queryWeight, keyWeight, valueWeight, outputWeight: [Float]
+        var inputNorm: [Float]
+        var queryWeight, keyWeight, valueWeight, outputWeight: PackedMatrix
         var queryBias, keyBias, valueBias: [Float]?
-        var postNorm, gateWeight, upWeight, downWeight: [Float]
+        var postNorm: [Float]
+        var gateWeight, upWeight, downWeight: PackedMatrix
     }
 
-    let embedding: [Float]  // (V, C)
+    /// (V, C): nil when tied to the output layer, whose packed rows are then looked up instead.
+    let embedding: [Float]?
     let layers: [Layer]
     let finalNorm: [Float]
-    let outputWeight: [Float]  // (V, C): lm_head, or the embedding when tied
+    let outputWeight: PackedMatrix  // (V, C): lm_head, or the embedding when tied
     /// 1 / theta^(2i/d) for i < d/2.
     let inverseFrequencies: [Float]
 
@@ -24,7 +27,10 @@ public final class Qwen2: LanguageModel, @unchecked Sendable {
         self.config = config
         let c = config.hiddenSize, v = config.vocabularySize, d = config.headDimension
         let q = config.heads * d, kv = config.keyValueHeads * d, inner = config.intermediateSize
-        embedding = try weights.tensor("model.embed_tokens.weight", shape: [v, c])
+        let embeddingWeight = try weights.tensor("model.embed_tokens.weight", shape: [v, c])
+        func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> PackedMatrix {
+            PackedMatrix(outByIn: try weights.tensor(name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs)
+        }
         layers = try (0..<config.layers).map { i in
             let p = "model.layers.\(i)."
             func optional(_ name: String, _ size: Int) throws -> [Float]? {
@@ -32,20 +38,25 @@ public final class Qwen2: LanguageModel, @unchecked Sendable {
             }
             return Layer(
                 inputNorm: try weights.tensor(p + "input_layernorm.weight", shape: [c]),
-                queryWeight: try weights.tensor(p + "self_attn.q_proj.weight", shape: [q, c]),
-                keyWeight: try weights.tensor(p + "self_attn.k_proj.weight", shape: [kv, c]),
-                valueWeight: try weights.tensor(p + "self_attn.v_proj.weight", shape: [kv, c]),
-                outputWeight: try weights.tensor(p + "self_attn.o_proj.weight", shape: [c, q]),
+                queryWeight: try linear(p + "self_attn.q_proj.weight", q, c),
+                keyWeight: try linear(p + "self_attn.k_proj.weight", kv, c),
+                valueWeight: try linear(p + "self_attn.v_proj.weight", kv, c),
+                outputWeight: try linear(p + "self_attn.o_proj.weight", c, q),
                 queryBias: try optional("self_attn.q_proj.bias", q), keyBias: try optional("self_attn.k_proj.bias", kv),
                 valueBias: try optional("self_attn.v_proj.bias", kv),
                 postNorm: try weights.tensor(p + "post_attention_layernorm.weight", shape: [c]),
-                gateWeight: try weights.tensor(p + "mlp.gate_proj.weight", shape: [inner, c]),
-                upWeight: try weights.tensor(p + "mlp.up_proj.weight", shape: [inner, c]),
-                downWeight: try weights.tensor(p + "mlp.down_proj.weight", shape: [c, inner]))
+                gateWeight: try linear(p + "mlp.gate_proj.weight", inner, c),
+                upWeight: try linear(p + "mlp.up_proj.weight", inner, c),
+                downWeight: try linear(p + "mlp.down_proj.weight", c, inner))
         }
         finalNorm = try weights.tensor("model.norm.weight", shape: [c])
-        outputWeight = config.tiedEmbeddings || !weights.has("lm_head.weight")
-            ? embedding : try weights.tensor("lm_head.weight", shape: [v, c])
+        if config.tiedEmbeddings || !weights.has("lm_head.weight") {
+            embedding = nil
+            outputWeight = PackedMatrix(outByIn: embeddingWeight, outputs: v, inputs: c)
+        } else {
+            embedding = embeddingWeight
+            outputWeight = try linear("lm_head.weight", v, c)
+        }
         inverseFrequencies = (0..<(d / 2)).map { 1 / powf(config.ropeTheta, Float(2 * $0) / Float(d)) }
     }
 
@@ -54,8 +65,15 @@ public final class Qwen2: LanguageModel, @unchecked Sendable {
         let qWidth = config.heads * d, kvWidth = config.keyValueHeads * d, inner = config.intermediateSize
         let positions = try Models.positions(of: steps, config: config)
         var x = [Float](repeating: 0, count: t * c)  // (T, C)
-        for (row, step) in steps.enumerated() {
-            for i in 0..<c { x[row * c + i] = embedding[step.token * c + i] }
+        x.withUnsafeMutableBufferPointer { rows in
+            for (row, step) in steps.enumerated() {
+                let target = rows.baseAddress! + row * c
+                if let embedding {
+                    for i in 0..<c { target[i] = embedding[step.token * c + i] }
+                } else {
+                    outputWeight.copyRow(step.token, into: target)
+                }
+            }
         }
         var h = [Float](repeating: 0, count: t * c)
         var queries = [Float](repeating: 0, count: t * qWidth)  // (T, H·d)
@@ -65,9 +83,9 @@ public final class Qwen2: LanguageModel, @unchecked Sendable {
         var gate = [Float](repeating: 0, count: t * inner), up = gate
         for (index, layer) in layers.enumerated() {
             rmsNorm(x, &h, rows: t, width: c, gamma: layer.inputNorm, epsilon: config.normEpsilon)
-            linear(h, layer.queryWeight, layer.queryBias, &queries, rows: t, inputs: c, outputs: qWidth, weightIsOutByIn: true)
-            linear(h, layer.keyWeight, layer.keyBias, &keys, rows: t, inputs: c, outputs: kvWidth, weightIsOutByIn: true)
-            linear(h, layer.valueWeight, layer.valueBias, &values, rows: t, inputs: c, outputs: kvWidth, weightIsOutByIn: true)
+            linear(h, layer.queryWeight, layer.queryBias, &queries, rows: t)
+            linear(h, layer.keyWeight, layer.keyBias, &keys, rows: t)
+            linear(h, layer.valueWeight, layer.valueBias, &values, rows: t)
             rotate(&queries, heads: config.heads, positions: positions)
             rotate(&keys, heads: config.keyValueHeads, positions: positions)
             for row in 0..<t {
@@ -84,19 +102,19 @@ public final class Qwen2: LanguageModel, @unchecked Sendable {
                     attend(steps, positions: positions, layer: index, queries: q.baseAddress!, stride: qWidth, out: out.baseAddress!)
                 }
             }
-            linear(attended, layer.outputWeight, nil, &h, rows: t, inputs: qWidth, outputs: c, weightIsOutByIn: true)
+            linear(attended, layer.outputWeight, nil, &h, rows: t)
             x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
             rmsNorm(x, &h, rows: t, width: c, gamma: layer.postNorm, epsilon: config.normEpsilon)
-            linear(h, layer.gateWeight, nil, &gate, rows: t, inputs: c, outputs: inner, weightIsOutByIn: true)
-            linear(h, layer.upWeight, nil, &up, rows: t, inputs: c, outputs: inner, weightIsOutByIn: true)
+            linear(h, layer.gateWeight, nil, &gate, rows: t)
+            linear(h, layer.upWeight, nil, &up, rows: t)
             gate.withUnsafeMutableBufferPointer { siluMultiply($0.baseAddress!, up, count: t * inner) }
-            linear(gate, layer.downWeight, nil, &h, rows: t, inputs: inner, outputs: c, weightIsOutByIn: true)
+            linear(gate, layer.downWeight, nil, &h, rows: t)
             x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
         }
         advanceAll(steps)
         rmsNorm(x, &h, rows: t, width: c, gamma: finalNorm, epsilon: config.normEpsilon)
         var logits = [Float](repeating: 0, count: t * v)  // (T, V)
-        linear(h, outputWeight, nil, &logits, rows: t, inputs: c, outputs: v, weightIsOutByIn: true)
+        linear(h, outputWeight, nil, &logits, rows: t)
         return logits
     }
 

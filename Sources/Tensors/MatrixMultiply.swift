@@ -1,23 +1,6 @@
 import CBLAS
 
-/// C (m×n) = A (m×k) · B, where B is k×n (`transposedB` false) or n×k (true, the layout of an
-/// HF Linear weight), all row-major; C is overwritten, or accumulated into when `accumulate`.
-/// Runs on OpenBLAS's sgemm.
-public func matmul(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                   m: Int, n: Int, k: Int, transposedB: Bool, accumulate: Bool = false) {
-    if m == 1 {
-        // One row (batch-1 decoding): a matrix-vector product, which OpenBLAS does faster than sgemm.
-        // y = B^T a, with B stored k×n (row-major) — or y = B a with B stored n×k.
-        cblas_sgemv(CblasRowMajor, transposedB ? CblasNoTrans : CblasTrans, Int32(transposedB ? n : k), Int32(transposedB ? k : n),
-                    1, b, Int32(transposedB ? k : n), a, 1, accumulate ? 1 : 0, c, 1)
-        return
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, transposedB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(transposedB ? k : n),
-                accumulate ? 1 : 0, c, Int32(n))
-}
-
-/// The plain triple loop that `matmul` must agree with (tests only).
+/// The plain triple loop that the products must agree with (tests only).
 public func referenceMatmul(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transposedB: Bool) -> [Float] {
     var c = [Float](repeating: 0, count: m * n)
     for i in 0..<m {

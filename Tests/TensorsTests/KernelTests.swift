@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CPackedMatmul
 @testable import Tensors
 
 /// A deterministic pseudo-random array in [-1, 1).
@@ -16,15 +17,37 @@ func largestDifference(_ a: [Float], _ b: [Float]) -> Float {
 }
 
 @Suite struct KernelTests {
-    @Test(arguments: [(1, 1, 1), (3, 5, 7), (17, 33, 65), (64, 128, 96)])
-    func matmulAgreesWithTheTripleLoop(shape: (Int, Int, Int)) {
+    // Shapes around the kernel's edges: 1–13 rows (tiles of up to 6, the one-row stream),
+    // outputs not a multiple of the 16-wide panel, inputs not a multiple of its 128-long blocks,
+    // and products big enough to be shared among cores.
+    @Test(arguments: [(1, 1, 1), (1, 50, 7), (3, 5, 7), (5, 16, 130), (7, 33, 65), (13, 40, 257), (20, 97, 300), (64, 128, 96)])
+    func packedMatrixAgreesWithTheTripleLoop(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
-        let a = noise(m * k, seed: 1), b = noise(k * n, seed: 2)
-        for transposed in [false, true] {
-            var c = [Float](repeating: 0, count: m * n)
-            matmul(a, b, &c, m: m, n: n, k: k, transposedB: transposed)
-            let expected = referenceMatmul(a, b, m: m, n: n, k: k, transposedB: transposed)
-            #expect(largestDifference(c, expected) < 1e-4, "\(shape) transposed \(transposed)")
+        let x = noise(m * k, seed: 1), w = noise(n * k, seed: 2), bias = noise(n, seed: 3)
+        let plain = referenceMatmul(x, w, m: m, n: n, k: k, transposedB: true)
+        let withBias = (0..<(m * n)).map { plain[$0] + bias[$0 % n] }
+        var transposed = [Float](repeating: 0, count: n * k)
+        for o in 0..<n { for i in 0..<k { transposed[i * n + o] = w[o * k + i] } }
+        let matrices = [PackedMatrix(outByIn: w, outputs: n, inputs: k), PackedMatrix(inByOut: transposed, outputs: n, inputs: k)]
+        for (layout, matrix) in matrices.enumerated() {
+            for (name, kernel) in [("best", cl_packed_matmul), ("portable", cl_packed_matmul_portable)] as [(String, PackedMatrix.Kernel)] {
+                var out = [Float](repeating: .nan, count: m * n)
+                matrix.multiply(x, rows: m, bias: nil, into: &out, kernel: kernel)
+                #expect(largestDifference(out, plain) < 1e-4, "\(shape) layout \(layout) \(name)")
+                matrix.multiply(x, rows: m, bias: bias, into: &out, kernel: kernel)
+                #expect(largestDifference(out, withBias) < 1e-4, "\(shape) layout \(layout) \(name) with bias")
+            }
+        }
+    }
+
+    @Test func packedMatrixRowsAreTheWeightsRows() {
+        let (n, k) = (37, 19)
+        let w = noise(n * k, seed: 4)
+        let matrix = PackedMatrix(outByIn: w, outputs: n, inputs: k)
+        for row in [0, 15, 16, 36] {
+            var copy = [Float](repeating: .nan, count: k)
+            matrix.copyRow(row, into: &copy)
+            #expect(copy == Array(w[(row * k)..<((row + 1) * k)]), "row \(row)")
         }
     }
 
