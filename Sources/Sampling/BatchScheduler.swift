@@ -213,13 +213,15 @@ public final class BatchScheduler: @unchecked Sendable {
                     used += 1
                 }
             }
+            let draws = drawAll(active, spellable: spellable)
             var steps: [Step] = []
             var owners: [(Active, Int)] = []
             var produced = 0
-            for a in active {
-                var r = 0
+            for (a, first) in draws.firsts {
+                var r = 0, index = first
                 while r < a.running.count {
-                    let keepsGoing = advance(a, &a.running[r], spellable: spellable)
+                    let keepsGoing = advance(a, &a.running[r], draw: draws.draws[index])
+                    index += 1
                     produced += 1
                     if keepsGoing {
                         steps.append(Step(token: a.running[r].state.tokens.last!, cache: a.running[r].state.cache))
@@ -287,15 +289,54 @@ public final class BatchScheduler: @unchecked Sendable {
         return Active(p, promptCache: cache, lastRow: Array(logits[((prompt.count - 1) * vocabulary)...]), room: room)
     }
 
-    /// Draws one token for a sample, reports what is settled, and says whether it goes on.
-    private func advance(_ a: Active, _ running: inout Running, spellable: Int) -> Bool {
-        let parameters = a.request.parameters
-        let token = running.state.logits.withUnsafeBufferPointer {
-            LogitProcessors.sample(UnsafeBufferPointer(rebasing: $0[0..<spellable]), parameters: parameters, random: &running.state.random)
+    /// A sample's next token, its log-probability and the most likely alternatives.
+    private struct Draw {
+        var token = 0
+        var logprob: Float = 0
+        var top: [(token: Int, logprob: Float)] = []
+    }
+
+    /// Draws the next token of every running sample, the samples spread over the cores (each
+    /// reads a whole vocabulary row, and has its own random stream). Draws are in the order of
+    /// `active` and its samples; `firsts` says where each request's begin.
+    private func drawAll(_ active: [Active], spellable: Int) -> (draws: [Draw], firsts: [(Active, Int)]) {
+        var firsts: [(Active, Int)] = []
+        var rows: [(logits: [Float], parameters: SamplingParameters, topLogprobs: Int)] = []
+        var randoms: [SplitMix64] = []
+        for a in active {
+            firsts.append((a, rows.count))
+            for running in a.running {
+                rows.append((running.state.logits, a.request.parameters, a.request.topLogprobs))
+                randoms.append(running.state.random)
+            }
         }
-        let (logprob, top) = running.state.logits.withUnsafeBufferPointer { buffer in
-            (LogitProcessors.logprob(of: token, in: buffer), LogitProcessors.topLogprobs(buffer, count: a.request.topLogprobs))
+        var draws = [Draw](repeating: Draw(), count: rows.count)
+        draws.withUnsafeMutableBufferPointer { draws in
+            randoms.withUnsafeMutableBufferPointer { randoms in
+                parallelFor(rows.count) { i in
+                    let row = rows[i]
+                    row.logits.withUnsafeBufferPointer { buffer in
+                        let token = LogitProcessors.sample(UnsafeBufferPointer(rebasing: buffer[0..<spellable]), parameters: row.parameters,
+                                                           random: &randoms[i])
+                        draws[i] = Draw(token: token, logprob: LogitProcessors.logprob(of: token, in: buffer),
+                                        top: LogitProcessors.topLogprobs(buffer, count: row.topLogprobs))
+                    }
+                }
+            }
         }
+        var index = 0
+        for a in active {
+            for r in a.running.indices {
+                a.running[r].state.random = randoms[index]
+                index += 1
+            }
+        }
+        return (draws, firsts)
+    }
+
+    /// Takes a sample's drawn token, reports what is settled, and says whether it goes on.
+    private func advance(_ a: Active, _ running: inout Running, draw: Draw) -> Bool {
+        let (token, logprob, top) = (draw.token, draw.logprob, draw.top)
         if token == endOfText {
             // The model ended the document: the completion stops before this token, as Codex's did.
             running.state.finish(.stop)

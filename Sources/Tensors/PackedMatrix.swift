@@ -1,8 +1,7 @@
-import CPackedMatmul
-import Foundation
+import CKernels
 
 /// A weight matrix (outputs × inputs) stored in the packed panel layout of the C kernel
-/// (CPackedMatmul/include/packed_matmul.h), for products with a few activation rows at a time.
+/// (CKernels/include/packed_matmul.h), for products with a few activation rows at a time.
 ///
 /// Decoding multiplies every weight matrix by 1–30 rows per step. OpenBLAS's sgemm copies the
 /// whole weight matrix into its own panel layout on every call (a quarter of a 20-sample decode
@@ -60,19 +59,16 @@ public struct PackedMatrix: Sendable {
     func multiply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>, kernel: Kernel) {
         let width = Int(CL_PANEL_WIDTH)
         let panels = (outputs + width - 1) / width
-        let workers = rows * outputs * inputs < 1 << 18 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, panels)
         storage.withUnsafeBufferPointer { packed in
-            if workers == 1 {
+            guard rows * outputs * inputs >= 1 << 16 else {  // too small to pay for other threads
                 kernel(x, rows, inputs, packed.baseAddress!, outputs, 0, panels, bias, out)
                 return
             }
-            // More chunks than cores, taken in turn, so that a core slowed by a neighbour
-            // does not hold the others back.
-            let chunks = min(panels, workers * 4)
-            // Each chunk writes its own outputs' columns of `out`.
-            nonisolated(unsafe) let (x, weights, bias, out) = (x, packed.baseAddress!, bias, out)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                kernel(x, rows, inputs, weights, outputs, panels * chunk / chunks, panels * (chunk + 1) / chunks, bias, out)
+            // More chunks than threads, taken in turn, so that a core slowed by a neighbour
+            // does not hold the others back. Each chunk writes its own outputs' columns.
+            let chunks = min(panels, parallelThreads * 4)
+            parallelFor(chunks) { chunk in
+                kernel(x, rows, inputs, packed.baseAddress!, outputs, panels * chunk / chunks, panels * (chunk + 1) / chunks, bias, out)
             }
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import CPackedMatmul
+import CKernels
 @testable import Tensors
 
 /// A deterministic pseudo-random array in [-1, 1).
