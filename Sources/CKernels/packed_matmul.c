@@ -4,13 +4,29 @@
 #include "packed_matmul.h"
 
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #define MAX_TILE_ROWS 6
 
 size_t cl_packed_size(size_t n, size_t k) {
     return (n + CL_PANEL_WIDTH - 1) / CL_PANEL_WIDTH * CL_PANEL_WIDTH * k;
 }
+
+float *cl_packed_allocate(size_t count) {
+    const size_t huge = (size_t)2 << 20;
+    size_t bytes = (count * sizeof(float) + huge - 1) / huge * huge;
+    float *storage = aligned_alloc(huge, bytes ? bytes : huge);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (storage) madvise(storage, bytes, MADV_HUGEPAGE);  // advice only: a refusal changes nothing
+#endif
+    return storage;
+}
+
+void cl_packed_free(float *storage) { free(storage); }
 
 void cl_pack_out_by_in(const float *weight, size_t n, size_t k, float *packed) {
     size_t panels = (n + CL_PANEL_WIDTH - 1) / CL_PANEL_WIDTH;

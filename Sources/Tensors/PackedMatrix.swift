@@ -10,7 +10,19 @@ import CKernels
 public struct PackedMatrix: Sendable {
     public let outputs: Int
     public let inputs: Int
-    let storage: [Float]
+    let storage: Storage
+
+    /// The packed floats, freed with the last matrix that holds them.
+    final class Storage: @unchecked Sendable {  // written once, by the initialiser, then only read
+        let pointer: UnsafeMutablePointer<Float>
+
+        init(count: Int) {
+            guard let pointer = cl_packed_allocate(count) else { fatalError("out of memory for \(count) packed weights") }
+            self.pointer = pointer
+        }
+
+        deinit { cl_packed_free(pointer) }
+    }
 
     /// From a weight stored (outputs × inputs), row-major: an HF Linear layer's layout.
     public init(outByIn weight: [Float], outputs: Int, inputs: Int) {
@@ -18,10 +30,8 @@ public struct PackedMatrix: Sendable {
         precondition(weight.count == outputs * inputs, "weight has \(weight.count) values, not \(outputs) × \(inputs)")
         self.outputs = outputs
         self.inputs = inputs
-        storage = [Float](unsafeUninitializedCapacity: cl_packed_size(outputs, inputs)) { buffer, count in
-            cl_pack_out_by_in(weight, outputs, inputs, buffer.baseAddress!)
-            count = buffer.count
-        }
+        storage = Storage(count: cl_packed_size(outputs, inputs))
+        cl_pack_out_by_in(weight, outputs, inputs, storage.pointer)
     }
 
     /// From a weight stored (inputs × outputs), row-major: GPT-2's Conv1D layout.
@@ -30,10 +40,8 @@ public struct PackedMatrix: Sendable {
         precondition(weight.count == outputs * inputs, "weight has \(weight.count) values, not \(inputs) × \(outputs)")
         self.outputs = outputs
         self.inputs = inputs
-        storage = [Float](unsafeUninitializedCapacity: cl_packed_size(outputs, inputs)) { buffer, count in
-            cl_pack_in_by_out(weight, outputs, inputs, buffer.baseAddress!)
-            count = buffer.count
-        }
+        storage = Storage(count: cl_packed_size(outputs, inputs))
+        cl_pack_in_by_out(weight, outputs, inputs, storage.pointer)
     }
 
     /// Output `index`'s weights (one row of the outputs × inputs matrix) into `target`: how a
@@ -41,9 +49,8 @@ public struct PackedMatrix: Sendable {
     public func copyRow(_ index: Int, into target: UnsafeMutablePointer<Float>) {
         let width = Int(CL_PANEL_WIDTH)
         let base = index / width * inputs * width + index % width
-        storage.withUnsafeBufferPointer { packed in
-            for i in 0..<inputs { target[i] = packed[base + i * width] }
-        }
+        let packed = storage.pointer
+        for i in 0..<inputs { target[i] = packed[base + i * width] }
     }
 
     /// out (rows × outputs) = x (rows × inputs) · Wᵀ + bias, out overwritten. The panels are
@@ -59,17 +66,16 @@ public struct PackedMatrix: Sendable {
     func multiply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>, kernel: Kernel) {
         let width = Int(CL_PANEL_WIDTH)
         let panels = (outputs + width - 1) / width
-        storage.withUnsafeBufferPointer { packed in
-            guard rows * outputs * inputs >= 1 << 16 else {  // too small to pay for other threads
-                kernel(x, rows, inputs, packed.baseAddress!, outputs, 0, panels, bias, out)
-                return
-            }
-            // More chunks than threads, taken in turn, so that a core slowed by a neighbour
-            // does not hold the others back. Each chunk writes its own outputs' columns.
-            let chunks = min(panels, parallelThreads * 4)
-            parallelFor(chunks) { chunk in
-                kernel(x, rows, inputs, packed.baseAddress!, outputs, panels * chunk / chunks, panels * (chunk + 1) / chunks, bias, out)
-            }
+        let packed = storage.pointer
+        guard rows * outputs * inputs >= 1 << 16 else {  // too small to pay for other threads
+            kernel(x, rows, inputs, packed, outputs, 0, panels, bias, out)
+            return
+        }
+        // More chunks than threads, taken in turn, so that a core slowed by a neighbour does
+        // not hold the others back. Each chunk writes its own outputs' columns.
+        let chunks = min(panels, parallelThreads * 4)
+        parallelFor(chunks) { chunk in
+            kernel(x, rows, inputs, packed, outputs, panels * chunk / chunks, panels * (chunk + 1) / chunks, bias, out)
         }
     }
 }

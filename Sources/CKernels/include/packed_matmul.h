@@ -12,6 +12,12 @@
 /// Floats of packed storage for n outputs × k inputs.
 size_t cl_packed_size(size_t n, size_t k);
 
+/// Storage for `count` floats of packed weights, aligned to 2 MiB and, on Linux, marked for
+/// transparent huge pages: a decode step streams every weight, and with 4 KiB pages the TLB
+/// misses cost about a fifth of the bandwidth here. NULL when out of memory.
+float *cl_packed_allocate(size_t count);
+void cl_packed_free(float *storage);
+
 /// Packs W stored (n × k), row-major (the layout of an HF Linear weight).
 void cl_pack_out_by_in(const float *weight, size_t n, size_t k, float *packed);
 
