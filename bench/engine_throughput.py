@@ -148,7 +148,7 @@ w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); 
 
 
 def codeloop(directory, prompt, threads, samples):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    env = dict(os.environ, CODELOOP_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
     args = [CODELOOP, "complete", "--model", directory, prompt, "--max-tokens", str(NEW_TOKENS), "--stats"]
     rusage_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     greedy = subprocess.run(args + ["--temperature", "0"], capture_output=True, text=True, env=env, check=True).stderr

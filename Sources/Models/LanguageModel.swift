@@ -145,34 +145,34 @@ func attend(_ steps: [Step], positions: [Int], layer: Int, queries: UnsafePointe
     guard let config = steps.first?.cache.config else { return }
     let d = config.headDimension, heads = config.heads, group = heads / config.keyValueHeads
     let scale = 1 / Float(d).squareRoot()
-    var scores = [Float](repeating: 0, count: config.contextLength)
-    for (row, step) in steps.enumerated() {
+    // Every (row, head) pair is its own task, so that one row (batch-1 decoding) still spreads.
+    parallelFor(steps.count * heads) { task in
+        let row = task / heads, h = task % heads
         let visible = positions[row] + 1
-        let cache = step.cache
-        // Segments of keys/values: (storage, first position, positions, capacity).
+        let cache = steps[row].cache
+        var scores = [Float](repeating: 0, count: visible)
+        // Segments of keys/values: (storage, first position, positions).
         var segments: [(KVCache, Int, Int)] = []
         if let prefix = cache.prefix { segments.append((prefix, 0, cache.base)) }
         segments.append((cache, cache.base, visible - cache.base))
-        for h in 0..<heads {
-            let q = queries + row * stride + h * d
-            let kvHead = h / group
-            for (owner, first, count) in segments {
-                owner.keys[layer].withUnsafeBufferPointer { keys in
-                    let headBase = keys.baseAddress! + kvHead * owner.capacity * d
-                    for j in 0..<count { scores[first + j] = dot(q, headBase + j * d, count: d) * scale }
-                }
+        let q = queries + row * stride + h * d
+        let kvHead = h / group
+        for (owner, first, count) in segments {
+            owner.keys[layer].withUnsafeBufferPointer { keys in
+                let headBase = keys.baseAddress! + kvHead * owner.capacity * d
+                for j in 0..<count { scores[first + j] = dot(q, headBase + j * d, count: d) * scale }
             }
-            scores.withUnsafeMutableBufferPointer { Tensors.softmax($0.baseAddress!, count: visible) }
-            let target = out + row * heads * d + h * d
-            for i in 0..<d { target[i] = 0 }
-            for (owner, first, count) in segments {
-                owner.values[layer].withUnsafeBufferPointer { values in
-                    let headBase = values.baseAddress! + kvHead * owner.capacity * d
-                    for j in 0..<count {
-                        let p = scores[first + j]
-                        let v = headBase + j * d
-                        for i in 0..<d { target[i] += p * v[i] }
-                    }
+        }
+        scores.withUnsafeMutableBufferPointer { Tensors.softmax($0.baseAddress!, count: visible) }
+        let target = out + row * heads * d + h * d
+        for i in 0..<d { target[i] = 0 }
+        for (owner, first, count) in segments {
+            owner.values[layer].withUnsafeBufferPointer { values in
+                let headBase = values.baseAddress! + kvHead * owner.capacity * d
+                for j in 0..<count {
+                    let p = scores[first + j]
+                    let v = headBase + j * d
+                    for i in 0..<d { target[i] += p * v[i] }
                 }
             }
         }
