@@ -13,19 +13,18 @@ public struct SafetensorsFile {
 
     public let path: String
     public let entries: [String: Entry]
-    private let data: Data
+    private let file: MappedFile
     private let dataStart: Int
 
     public init(path: String) throws {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
-            throw ModelError("\(path): cannot be read")
-        }
+        guard let file = MappedFile(path: path) else { throw ModelError("\(path): cannot be read") }
+        let data = file.bytes
         guard data.count >= 8 else { throw ModelError("\(path): not a safetensors file (shorter than its header)") }
         let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         guard headerLength > 0, 8 + headerLength <= data.count else {
             throw ModelError("\(path): corrupt safetensors header length \(headerLength)")
         }
-        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any] else {
+        guard let header = try? JSONSerialization.jsonObject(with: Data(data[8..<(8 + headerLength)])) as? [String: Any] else {
             throw ModelError("\(path): corrupt safetensors header (not a JSON object)")
         }
         var entries: [String: Entry] = [:]
@@ -44,7 +43,7 @@ public struct SafetensorsFile {
         }
         self.path = path
         self.entries = entries
-        self.data = data
+        self.file = file
         self.dataStart = 8 + headerLength
     }
 
@@ -56,23 +55,23 @@ public struct SafetensorsFile {
         }
     }
 
-    /// The tensor as Float32.
+    /// The tensor as Float32. Its pages of the mapping are given back afterwards, so that a
+    /// model's resident size while loading is its converted weights, not those plus the file.
     public func floats(_ name: String) throws -> [Float] {
         guard let entry = entries[name] else { throw ModelError("\(path): no tensor \(name)") }
         let count = entry.shape.reduce(1, *)
-        return data.withUnsafeBytes { raw -> [Float] in
-            let base = raw.baseAddress! + dataStart + entry.start
-            switch entry.dtype {
-            case "F32":
-                return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    memcpy(buffer.baseAddress!, base, count * 4)
-                    initialized = count
-                }
-            case "F16":
-                return (0..<count).map { Float(Float16(bitPattern: base.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
-            default:  // BF16: the high half of a Float32
-                return (0..<count).map { Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)) << 16) }
+        defer { file.release(dataStart + entry.start ..< dataStart + entry.end) }
+        let base = file.bytes.baseAddress! + dataStart + entry.start
+        switch entry.dtype {
+        case "F32":
+            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                memcpy(buffer.baseAddress!, base, count * 4)
+                initialized = count
             }
+        case "F16":
+            return (0..<count).map { Float(Float16(bitPattern: base.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
+        default:  // BF16: the high half of a Float32
+            return (0..<count).map { Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)) << 16) }
         }
     }
 }
