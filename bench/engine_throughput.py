@@ -147,16 +147,21 @@ w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); 
 '''
 
 
+# Runs a command in a fresh interpreter that reports the peak resident size of that one child
+# (RUSAGE_CHILDREN here would also count the torch process that wrote the model).
+MEASURED = "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); " \
+           "print('peak-rss-kb', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(r.returncode)"
+
+
 def codeloop(directory, prompt, threads, samples):
-    env = dict(os.environ, CODELOOP_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
-    args = [CODELOOP, "complete", "--model", directory, prompt, "--max-tokens", str(NEW_TOKENS), "--stats"]
-    rusage_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    env = dict(os.environ, CODELOOP_THREADS=str(threads))
+    args = [sys.executable, "-c", MEASURED, CODELOOP, "complete", "--model", directory, prompt, "--max-tokens", str(NEW_TOKENS), "--stats"]
     greedy = subprocess.run(args + ["--temperature", "0"], capture_output=True, text=True, env=env, check=True).stderr
     many = subprocess.run(args + ["--n", str(samples), "--temperature", "0.8", "--top-p", "0.95"], capture_output=True, text=True, env=env, check=True).stderr
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     decode = float(re.search(r"= ([\d.]+) tokens/s", greedy).group(1))
     total = float(re.search(r"total ([\d.]+) tokens/s", many).group(1))
-    return {"batch1": decode, "samples": total, "rss_mb": rss if rss > rusage_before / 1024 else rss}
+    rss = max(int(re.search(r"peak-rss-kb (\d+)", run).group(1)) for run in (greedy, many)) / 1024
+    return {"batch1": decode, "samples": total, "rss_mb": rss}
 
 
 def main():
