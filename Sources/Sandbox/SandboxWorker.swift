@@ -43,7 +43,9 @@ final class SandboxWorker: @unchecked Sendable {
         var script = ["-I", "-c", WorkerScript.source, "--undumpable"]
         if configuration.humanEvalGuard { script.append("--human-eval-guard") }
         if configuration.unsafeNoNamespaces {
-            return argv + [python] + script + ["--tmp", privateTmp ?? "/tmp"]
+            // The worker empties its temporary directory after every job: never the host's /tmp.
+            guard let privateTmp else { preconditionFailure("start() makes the private directory before launching") }
+            return argv + [python] + script + ["--tmp", privateTmp]
         }
         argv += ["bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
                  "--new-session", "--clearenv",

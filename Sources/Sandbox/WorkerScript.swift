@@ -507,6 +507,10 @@ def main():
     isolated = "--isolated" in sys.argv
     if "--tmp" in sys.argv:
         TMP_ROOT = sys.argv[sys.argv.index("--tmp") + 1]
+    elif not isolated:
+        # Every job ends by emptying TMP_ROOT: only a private tmpfs (--isolated) or a
+        # directory made for this worker (--tmp) may be emptied, never the host's /tmp.
+        sys.exit("codeloop worker: needs --isolated (a private /tmp) or --tmp DIR")
     if "--undumpable" in sys.argv:
         make_undumpable()
     os.chdir(TMP_ROOT)
