@@ -26,22 +26,22 @@ public struct PackedMatrix: Sendable {
 
     /// From a weight stored (outputs × inputs), row-major: an HF Linear layer's layout.
     public init(outByIn weight: [Float], outputs: Int, inputs: Int) {
+        self.init(weight, outputs: outputs, inputs: inputs, packing: cl_pack_out_by_in)
+    }
+
+    /// From a weight stored (inputs × outputs), row-major: GPT-2's Conv1D layout.
+    public init(inByOut weight: [Float], outputs: Int, inputs: Int) {
+        self.init(weight, outputs: outputs, inputs: inputs, packing: cl_pack_in_by_out)
+    }
+
+    private init(_ weight: [Float], outputs: Int, inputs: Int,
+                 packing pack: (UnsafePointer<Float>?, Int, Int, UnsafeMutablePointer<Float>?) -> Void) {
         precondition(inputs > 0 && outputs > 0, "a packed matrix needs inputs and outputs")
         precondition(weight.count == outputs * inputs, "weight has \(weight.count) values, not \(outputs) × \(inputs)")
         self.outputs = outputs
         self.inputs = inputs
         storage = Storage(count: cl_packed_size(outputs, inputs))
-        cl_pack_out_by_in(weight, outputs, inputs, storage.pointer)
-    }
-
-    /// From a weight stored (inputs × outputs), row-major: GPT-2's Conv1D layout.
-    public init(inByOut weight: [Float], outputs: Int, inputs: Int) {
-        precondition(inputs > 0 && outputs > 0, "a packed matrix needs inputs and outputs")
-        precondition(weight.count == outputs * inputs, "weight has \(weight.count) values, not \(inputs) × \(outputs)")
-        self.outputs = outputs
-        self.inputs = inputs
-        storage = Storage(count: cl_packed_size(outputs, inputs))
-        cl_pack_in_by_out(weight, outputs, inputs, storage.pointer)
+        pack(weight, outputs, inputs, storage.pointer)
     }
 
     /// Output `index`'s weights (one row of the outputs × inputs matrix) into `target`: how a
