@@ -27,9 +27,16 @@ public final class Qwen2: LanguageModel, @unchecked Sendable {
         self.config = config
         let c = config.hiddenSize, v = config.vocabularySize, d = config.headDimension
         let q = config.heads * d, kv = config.keyValueHeads * d, inner = config.intermediateSize
-        let embeddingWeight = try weights.tensor("model.embed_tokens.weight", shape: [v, c])
         func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> PackedMatrix {
             PackedMatrix(outByIn: try weights.tensor(name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs)
+        }
+        // First, so that the (large) unpacked embedding is gone before the layers load.
+        if config.tiedEmbeddings || !weights.has("lm_head.weight") {
+            embedding = nil
+            outputWeight = try linear("model.embed_tokens.weight", v, c)
+        } else {
+            embedding = try weights.tensor("model.embed_tokens.weight", shape: [v, c])
+            outputWeight = try linear("lm_head.weight", v, c)
         }
         layers = try (0..<config.layers).map { i in
             let p = "model.layers.\(i)."
@@ -50,13 +57,6 @@ public final class Qwen2: LanguageModel, @unchecked Sendable {
                 downWeight: try linear(p + "mlp.down_proj.weight", c, inner))
         }
         finalNorm = try weights.tensor("model.norm.weight", shape: [c])
-        if config.tiedEmbeddings || !weights.has("lm_head.weight") {
-            embedding = nil
-            outputWeight = PackedMatrix(outByIn: embeddingWeight, outputs: v, inputs: c)
-        } else {
-            embedding = embeddingWeight
-            outputWeight = try linear("lm_head.weight", v, c)
-        }
         inverseFrequencies = (0..<(d / 2)).map { 1 / powf(config.ropeTheta, Float(2 * $0) / Float(d)) }
     }
 
