@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -75,9 +76,12 @@ static void *work(void *unused) {
 static int available_cores(void) {
     const char *requested = getenv("CODELOOP_THREADS");
     if (requested && atoi(requested) > 0) return atoi(requested);
-    cpu_set_t set;
+#if defined(__linux__)
+    cpu_set_t set;  // the cores this process may run on (taskset, cgroups), not all the machine's
     if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-    return 1;
+#endif
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? (int)online : 1;
 }
 
 static void start_workers(void) {
