@@ -1,3 +1,4 @@
+import Archives
 import Foundation
 import Tokenizers
 
@@ -57,7 +58,7 @@ public struct CorpusBuilder {
                 dropped[reason, default: 0] += 1
                 return
             }
-            let hash = TokenShard.checksum(file.bytes[...])
+            let hash = fnv1a64(file.bytes)
             if let twins = seen[hash], twins.contains(where: { kept[$0].bytes == file.bytes }) {
                 dropped[.duplicate, default: 0] += 1
                 return
@@ -72,7 +73,7 @@ public struct CorpusBuilder {
     }
 
     public func isValidation(_ file: SourceFile) -> Bool {
-        Int(TokenShard.checksum(file.bytes[...]) % 1000) < validationPerMille
+        Int(fnv1a64(file.bytes) % 1000) < validationPerMille
     }
 
     /// Tokenizes `files` into shards under `directory` ("train-00000.bin", …) and records them.

@@ -1,3 +1,4 @@
+import Archives
 import Foundation
 
 /// A file of token ids: a 32-byte header ("CLTOKEN1", bytes per token, token count, FNV-1a
@@ -23,7 +24,7 @@ public enum TokenShard {
         append(&file, UInt32(1))  // version
         append(&file, UInt32(width))
         append(&file, UInt64(tokens.count))
-        append(&file, checksum(payload[...]))
+        append(&file, fnv1a64(payload[...]))
         file += payload
         let temporary = path + ".tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(file)), rename(temporary, path) == 0 else {
@@ -43,7 +44,7 @@ public enum TokenShard {
         guard bytes.count == headerSize + count * width else {
             throw CorpusError("\(path): corrupt shard: header says \(count) tokens, the file holds \((bytes.count - headerSize) / width) (truncated?)")
         }
-        guard checksum(bytes[headerSize...]) == load64(bytes, 24) else {
+        guard fnv1a64(bytes[headerSize...]) == load64(bytes, 24) else {
             throw CorpusError("\(path): corrupt shard: checksum mismatch")
         }
         var tokens = [Int32](repeating: 0, count: count)
@@ -52,13 +53,6 @@ public enum TokenShard {
             tokens[i] = width == 2 ? Int32(UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8) : Int32(bitPattern: load32(bytes, at))
         }
         return tokens
-    }
-
-    /// FNV-1a, 64-bit.
-    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return hash
     }
 
     static func append<T: FixedWidthInteger>(_ bytes: inout [UInt8], _ value: T) {

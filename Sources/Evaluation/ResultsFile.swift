@@ -1,3 +1,4 @@
+import Archives
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -97,14 +98,9 @@ final class ResultsJournal: @unchecked Sendable {
         unlink(path)
     }
 
-    /// FNV-1a, 64-bit: enough to tell one sample line from another.
+    /// Enough to tell one sample line from another.
     static func hash(_ text: String) -> String {
-        var value: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 {
-            value ^= UInt64(byte)
-            value = value &* 0x0000_0100_0000_01B3
-        }
-        let hex = String(value, radix: 16)
+        let hex = String(fnv1a64(text.utf8), radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
