@@ -12,8 +12,20 @@
 
 #define MAX_TILE_ROWS 6
 
-size_t cl_packed_size(size_t n, size_t k) {
-    return (n + CL_PANEL_WIDTH - 1) / CL_PANEL_WIDTH * CL_PANEL_WIDTH * k;
+size_t cl_panel_count(size_t n) { return (n + CL_PANEL_WIDTH - 1) / CL_PANEL_WIDTH; }
+
+size_t cl_packed_size(size_t n, size_t k) { return cl_panel_count(n) * CL_PANEL_WIDTH * k; }
+
+/// Real outputs in panel p: 16, or fewer in the last panel.
+static size_t panel_width(size_t n, size_t p) {
+    size_t first = p * CL_PANEL_WIDTH;
+    return n - first < CL_PANEL_WIDTH ? n - first : CL_PANEL_WIDTH;
+}
+
+/// Zeroes the last panel when it is narrower, so that its padding columns add nothing; the
+/// packing functions write every other float.
+static void zero_padding(size_t n, size_t k, float *packed) {
+    if (n % CL_PANEL_WIDTH) memset(packed + (cl_panel_count(n) - 1) * k * CL_PANEL_WIDTH, 0, k * CL_PANEL_WIDTH * sizeof(float));
 }
 
 float *cl_packed_allocate(size_t count) {
@@ -29,11 +41,10 @@ float *cl_packed_allocate(size_t count) {
 void cl_packed_free(float *storage) { free(storage); }
 
 void cl_pack_out_by_in(const float *weight, size_t n, size_t k, float *packed) {
-    size_t panels = (n + CL_PANEL_WIDTH - 1) / CL_PANEL_WIDTH;
-    memset(packed, 0, cl_packed_size(n, k) * sizeof(float));
-    for (size_t p = 0; p < panels; p++) {
+    zero_padding(n, k, packed);
+    for (size_t p = 0; p < cl_panel_count(n); p++) {
         float *panel = packed + p * k * CL_PANEL_WIDTH;
-        for (size_t j = 0; j < CL_PANEL_WIDTH && p * CL_PANEL_WIDTH + j < n; j++) {
+        for (size_t j = 0; j < panel_width(n, p); j++) {
             const float *row = weight + (p * CL_PANEL_WIDTH + j) * k;
             for (size_t i = 0; i < k; i++) panel[i * CL_PANEL_WIDTH + j] = row[i];
         }
@@ -41,13 +52,10 @@ void cl_pack_out_by_in(const float *weight, size_t n, size_t k, float *packed) {
 }
 
 void cl_pack_in_by_out(const float *weight, size_t n, size_t k, float *packed) {
-    size_t panels = (n + CL_PANEL_WIDTH - 1) / CL_PANEL_WIDTH;
-    memset(packed, 0, cl_packed_size(n, k) * sizeof(float));
-    for (size_t p = 0; p < panels; p++) {
-        size_t first = p * CL_PANEL_WIDTH;
-        size_t width = n - first < CL_PANEL_WIDTH ? n - first : CL_PANEL_WIDTH;
+    zero_padding(n, k, packed);
+    for (size_t p = 0; p < cl_panel_count(n); p++) {
         float *panel = packed + p * k * CL_PANEL_WIDTH;
-        for (size_t i = 0; i < k; i++) memcpy(panel + i * CL_PANEL_WIDTH, weight + i * n + first, width * sizeof(float));
+        for (size_t i = 0; i < k; i++) memcpy(panel + i * CL_PANEL_WIDTH, weight + i * n + p * CL_PANEL_WIDTH, panel_width(n, p) * sizeof(float));
     }
 }
 
@@ -171,8 +179,7 @@ static void packed_matmul(const tile_kernel *kernels, const float *x, size_t m, 
     float partial[MAX_TILE_ROWS * CL_PANEL_WIDTH];
     for (size_t p = first_panel; p < end_panel; p++) {
         const float *panel = packed + p * k * CL_PANEL_WIDTH;
-        size_t first = p * CL_PANEL_WIDTH;
-        size_t width = n - first < CL_PANEL_WIDTH ? n - first : CL_PANEL_WIDTH;
+        size_t first = p * CL_PANEL_WIDTH, width = panel_width(n, p);
         for (size_t start = 0; start < k; start += block) {
             size_t length = k - start < block ? k - start : block;
             size_t row = 0;

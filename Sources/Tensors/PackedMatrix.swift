@@ -64,8 +64,7 @@ public struct PackedMatrix: Sendable {
 
     /// `kernel`: the machine's best (cl_packed_matmul) or, in the tests, the portable one.
     func multiply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>, kernel: Kernel) {
-        let width = Int(CL_PANEL_WIDTH)
-        let panels = (outputs + width - 1) / width
+        let panels = cl_panel_count(outputs)
         let packed = storage.pointer
         guard rows * outputs * inputs >= 1 << 16 else {  // too small to pay for other threads
             kernel(x, rows, inputs, packed, outputs, 0, panels, bias, out)

@@ -9,6 +9,9 @@
 /// repacks it — what OpenBLAS's sgemm does on every call.
 #define CL_PANEL_WIDTH 16
 
+/// Panels of n outputs (the last one may be narrower).
+size_t cl_panel_count(size_t n);
+
 /// Floats of packed storage for n outputs × k inputs.
 size_t cl_packed_size(size_t n, size_t k);
 
