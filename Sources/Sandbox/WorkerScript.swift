@@ -36,24 +36,36 @@ def make_undumpable():
         del sys.modules[name]
 
 
-def set_limits(memory, procs, fsize, cpu):
-    def cap(which, soft, hard=None):
+LIMIT_PLANS = {}
+
+
+def limit_plan(memory, procs, fsize, cpu):
+    """The (resource, (soft, hard)) pairs a child applies, worked out once per set of limits."""
+    key = (memory, procs, fsize, cpu)
+    plan = LIMIT_PLANS.get(key)
+    if plan is None:
+        plan = []
+        if memory:
+            plan.append((resource.RLIMIT_AS, (memory, memory)))
+        if procs:
+            plan.append((resource.RLIMIT_NPROC, (procs, procs)))
+        if fsize:
+            plan.append((resource.RLIMIT_FSIZE, (fsize, fsize)))
+        if cpu:
+            seconds = max(1, int(cpu + 0.999))
+            plan.append((resource.RLIMIT_CPU, (seconds, seconds + 1)))
+        plan += [(resource.RLIMIT_CORE, (0, 0)), (resource.RLIMIT_NOFILE, (256, 256))]
+        LIMIT_PLANS[key] = plan
+    return plan
+
+
+def set_limits(plan):
+    setrlimit = resource.setrlimit
+    for which, pair in plan:
         try:
-            resource.setrlimit(which, (soft, soft if hard is None else hard))
+            setrlimit(which, pair)
         except (ValueError, OSError):
             pass
-
-    if memory:
-        cap(resource.RLIMIT_AS, memory)
-    if procs:
-        cap(resource.RLIMIT_NPROC, procs)
-    if fsize:
-        cap(resource.RLIMIT_FSIZE, fsize)
-    if cpu:
-        seconds = max(1, int(cpu + 0.999))
-        cap(resource.RLIMIT_CPU, seconds, seconds + 1)
-    cap(resource.RLIMIT_CORE, 0)
-    cap(resource.RLIMIT_NOFILE, 256)
 
 
 # openai/human-eval (execution.py, reliability_guard) disables these before it runs a sample.
@@ -120,16 +132,19 @@ def failure_record(message):
     return b"F" + message.encode("unicode_escape") + b"\n"
 
 
-def install_verdict_hook(token, channel, code, report_line):
-    # The only way to write the pass record: the audit event raised by the last line of the
-    # assembled program, from the module frame of exactly this code object, at that line.
-    # The hook touches nothing a sample could replace: its helpers and messages are bound now.
+BLOCKED_MESSAGES = {event: failure_record("failed: codeloop sandbox blocked " + event) for event in BLOCKED_EVENTS}
+FORGED_MESSAGE = failure_record("failed: codeloop sandbox blocked a forged report")
+CTYPES_MESSAGE = failure_record("failed: codeloop sandbox blocked ctypes")
+
+
+def verdict_hook(passed, channel, code, report_line):
+    """The audit hook a check-mode child installs; the only way to write the pass record is the
+    audit event raised by the last line of the assembled program, from the module frame of
+    exactly this code object, at that line. Built in the worker, so that the child only installs
+    it: it touches nothing a sample could replace, its helpers and messages are bound here."""
     write, exit_now, getframe = os.write, os._exit, sys._getframe
-    passed = ("P" + token + "\n").encode()
-    blocked = BLOCKED_EVENTS
-    forged = failure_record("failed: codeloop sandbox blocked a forged report")
-    blocked_messages = {event: failure_record("failed: codeloop sandbox blocked " + event) for event in blocked}
-    ctypes_message = failure_record("failed: codeloop sandbox blocked ctypes")
+    blocked = BLOCKED_MESSAGES
+    forged, ctypes_message = FORGED_MESSAGE, CTYPES_MESSAGE
 
     def hook(event, args):
         if event == "codeloop.report":
@@ -139,14 +154,14 @@ def install_verdict_hook(token, channel, code, report_line):
                 exit_now(0)
             write(channel, forged)
         elif event in blocked:
-            write(channel, blocked_messages[event])
+            write(channel, blocked[event])
         elif event.startswith("ctypes."):
             write(channel, ctypes_message)
         else:
             return
         exit_now(1)
 
-    sys.addaudithook(hook)
+    return hook
 
 
 def exception_message(error):
@@ -156,7 +171,23 @@ def exception_message(error):
         return "failed: " + type(error).__name__
 
 
+COMPILED = {}
+COMPILED_KEEP = 16
+
+
 def compile_check_program(program):
+    # Model sample files repeat programs (the same completion drawn many times); compiling is
+    # deterministic and code objects are immutable, so a repeated program reuses its code.
+    cached = COMPILED.get(program)
+    if cached is None:
+        cached = compile_uncached(program)
+        if len(COMPILED) >= COMPILED_KEEP:
+            del COMPILED[next(iter(COMPILED))]
+        COMPILED[program] = cached
+    return cached
+
+
+def compile_uncached(program):
     """The program with the report line appended, compiled, and that line's number; or the
     failure message human-eval would give (it compiles inside exec, with "<string>")."""
     program = program + "\n" + REPORT_LINE + "\n"
@@ -166,15 +197,13 @@ def compile_check_program(program):
         return None, 0, exception_message(error)
 
 
-def child_check(code, report_line, channel):
+def child_check(hook, code, channel):
     try:
         if GUARDED:
             for name in HUMAN_EVAL_BLOCKED_MODULES:
                 sys.modules[name] = None
-        token = os.urandom(16).hex()
-        os.write(channel, ("N" + token + "\n").encode())
-        install_verdict_hook(token, channel, code, report_line)
-        del token
+        sys.addaudithook(hook)
+        del hook
         exec(code, {})
         message = "failed: check() did not report"
     except BaseException as error:
@@ -236,10 +265,12 @@ def start_child(job, stdin_fd, out_fd, err_fd, channel):
         keep = channel if channel is not None else 2
         os.closerange(3, keep)
         os.closerange(max(keep + 1, 3), 65536)
-        set_limits(job["memory"], job["procs"], job["fsize"], job["cpu"])
+        set_limits(job["limits"])
         gc.enable()
         if job["mode"] == "check":
-            child_check(job["code"], job["report_line"], channel)
+            # Passed straight through: a local here would let a sample walking its calling
+            # frames find the hook, and with it the pass record.
+            child_check(job.pop("hook"), job["code"], channel)
         else:
             child_run(job["program"], job["name"])
     except BaseException as error:
@@ -334,6 +365,7 @@ def run_job(job, isolated):
             return {"wall_seconds": 0.0, "cpu_seconds": 0.0, "max_rss_kb": 0, "limit": None,
                     "signal": None, "exit_status": None, "result": message}
     wall = job["wall"]
+    job["limits"] = limit_plan(job["memory"], job["procs"], job["fsize"], job["cpu"])
     output_limit = job["output"]
     devnull = os.open("/dev/null", os.O_RDWR)
     stdin_fd = devnull
@@ -349,6 +381,12 @@ def run_job(job, isolated):
     else:
         out_w = err_w = devnull
         channel_r, channel_w = os.pipe()
+        # The one-time token is drawn per job and written before the fork; a sample could read
+        # it only from its own memory, which the hook and the non-dumpable flag close off.
+        token = os.urandom(16).hex()
+        os.write(channel_w, ("N" + token + "\n").encode())
+        job["hook"] = verdict_hook(("P" + token + "\n").encode(), channel_w, job["code"], job["report_line"])
+        del token
     start = time.monotonic()
     pid = posix.fork()
     if pid == 0:

@@ -278,6 +278,20 @@ let hostileCases: [HostileCase] = [
         import sys
         sys._current_frames()
         """, check: .failed, run: .exitZero, completion: "    return 2\n"),
+    HostileCase(name: "walk the calling frames for the verdict hook", code: """
+        import os, sys
+        frame = sys._getframe()
+        while frame is not None:
+            for value in list(frame.f_locals.values()):
+                for candidate in [value] + (list(value.values()) if isinstance(value, dict) else []):
+                    contents = [cell.cell_contents for cell in getattr(candidate, "__closure__", None) or ()]
+                    records = [c for c in contents if isinstance(c, bytes) and c.startswith(b"P")]
+                    channels = [c for c in contents if isinstance(c, int)]
+                    if records and channels:
+                        os.write(channels[0], records[0])
+                        os._exit(0)
+            frame = frame.f_back
+        """, check: .failed, run: .exitZero, completion: "    return 2\n"),
     HostileCase(name: "trace every frame", code: """
         import sys
         sys.settrace(lambda *a: None)
