@@ -4,51 +4,67 @@ import Glibc
 #endif
 
 /// A set of warm sandbox workers that run jobs in parallel, one job per worker at a time.
+///
+/// `workers` jobs run at once. With `spareWorkers`, a job still running after `slowAfterSeconds`
+/// (a sample that sleeps, waits for its timeout or loops) gives up its place, and the next job
+/// starts on an idle worker, or on a spare started for it; at most `workers + spareWorkers` run
+/// at once. Without that, a file with many timeouts leaves the cores idle while the samples wait.
 public final class SandboxPool: @unchecked Sendable {
     public let configuration: SandboxConfiguration
-    private var workers: [SandboxWorker] = []
+    public let spareWorkers: Int
+    public let slowAfterSeconds: Double
+    private let primaryCount: Int
+    private let poolID: Int
+    private let started = LockedBox<[SandboxWorker]>([])
+    private let nextWorkerIndex: LockedBox<Int>
     private let lock = NSLock()
     private static let poolCount = LockedBox(0)
 
     /// Starts `workers` sandboxes; fails with a one-line reason if the first cannot start.
-    public init(configuration: SandboxConfiguration, workers: Int) throws {
+    /// Spare workers start only when a run needs them.
+    public init(configuration: SandboxConfiguration, workers: Int, spareWorkers: Int = 0, slowAfterSeconds: Double = 0.5) throws {
         self.configuration = configuration
+        self.spareWorkers = max(0, spareWorkers)
+        self.slowAfterSeconds = slowAfterSeconds
         signal(SIGPIPE, SIG_IGN)  // a worker that died must not take codeloop with it
         let count = max(1, workers)
-        let poolID = Self.poolCount.update { value -> Int in
+        primaryCount = count
+        nextWorkerIndex = LockedBox(count)
+        poolID = Self.poolCount.update { value -> Int in
             defer { value += 1 }
             return value
         }
-        let started = LockedBox<[SandboxWorker?]>(Array(repeating: nil, count: count))
+        let slots = LockedBox<[SandboxWorker?]>(Array(repeating: nil, count: count))
         let firstError = LockedBox<Error?>(nil)
-        DispatchQueue.concurrentPerform(iterations: count) { index in
+        DispatchQueue.concurrentPerform(iterations: count) { [configuration, poolID] index in
             do {
                 let worker = try SandboxWorker(configuration: configuration, index: index, poolID: poolID)
-                started.update { $0[index] = worker }
+                slots.update { $0[index] = worker }
             } catch {
                 firstError.update { if $0 == nil { $0 = error } }
             }
         }
-        self.workers = started.value.compactMap { $0 }
+        let workers = slots.value.compactMap { $0 }
         if let error = firstError.value {
-            self.workers.forEach { $0.stop() }
+            workers.forEach { $0.stop() }
             throw error
         }
+        started.update { $0 = workers }
     }
 
-    public var workerCount: Int { workers.count }
+    public var workerCount: Int { started.value.count }
 
     /// The uids the workers run as (when codeloop runs as root), to find their processes.
-    public var sandboxUIDs: [UInt32] { workers.compactMap(\.sandboxUID) }
+    public var sandboxUIDs: [UInt32] { started.value.compactMap(\.sandboxUID) }
 
     /// Worker restarts so far (a sample that kills its worker causes one).
-    public var restarts: Int { workers.reduce(0) { $0 + $1.restarts } }
+    public var restarts: Int { started.value.reduce(0) { $0 + $1.restarts } }
 
     /// Runs one job on the first worker.
     public func run(_ job: SandboxJob) throws -> SandboxOutcome {
         lock.lock()
         defer { lock.unlock() }
-        return try workers[0].run(job)
+        return try started.value[0].run(job)
     }
 
     /// Runs jobs `0..<count`, building each with `job` and handing each outcome to `onOutcome`
@@ -65,44 +81,67 @@ public final class SandboxPool: @unchecked Sendable {
         let next = LockedBox(0)
         let delivery = NSLock()
         let failure = LockedBox<Error?>(nil)
-        let workers = self.workers
-        // One thread per worker, not concurrentPerform: GCD caps that at the number of cores, and
-        // workers mostly wait on their sample (sleeping and timed-out samples hold one without
-        // using a core), so more workers than cores must all be driving at once.
+        // A place is held by each job that has not yet run past slowAfterSeconds.
+        let places = DispatchSemaphore(value: primaryCount)
+        let idle = LockedBox(started.value)
+        let slowAfter = spareWorkers > 0 ? slowAfterSeconds : nil
+        // One thread per lane, not concurrentPerform: GCD caps that at the number of cores, and
+        // lanes mostly wait on their sample, so more lanes than cores must all be driving at once.
         let finished = DispatchGroup()
-        for w in workers.indices {
+        for _ in 0..<(primaryCount + spareWorkers) {
             finished.enter()
             let thread = Thread {
                 defer { finished.leave() }
-                drive(w)
+                drive()
             }
             thread.stackSize = 1 << 20
             thread.start()
         }
-        @Sendable func drive(_ w: Int) {
-            while failure.value == nil && !shouldStop() {
+        @Sendable func drive() {
+            while true {
+                places.wait()
                 let index = next.update { value -> Int in
                     defer { value += 1 }
                     return value
                 }
-                if index >= count { return }
+                if index >= count || failure.value != nil || shouldStop() {
+                    places.signal()
+                    return
+                }
+                let holding = LockedBox(true)
                 do {
-                    let outcome = try workers[w].run(job(index))
+                    let worker = try idle.update { $0.popLast() } ?? startSpare()
+                    defer { idle.update { $0.append(worker) } }
+                    let outcome = try worker.run(job(index), slowAfter: slowAfter) {
+                        holding.update { $0 = false }
+                        places.signal()
+                    }
                     delivery.lock()
                     onOutcome(index, outcome)
                     delivery.unlock()
                 } catch {
                     failure.update { if $0 == nil { $0 = error } }
-                    return
                 }
+                if holding.value { places.signal() }
             }
         }
         finished.wait()
         if let error = failure.value { throw error }
     }
 
+    /// A spare worker, started when every started worker is busy.
+    private func startSpare() throws -> SandboxWorker {
+        let index = nextWorkerIndex.update { value -> Int in
+            defer { value += 1 }
+            return value
+        }
+        let worker = try SandboxWorker(configuration: configuration, index: index, poolID: poolID)
+        started.update { $0.append(worker) }
+        return worker
+    }
+
     public func shutdown() {
-        workers.forEach { $0.stop() }
+        started.value.forEach { $0.stop() }
     }
 
     deinit { shutdown() }

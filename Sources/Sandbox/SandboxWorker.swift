@@ -161,15 +161,24 @@ final class SandboxWorker: @unchecked Sendable {
     }
 
     /// Runs one job. A worker that dies or hangs is replaced, and the job is charged with it.
-    func run(_ job: SandboxJob) throws -> SandboxOutcome {
+    /// `onSlow` is called once if the job is still running after `slowAfter` seconds.
+    func run(_ job: SandboxJob, slowAfter: Double? = nil, onSlow: () -> Void = {}) throws -> SandboxOutcome {
         let line = job.workerMessage(limits: configuration.limits)
         let started = Date()
         guard let reader, writeAll(toWorker, line) else {
             return try replaceAfterDeath(started: started, timedOut: false)
         }
         // The worker enforces the wall limit itself; this outer bound only catches a wedged worker.
-        let bound = job.effectiveLimits(configuration.limits).wallSeconds + 30
+        var bound = job.effectiveLimits(configuration.limits).wallSeconds + 30
         do {
+            if let slowAfter, slowAfter < bound {
+                do {
+                    return try SandboxOutcome(workerLine: try reader.nextLine(timeoutSeconds: slowAfter))
+                } catch LineReader.Failure.timedOut {
+                    onSlow()
+                    bound -= slowAfter
+                }
+            }
             return try SandboxOutcome(workerLine: try reader.nextLine(timeoutSeconds: bound))
         } catch LineReader.Failure.endOfFile {
             return try replaceAfterDeath(started: started, timedOut: false)

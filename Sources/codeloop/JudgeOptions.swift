@@ -10,7 +10,7 @@ struct JudgeOptions: ParsableArguments {
     @Option(name: .customLong("k"), help: "Comma-separated k values for pass@k.")
     var kList: String = "1,10,100"
 
-    @Option(help: "Sandbox workers running samples in parallel (default: number of cores).")
+    @Option(help: "Sandbox workers running samples in parallel (default: number of cores); as many again start while samples run past 0.5 s (sleeping or waiting for their timeout).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {

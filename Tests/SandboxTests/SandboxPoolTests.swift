@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+@testable import Sandbox
+
+@Suite(.serialized) struct SandboxPoolTests {
+    static let sleeper = "import time\ntime.sleep(2)\ndef check(c):\n    pass\ncheck(1)"
+    static let quick = "def check(c):\n    assert c == 1\ncheck(1)"
+
+    /// The order in which the outcomes of [sleeper, quick, quick, quick] arrive.
+    func deliveryOrder(spareWorkers: Int) throws -> (order: [Int], workers: Int, results: [String]) {
+        let pool = try SandboxPool(configuration: try SandboxConfiguration(), workers: 1, spareWorkers: spareWorkers, slowAfterSeconds: 0.2)
+        defer { pool.shutdown() }
+        let programs = [Self.sleeper, Self.quick, Self.quick, Self.quick]
+        let order = LockedBox<[Int]>([])
+        let results = LockedBox<[String]>(Array(repeating: "", count: programs.count))
+        try pool.runAll(count: programs.count, job: { SandboxJob(mode: .check, program: programs[$0]) }, onOutcome: { index, outcome in
+            order.update { $0.append(index) }
+            results.update { $0[index] = outcome.result ?? "" }
+        })
+        return (order.value, pool.workerCount, results.value)
+    }
+
+    /// A sample that sleeps gives up its place: the quick ones run on a spare meanwhile.
+    @Test func aSlowSampleLetsTheNextOnesRunOnASpareWorker() throws {
+        let run = try deliveryOrder(spareWorkers: 1)
+        #expect(run.order == [1, 2, 3, 0])
+        #expect(run.workers == 2)
+        #expect(run.results == ["passed", "passed", "passed", "passed"])
+    }
+
+    /// Without spares one worker runs them in order: the quick ones wait for the sleeper.
+    @Test func withoutSparesTheSamplesRunOneAfterAnother() throws {
+        let run = try deliveryOrder(spareWorkers: 0)
+        #expect(run.order == [0, 1, 2, 3])
+        #expect(run.workers == 1)
+        #expect(run.results == ["passed", "passed", "passed", "passed"])
+    }
+}
