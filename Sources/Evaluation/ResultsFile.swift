@@ -12,9 +12,9 @@ enum ResultsFile {
         let rerun = verdict.rerun ? "\"rerun\": true, " : ""
         let extra = verdict.extraFields.map { "\"\($0)\": \($1), " }.joined()
         let suffix = rerun + extra + "\"result\": \(PythonJSON.string(verdict.result)), \"passed\": \(PythonJSON.bool(verdict.passed))}"
-        let trimmed = sample.line.trimmingCharacters(in: .whitespaces)
+        let trimmed = JSONLines.trimmed(sample.line[...])
         if !sample.hasVerdictFields, trimmed.hasSuffix("}") {
-            let body = trimmed.dropLast().trimmingCharacters(in: .whitespaces)
+            let body = JSONLines.trimmed(trimmed.dropLast())
             return body == "{" ? "{" + suffix : body + ", " + suffix
         }
         // A results file fed back in: drop the old verdict and keep the rest.

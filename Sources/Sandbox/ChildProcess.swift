@@ -112,6 +112,8 @@ final class LineReader {
     let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
+    /// Read into and copied out of, kept between reads (a fresh 64 KiB per read was a memset per sample).
+    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
 
     init(fd: Int32) { self.fd = fd }
 
@@ -136,7 +138,6 @@ final class LineReader {
                 repeat { ready = poll(&poller, 1, ms) } while ready < 0 && errno == EINTR
                 if ready == 0 { throw .timedOut }
             }
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
             var n: Int
             repeat { n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
             while n < 0 && errno == EINTR

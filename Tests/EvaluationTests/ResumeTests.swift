@@ -93,3 +93,16 @@ import Testing
         #expect(results[0] == results[1])
     }
 }
+
+@Suite struct ResultsLineTests {
+    /// The verdict goes inside the sample's own object whatever JSON whitespace surrounds it,
+    /// and a character outside ASCII at the end of the object is kept whole.
+    @Test func verdictFieldsGoInsideTheObjectWhateverTheWhitespace() throws {
+        let text = "  {\"task_id\": \"test/0\", \"completion\": \"    return 1\", \"note\": \"é\"} \t\r\n"
+        let samples = try SampleFile(path: temporaryFile("samples.jsonl", text), problems: exampleProblems)
+        let line = ResultsFile.line(for: samples.samples[0], verdict: Verdict(result: "passed"))
+        #expect(line == #"{"task_id": "test/0", "completion": "    return 1", "note": "é", "result": "passed", "passed": true}"#)
+        #expect(JSONLines.trimmed(" \t\r\n") == "")
+        #expect(JSONLines.trimmed("{\"a\": \"é\"}\u{00A0}") == "{\"a\": \"é\"}\u{00A0}")
+    }
+}
