@@ -525,11 +525,15 @@ def read_job(reader):
 def warm_up():
     # The first compile, exec, codec lookup and urandom call of a process initialise state and
     # grow the heap; paid here once, they are not paid again in every child, where each new
-    # page is a fault (dear on small virtual machines). typing and math: most samples import them.
+    # page is a fault (dear on small virtual machines). typing and math: most samples import them;
+    # the small modules after them are the rest that the bundled benchmarks' tests and solutions
+    # import (2-3 ms each in a child, a few KB each in every fork). random reseeds itself in
+    # each child (os.register_at_fork), so samples still draw different numbers.
     import builtins  # noqa: F401
     import faulthandler  # noqa: F401
     import math  # noqa: F401
     import typing  # noqa: F401
+    import bisect, cmath, copy, heapq, random, string  # noqa: F401,E401
 
     program = ("from typing import List\n"
                "def f(x: List[int]) -> int:\n"
