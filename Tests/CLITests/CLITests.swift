@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import TestScratch
 
 /// Runs the built codeloop binary and returns (status, stdout, stderr).
 func codeloop(_ arguments: [String], in directory: String? = nil) throws -> (Int32, String, String) {
@@ -21,9 +22,7 @@ func codeloop(_ arguments: [String], in directory: String? = nil) throws -> (Int
 }
 
 func scratchDirectory() -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("codeloop-cli-\(UUID().uuidString)").path
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    Scratch.directory("cli")
 }
 
 @Suite(.serialized) struct CLITests {

@@ -3,15 +3,14 @@ import Foundation
 import Testing
 @testable import Corpus
 import Tokenizers
+import TestScratch
 
 func fixture(_ name: String) -> String {
     Bundle.module.path(forResource: name, ofType: nil, inDirectory: "Fixtures")!
 }
 
 func scratch() -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("codeloop-corpus-\(UUID().uuidString)").path
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    Scratch.directory("corpus")
 }
 
 func pythonFiles(_ sources: [String]) throws -> [String: String] {

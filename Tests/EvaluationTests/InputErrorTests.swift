@@ -1,14 +1,11 @@
 import Foundation
 import Testing
 @testable import Evaluation
+import TestScratch
 
 /// Writes `contents` to a fresh temporary file and returns its path.
 func temporaryFile(_ name: String, _ contents: [UInt8]) -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("codeloop-tests-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let path = directory.appendingPathComponent(name).path
-    FileManager.default.createFile(atPath: path, contents: Data(contents))
-    return path
+    Scratch.file("evaluation", name, contents)
 }
 
 func temporaryFile(_ name: String, _ text: String) -> String { temporaryFile(name, Array(text.utf8)) }

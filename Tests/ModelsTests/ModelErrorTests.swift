@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import Models
+import TestScratch
 
 /// A copy of a fixture model in a scratch directory, to break.
 func scratchModel(_ name: String) throws -> String {
-    let target = FileManager.default.temporaryDirectory.appendingPathComponent("codeloop-model-\(UUID().uuidString)").path
+    let target = Scratch.path("model")
     try FileManager.default.copyItem(atPath: fixtureDirectory(name), toPath: target)
     return target
 }

@@ -52,6 +52,7 @@ final class UnixListener: @unchecked Sendable {
 
     init(path: String) throws {
         unlink(path)
+        atexit { unlink(HostBait.unixSocket) }  // the test process's own socket file, not left in /tmp
         let abstractName = "\0" + HostBait.marker
         for name in [path, abstractName] {
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)

@@ -1,13 +1,10 @@
 import Foundation
 import Testing
 @testable import Tokenizers
+import TestScratch
 
 func scratchFile(_ name: String, _ contents: String) -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("codeloop-tok-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let path = directory.appendingPathComponent(name).path
-    FileManager.default.createFile(atPath: path, contents: Data(contents.utf8))
-    return path
+    Scratch.file("tokenizer", name, Array(contents.utf8))
 }
 
 @Suite struct BehaviourTests {

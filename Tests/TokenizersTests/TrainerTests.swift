@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestScratch
 @testable import Tokenizers
 
 @Suite struct TrainerTests {
@@ -23,7 +24,7 @@ import Testing
     @Test func whitespaceRunsAreSingleTokens() throws {
         let vocabulary = try BPETrainer(vocabularySize: 600, whitespaceRuns: true)
             .train(pieceCounts: BPETrainer.countPieces(try Self.stdlibSubset()))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("trained-\(UUID().uuidString).json").path
+        let path = Scratch.path("trained") + ".json"
         try vocabulary.tokenizerJSON().write(to: URL(fileURLWithPath: path))
         let tokenizer = try Tokenizer.load(tokenizerJSON: path)
         for length in 2...25 {

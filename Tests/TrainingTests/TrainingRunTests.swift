@@ -3,11 +3,10 @@ import Testing
 import Models
 import Tensors
 @testable import Training
+import TestScratch
 
 func scratchDirectory() -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("codeloop-train-\(UUID().uuidString)").path
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    Scratch.directory("train")
 }
 
 /// A token stream with structure to learn: a repeating ramp with noise.
