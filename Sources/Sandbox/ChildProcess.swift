@@ -5,6 +5,49 @@ import Glibc
 import Darwin
 #endif
 
+/// The one thread every child process is started from, alive as long as codeloop is.
+///
+/// bubblewrap's --die-with-parent (PR_SET_PDEATHSIG) kills the sandbox when the *thread* that
+/// started it exits, not the process: sandboxes started from pool or GCD threads, which come and
+/// go, were killed mid-run ("the sandbox worker died while running this sample") on a busy machine.
+final class SpawningThread: @unchecked Sendable {
+    static let shared = SpawningThread()
+    private let condition = NSCondition()
+    private var work: [() -> Void] = []
+
+    private init() {
+        let thread = Thread { [self] in
+            while true {
+                condition.lock()
+                while work.isEmpty { condition.wait() }
+                let next = work.removeFirst()
+                condition.unlock()
+                next()
+            }
+        }
+        thread.name = "codeloop-spawner"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Runs `body` on the spawning thread and waits for it.
+    func perform<Result>(_ body: () -> Result) -> Result {
+        withoutActuallyEscaping(body) { body in
+            var result: Result?
+            let done = DispatchSemaphore(value: 0)
+            condition.lock()
+            work.append {
+                result = body()
+                done.signal()
+            }
+            condition.signal()
+            condition.unlock()
+            done.wait()
+            return result!
+        }
+    }
+}
+
 /// A process started with posix_spawn, with chosen descriptors mapped into it.
 ///
 /// Foundation's Process cannot pass descriptors beyond 0-2, and bubblewrap takes its seccomp
@@ -39,7 +82,7 @@ final class ChildProcess: @unchecked Sendable {
         let cEnv = env.map { strdup($0) } + [nil]
         defer { cEnv.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, cEnv)
+        let rc = SpawningThread.shared.perform { posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, cEnv) }
         if rc != 0 {
             throw SandboxError.startFailed("cannot start \(argv[0]): \(String(cString: strerror(rc)))")
         }

@@ -35,4 +35,20 @@ import Testing
         #expect(run.workers == 1)
         #expect(run.results == ["passed", "passed", "passed", "passed"])
     }
+
+    /// bubblewrap's --die-with-parent follows the thread that started it: a pool made on a
+    /// thread that has since exited must still have its worker.
+    @Test func workersOutliveTheThreadThatStartedThem() throws {
+        let made = LockedBox<Result<SandboxPool, Error>?>(nil)
+        let thread = Thread {
+            made.update { $0 = Result { try SandboxPool(configuration: try SandboxConfiguration(), workers: 1) } }
+        }
+        thread.start()
+        while made.value == nil || thread.isExecuting { usleep(10_000) }
+        usleep(300_000)  // time for a parent-death signal to arrive
+        let pool = try made.value!.get()
+        defer { pool.shutdown() }
+        #expect(try pool.run(SandboxJob(mode: .check, program: Self.quick)).result == "passed")
+        #expect(pool.restarts == 0)
+    }
 }
