@@ -31,20 +31,18 @@ final class SpawningThread: @unchecked Sendable {
     }
 
     /// Runs `body` on the spawning thread and waits for it.
-    func perform<Result>(_ body: () -> Result) -> Result {
-        withoutActuallyEscaping(body) { body in
-            var result: Result?
-            let done = DispatchSemaphore(value: 0)
-            condition.lock()
-            work.append {
-                result = body()
-                done.signal()
-            }
-            condition.signal()
-            condition.unlock()
-            done.wait()
-            return result!
+    func perform<Result>(_ body: @escaping () -> Result) -> Result {
+        let result = LockedBox<Result?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        condition.lock()
+        work.append {
+            result.update { $0 = body() }
+            done.signal()
         }
+        condition.signal()
+        condition.unlock()
+        done.wait()
+        return result.value!
     }
 }
 
@@ -58,6 +56,16 @@ final class ChildProcess: @unchecked Sendable {
     /// Starts `argv[0]` (searched in PATH) with `mapping[target] = source` descriptors.
     /// Every other descriptor of ours is close-on-exec (see `Pipe`), so nothing else leaks.
     init(argv: [String], mapping: [Int32: Int32], environment: [String]? = nil) throws {
+        let env = environment ?? currentEnvironment()
+        let (rc, pid) = SpawningThread.shared.perform { Self.spawn(argv: argv, mapping: mapping, environment: env) }
+        if rc != 0 {
+            throw SandboxError.startFailed("cannot start \(argv[0]): \(String(cString: strerror(rc)))")
+        }
+        self.pid = pid
+    }
+
+    /// posix_spawnp's status and the new process's id.
+    private static func spawn(argv: [String], mapping: [Int32: Int32], environment: [String]) -> (Int32, pid_t) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -78,15 +86,11 @@ final class ChildProcess: @unchecked Sendable {
 
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
-        let env = environment ?? currentEnvironment()
-        let cEnv = env.map { strdup($0) } + [nil]
+        let cEnv = environment.map { strdup($0) } + [nil]
         defer { cEnv.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = SpawningThread.shared.perform { posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, cEnv) }
-        if rc != 0 {
-            throw SandboxError.startFailed("cannot start \(argv[0]): \(String(cString: strerror(rc)))")
-        }
-        self.pid = pid
+        let rc = posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, cEnv)
+        return (rc, pid)
     }
 
     /// Sends SIGKILL and reaps the process.
