@@ -108,12 +108,12 @@ public final class SandboxPool: @unchecked Sendable {
                     places.signal()
                     return
                 }
-                let holding = LockedBox(true)
+                var holding = true
                 do {
                     let worker = try idle.update { $0.popLast() } ?? startSpare()
                     defer { idle.update { $0.append(worker) } }
                     let outcome = try worker.run(job(index), slowAfter: slowAfter) {
-                        holding.update { $0 = false }
+                        holding = false
                         places.signal()
                     }
                     delivery.lock()
@@ -122,7 +122,7 @@ public final class SandboxPool: @unchecked Sendable {
                 } catch {
                     failure.update { if $0 == nil { $0 = error } }
                 }
-                if holding.value { places.signal() }
+                if holding { places.signal() }
             }
         }
         finished.wait()

@@ -132,9 +132,11 @@ def failure_record(message):
     return b"F" + message.encode("unicode_escape") + b"\n"
 
 
-BLOCKED_MESSAGES = {event: failure_record("failed: codeloop sandbox blocked " + event) for event in BLOCKED_EVENTS}
-FORGED_MESSAGE = failure_record("failed: codeloop sandbox blocked a forged report")
-CTYPES_MESSAGE = failure_record("failed: codeloop sandbox blocked ctypes")
+# Immutable, all of them: a sample reaches the worker's globals through sys.modules["__main__"],
+# and a hook that consulted a dict there could be emptied by it.
+BLOCKED_RECORD = failure_record("failed: codeloop sandbox blocked ")[:-1]  # + the event's name
+FORGED_RECORD = failure_record("failed: codeloop sandbox blocked a forged report")
+CTYPES_RECORD = failure_record("failed: codeloop sandbox blocked ctypes")
 
 
 def verdict_hook(passed, channel, code, report_line):
@@ -143,8 +145,8 @@ def verdict_hook(passed, channel, code, report_line):
     exactly this code object, at that line. Built in the worker, so that the child only installs
     it: it touches nothing a sample could replace, its helpers and messages are bound here."""
     write, exit_now, getframe = os.write, os._exit, sys._getframe
-    blocked = BLOCKED_MESSAGES
-    forged, ctypes_message = FORGED_MESSAGE, CTYPES_MESSAGE
+    blocked, blocked_record = BLOCKED_EVENTS, BLOCKED_RECORD
+    forged, ctypes_message = FORGED_RECORD, CTYPES_RECORD
 
     def hook(event, args):
         if event == "codeloop.report":
@@ -154,7 +156,7 @@ def verdict_hook(passed, channel, code, report_line):
                 exit_now(0)
             write(channel, forged)
         elif event in blocked:
-            write(channel, blocked[event])
+            write(channel, blocked_record + event.encode() + b"\n")
         elif event.startswith("ctypes."):
             write(channel, ctypes_message)
         else:

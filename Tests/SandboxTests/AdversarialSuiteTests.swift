@@ -292,6 +292,21 @@ let hostileCases: [HostileCase] = [
                         os._exit(0)
             frame = frame.f_back
         """, check: .failed, run: .exitZero, completion: "    return 2\n"),
+    HostileCase(name: "empty the worker's tables, then hunt the hook with the garbage collector", code: """
+        import gc, os, sys
+        worker = sys.modules["__main__"]
+        for name in dir(worker):
+            value = getattr(worker, name)
+            if isinstance(value, (dict, set, list)):
+                value.clear()
+        for candidate in gc.get_objects():
+            contents = [cell.cell_contents for cell in getattr(candidate, "__closure__", None) or ()]
+            records = [c for c in contents if isinstance(c, bytes) and c.startswith(b"P")]
+            channels = [c for c in contents if isinstance(c, int)]
+            if records and channels:
+                os.write(channels[0], records[0])
+                os._exit(0)
+        """, check: .failed, run: .exitZero, completion: "    return 2\n"),
     HostileCase(name: "trace every frame", code: """
         import sys
         sys.settrace(lambda *a: None)
