@@ -1,7 +1,7 @@
 import ArgumentParser
 import Backends
 
-/// Flags that send generation to an OpenAI-compatible server instead of a local model.
+/// Flags that choose where samples come from: an OpenAI-compatible server, or the local model.
 struct EndpointOptions: ParsableArguments {
     @Option(help: "An OpenAI-compatible server (vLLM, llama.cpp, Ollama, OpenAI, codeloop serve) instead of --model; key from $CODELOOP_API_KEY or $OPENAI_API_KEY.")
     var endpoint: String?
@@ -18,6 +18,10 @@ struct EndpointOptions: ParsableArguments {
     @Option(name: .customLong("max-n-per-request"), help: "Split n into requests of at most this many samples (servers cap n).")
     var maxNPerRequest: Int = 20
 
+    @Flag(name: .customLong("truncate-prompts"),
+          help: "Cut a prompt that leaves fewer than --max-tokens positions of the local model's context from the left (short-context models); without it such a prompt is an error.")
+    var truncatePrompts = false
+
     func validate() throws {
         guard concurrency >= 1, retries >= 0, maxNPerRequest >= 1 else {
             throw ValidationError("--concurrency and --max-n-per-request must be at least 1, --retries at least 0")
@@ -26,7 +30,7 @@ struct EndpointOptions: ParsableArguments {
     }
 
     /// The server's client, or the local model of `local`.
-    func backend(local: ModelOptions, truncatePrompts: Bool) throws -> any CompletionBackend {
+    func backend(local: ModelOptions) throws -> any CompletionBackend {
         if let endpoint {
             return OpenAICompletionsBackend(endpoint: endpoint, modelName: modelName!, maxRetries: retries)
         }

@@ -33,17 +33,13 @@ struct Generate: AsyncParsableCommand {
 
     @OptionGroup var options: ModelOptions
 
-    @Flag(name: .customLong("truncate-prompts"),
-          help: "Cut a prompt that leaves fewer than --max-tokens positions of the model's context from the left (short-context models); without it such a prompt is an error.")
-    var truncatePrompts = false
-
     func validate() throws {
         guard n >= 1 else { throw ValidationError("--n must be at least 1") }
     }
 
     func run() async throws {
         let problems = try ProblemSet.load(tasks)
-        let backend = try remote.backend(local: options, truncatePrompts: truncatePrompts)
+        let backend = try remote.backend(local: options)
         let parameters = options.parameters(defaultStops: problems.stops)
         let chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
         let (written, tokens) = try await SampleGeneration.run(

@@ -31,8 +31,6 @@ struct Sweep: AsyncParsableCommand {
     @Flag(help: "No progress bars.")
     var quiet = false
 
-    @Flag(name: .customLong("truncate-prompts"), help: "Cut prompts that leave fewer than --max-tokens positions of a short-context model's context from the left.")
-    var truncatePrompts = false
 
     @OptionGroup var judging: JudgeOptions
     @OptionGroup var remote: EndpointOptions
@@ -58,7 +56,7 @@ struct Sweep: AsyncParsableCommand {
         let problems = try ProblemSet.load(tasks)
         let chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-        let backend = try remote.backend(local: options, truncatePrompts: truncatePrompts)
+        let backend = try remote.backend(local: options)
         var resultsFiles: [String] = []
         for temperature in try parsedTemperatures() {
             let samples = "\(outDir)/samples-T\(temperature).jsonl"
