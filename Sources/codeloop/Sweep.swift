@@ -75,7 +75,7 @@ struct Sweep: AsyncParsableCommand {
                 evaluation.ignoreIncomplete = limit != nil
                 evaluation.quiet = quiet
                 let summary = try Evaluate.evaluate(samples: samples, problems: problems, options: evaluation, sandbox: sandbox,
-                                                    workers: judging.workers, humanEvalGuard: true)
+                                                    judging: judging, humanEvalGuard: true)
                 printError(summary.text(problemSetName: "\(problems.name) at T=\(temperature)"))
             }
             resultsFiles.append(results)
