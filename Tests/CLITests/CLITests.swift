@@ -40,6 +40,9 @@ func scratchDirectory() -> String {
         let (status, _, stderr) = try codeloop(["evaluate", "x.jsonl", "--k", "1,zero"])
         #expect(status == 64)
         #expect(stderr.hasPrefix("Error: --k must be a comma-separated list of positive integers, got '1,zero'"))
+        let (spareStatus, _, spareError) = try codeloop(["evaluate", "x.jsonl", "--spare-workers=-1"])
+        #expect(spareStatus == 64)
+        #expect(spareError.hasPrefix("Error: --spare-workers must be at least 0"))
     }
 
     @Test func evaluateJSONSummary() throws {
