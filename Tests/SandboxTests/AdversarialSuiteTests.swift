@@ -29,6 +29,20 @@ enum HostBait {
     static let secretText = "the-secret-\(UUID().uuidString)"
 }
 
+/// A program that runs `search` (which fills the list `found`) and, if it finds a closure holding a
+/// pass record and a descriptor, as the verdict hook does, writes the record and exits as passed.
+func forgeFromAHookIn(_ search: String) -> String {
+    "import os, sys\n" + search + "\n" + """
+    for candidate in found:
+        contents = [cell.cell_contents for cell in getattr(candidate, "__closure__", None) or ()]
+        records = [c for c in contents if isinstance(c, bytes) and c.startswith(b"P")]
+        channels = [c for c in contents if isinstance(c, int)]
+        if records and channels:
+            os.write(channels[0], records[0])
+            os._exit(0)
+    """
+}
+
 let tcpListener = TCPListener()
 let unixListener = try! UnixListener(path: HostBait.unixSocket)
 
@@ -278,35 +292,22 @@ let hostileCases: [HostileCase] = [
         import sys
         sys._current_frames()
         """, check: .failed, run: .exitZero, completion: "    return 2\n"),
-    HostileCase(name: "walk the calling frames for the verdict hook", code: """
-        import os, sys
-        frame = sys._getframe()
+    HostileCase(name: "walk the calling frames for the verdict hook", code: forgeFromAHookIn("""
+        frame, found = sys._getframe(), []
         while frame is not None:
             for value in list(frame.f_locals.values()):
-                for candidate in [value] + (list(value.values()) if isinstance(value, dict) else []):
-                    contents = [cell.cell_contents for cell in getattr(candidate, "__closure__", None) or ()]
-                    records = [c for c in contents if isinstance(c, bytes) and c.startswith(b"P")]
-                    channels = [c for c in contents if isinstance(c, int)]
-                    if records and channels:
-                        os.write(channels[0], records[0])
-                        os._exit(0)
+                found += [value] + (list(value.values()) if isinstance(value, dict) else [])
             frame = frame.f_back
-        """, check: .failed, run: .exitZero, completion: "    return 2\n"),
-    HostileCase(name: "empty the worker's tables, then hunt the hook with the garbage collector", code: """
-        import gc, os, sys
+        """), check: .failed, run: .exitZero, completion: "    return 2\n"),
+    HostileCase(name: "empty the worker's tables, then hunt the hook with the garbage collector", code: forgeFromAHookIn("""
+        import gc
         worker = sys.modules["__main__"]
         for name in dir(worker):
             value = getattr(worker, name)
             if isinstance(value, (dict, set, list)):
                 value.clear()
-        for candidate in gc.get_objects():
-            contents = [cell.cell_contents for cell in getattr(candidate, "__closure__", None) or ()]
-            records = [c for c in contents if isinstance(c, bytes) and c.startswith(b"P")]
-            channels = [c for c in contents if isinstance(c, int)]
-            if records and channels:
-                os.write(channels[0], records[0])
-                os._exit(0)
-        """, check: .failed, run: .exitZero, completion: "    return 2\n"),
+        found = gc.get_objects()
+        """), check: .failed, run: .exitZero, completion: "    return 2\n"),
     HostileCase(name: "trace every frame", code: """
         import sys
         sys.settrace(lambda *a: None)
