@@ -17,11 +17,12 @@ import argparse
 import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+
+from peak_rss import MEASURED, peak_kb
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
@@ -147,12 +148,6 @@ w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); 
 '''
 
 
-# Runs a command in a fresh interpreter that reports the peak resident size of that one child
-# (RUSAGE_CHILDREN here would also count the torch process that wrote the model).
-MEASURED = "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); " \
-           "print('peak-rss-kb', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(r.returncode)"
-
-
 def codeloop(directory, prompt, threads, samples):
     env = dict(os.environ, CODELOOP_THREADS=str(threads))
     args = [sys.executable, "-c", MEASURED, CODELOOP, "complete", "--model", directory, prompt, "--max-tokens", str(NEW_TOKENS), "--stats"]
@@ -160,7 +155,7 @@ def codeloop(directory, prompt, threads, samples):
     many = subprocess.run(args + ["--n", str(samples), "--temperature", "0.8", "--top-p", "0.95"], capture_output=True, text=True, env=env, check=True).stderr
     decode = float(re.search(r"= ([\d.]+) tokens/s", greedy).group(1))
     total = float(re.search(r"total ([\d.]+) tokens/s", many).group(1))
-    rss = max(int(re.search(r"peak-rss-kb (\d+)", run).group(1)) for run in (greedy, many)) / 1024
+    rss = max(peak_kb(run) for run in (greedy, many)) / 1024
     return {"batch1": decode, "samples": total, "rss_mb": rss}
 
 

