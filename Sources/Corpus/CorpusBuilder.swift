@@ -18,6 +18,10 @@ public struct CorpusManifest: Codable, Sendable {
     public var vocabularySize = 0
     public var endOfText = 0
     public var tokenizer = ""
+    /// Files dropped by decontamination, per rule, and benchmark texts too short to search for.
+    /// (Optional: corpora built before decontamination have neither.)
+    public var decontaminated: [String: Int]?
+    public var decontaminationTextsTooShort: [String: Int]?
 
     public static let fileName = "corpus.json"
 
@@ -44,6 +48,8 @@ public struct CorpusBuilder {
     /// the same file lands in the same split on every run and every machine.
     public var validationPerMille = 10
     public var tokensPerShard = 64 << 20
+    /// Benchmark texts whose files are dropped (nil: none).
+    public var decontamination: Decontamination?
 
     public init() {}
 
@@ -58,6 +64,10 @@ public struct CorpusBuilder {
                 dropped[reason, default: 0] += 1
                 return
             }
+            if let rule = decontamination?.match(file.bytes) {
+                manifest.decontaminated = (manifest.decontaminated ?? [:]).merging([rule: 1], uniquingKeysWith: +)
+                return
+            }
             let hash = fnv1a64(file.bytes)
             if let twins = seen[hash], twins.contains(where: { kept[$0].bytes == file.bytes }) {
                 dropped[.duplicate, default: 0] += 1
@@ -65,6 +75,10 @@ public struct CorpusBuilder {
             }
             seen[hash, default: []].append(kept.count)
             kept.append(file)
+        }
+        if let decontamination {
+            manifest.decontaminated = manifest.decontaminated ?? [:]
+            manifest.decontaminationTextsTooShort = decontamination.tooShort
         }
         manifest.filesKept = kept.count
         manifest.bytesKept = kept.reduce(0) { $0 + $1.bytes.count }

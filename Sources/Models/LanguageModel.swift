@@ -71,7 +71,9 @@ public func loadModel(directory: String) throws -> any LanguageModel {
     let weights = try WeightStore(directory: directory)
     switch config.architecture {
     case .gpt2: return try GPT2(config: config, weights: weights)
-    case .qwen2: return try Qwen2(config: config, weights: weights)
+    case .llama: return try Llama(config: config, weights: weights)
+    case .starcoder2: return try StarCoder2(config: config, weights: weights)
+    case .gptBigCode: return try GPTBigCode(config: config, weights: weights)
     }
 }
 
@@ -149,6 +151,8 @@ func attend(_ steps: [Step], positions: [Int], layer: Int, queries: UnsafePointe
     parallelFor(steps.count * heads) { task in
         let row = task / heads, h = task % heads
         let visible = positions[row] + 1
+        // A sliding window hides all but the last `window` positions, this one included.
+        let firstVisible = config.slidingWindow.map { max(0, visible - $0) } ?? 0
         let cache = steps[row].cache
         var scores = [Float](repeating: 0, count: visible)
         // Segments of keys/values: (storage, first position, positions).
@@ -163,7 +167,8 @@ func attend(_ steps: [Step], positions: [Int], layer: Int, queries: UnsafePointe
                 for j in 0..<count { scores[first + j] = dot(q, headBase + j * d, count: d) * scale }
             }
         }
-        scores.withUnsafeMutableBufferPointer { Tensors.softmax($0.baseAddress!, count: visible) }
+        scores.withUnsafeMutableBufferPointer { Tensors.softmax($0.baseAddress! + firstVisible, count: visible - firstVisible) }
+        for j in 0..<firstVisible { scores[j] = 0 }
         let target = out + row * heads * d + h * d
         for i in 0..<d { target[i] = 0 }
         for (owner, first, count) in segments {

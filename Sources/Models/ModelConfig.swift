@@ -1,8 +1,26 @@
 import Foundation
 
-/// The fields of an HF config.json that codeloop's two architectures read, by their own keys.
+/// The fields of an HF config.json that codeloop's architectures read, by their own keys.
 public struct ModelConfig: Sendable {
-    public enum Architecture: String, Sendable { case gpt2, qwen2 }
+    public enum Architecture: String, Sendable {
+        /// GPT-2: learned positions, LayerNorm, Conv1D weights, tied head.
+        case gpt2
+        /// The Llama family: Llama, CodeLlama, DeepSeek-Coder, Llama-3, Qwen2, Mistral.
+        case llama
+        /// StarCoder2: the Llama layout with LayerNorm, biases and a GELU MLP.
+        case starcoder2
+        /// GPT-BigCode (SantaCoder, StarCoder-1): GPT-2 with multi-query attention and Linear weights.
+        case gptBigCode = "gpt_bigcode"
+    }
+
+    /// Rotary position frequencies and how a checkpoint rescales them.
+    public enum RopeScaling: Sendable, Equatable {
+        case none
+        /// Positions divided by `factor` (transformers' "linear").
+        case linear(factor: Float)
+        /// Llama-3.1's band-wise rescaling (transformers' "llama3").
+        case llama3(factor: Float, lowFrequencyFactor: Float, highFrequencyFactor: Float, originalContext: Float)
+    }
 
     public var architecture: Architecture
     public var vocabularySize: Int
@@ -14,9 +32,14 @@ public struct ModelConfig: Sendable {
     public var contextLength: Int
     public var normEpsilon: Float
     public var ropeTheta: Float
+    public var ropeScaling: RopeScaling = .none
     public var tiedEmbeddings: Bool
+    /// Each position attends to at most this many positions, itself included (Mistral, StarCoder2).
+    public var slidingWindow: Int? = nil
+    /// Per-head width when the checkpoint sets it apart from hidden / heads.
+    public var explicitHeadDimension: Int? = nil
 
-    public var headDimension: Int { hiddenSize / heads }
+    public var headDimension: Int { explicitHeadDimension ?? hiddenSize / heads }
 
     /// A GPT-2 of the given shape, with GPT-2's fixed choices (4× MLP, LayerNorm eps 1e-5, tied embeddings).
     public static func gpt2(vocabularySize: Int, hiddenSize: Int, layers: Int, heads: Int, contextLength: Int) -> ModelConfig {
@@ -33,31 +56,92 @@ public struct ModelConfig: Sendable {
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ModelError("\(path): malformed JSON")
         }
-        func int(_ key: String) throws -> Int {
-            guard let value = json[key] as? Int else { throw ModelError("\(path): missing or non-integer field \"\(key)\"") }
-            return value
-        }
-        func number(_ key: String, default fallback: Double) -> Float {
-            Float((json[key] as? Double) ?? (json[key] as? Int).map(Double.init) ?? fallback)
-        }
+        return try ConfigReader(json: json, path: path).config()
+    }
+}
+
+/// Reads config.json's keys with one-line errors that name the key.
+struct ConfigReader {
+    let json: [String: Any]
+    let path: String
+
+    func int(_ key: String) throws -> Int {
+        guard let value = json[key] else { throw ModelError("\(path): missing field \"\(key)\"") }
+        guard let number = value as? Int, !(value is Bool) else { throw ModelError("\(path): field \"\(key)\" is not an integer") }
+        return number
+    }
+
+    func optionalInt(_ key: String) throws -> Int? {
+        guard let value = json[key], !(value is NSNull) else { return nil }
+        return try int(key)
+    }
+
+    func number(_ key: String, default fallback: Double) throws -> Float {
+        guard let value = json[key], !(value is NSNull) else { return Float(fallback) }
+        guard let number = value as? Double, !(value is Bool) else { throw ModelError("\(path): field \"\(key)\" is not a number") }
+        return Float(number)
+    }
+
+    func bool(_ key: String, default fallback: Bool) throws -> Bool {
+        guard let value = json[key], !(value is NSNull) else { return fallback }
+        guard let flag = value as? Bool else { throw ModelError("\(path): field \"\(key)\" is not true or false") }
+        return flag
+    }
+
+    func config() throws -> ModelConfig {
         let type = json["model_type"] as? String ?? "?"
         switch type {
-        case "gpt2":
-            let hidden = try int("n_embd")
-            return ModelConfig(architecture: .gpt2, vocabularySize: try int("vocab_size"), hiddenSize: hidden,
-                               layers: try int("n_layer"), heads: try int("n_head"), keyValueHeads: try int("n_head"),
-                               intermediateSize: (json["n_inner"] as? Int) ?? 4 * hidden, contextLength: try int("n_positions"),
-                               normEpsilon: number("layer_norm_epsilon", default: 1e-5), ropeTheta: 0, tiedEmbeddings: true)
-        case "qwen2", "llama":
+        case "gpt2", "gpt_bigcode":
+            let hidden = try int("n_embd"), heads = try int("n_head")
+            if type == "gpt_bigcode" {
+                if let activation = json["activation_function"] as? String, !activation.hasPrefix("gelu") {
+                    throw ModelError("\(path): unsupported activation_function \"\(activation)\"")
+                }
+            }
+            let multiQuery = type == "gpt_bigcode" ? try bool("multi_query", default: true) : false
+            return ModelConfig(architecture: type == "gpt2" ? .gpt2 : .gptBigCode, vocabularySize: try int("vocab_size"),
+                               hiddenSize: hidden, layers: try int("n_layer"), heads: heads, keyValueHeads: multiQuery ? 1 : heads,
+                               intermediateSize: try optionalInt("n_inner") ?? 4 * hidden, contextLength: try int("n_positions"),
+                               normEpsilon: try number("layer_norm_epsilon", default: 1e-5), ropeTheta: 0, tiedEmbeddings: true)
+        case "qwen2", "llama", "mistral", "starcoder2":
             let heads = try int("num_attention_heads")
-            return ModelConfig(architecture: .qwen2, vocabularySize: try int("vocab_size"), hiddenSize: try int("hidden_size"),
-                               layers: try int("num_hidden_layers"), heads: heads,
-                               keyValueHeads: (json["num_key_value_heads"] as? Int) ?? heads,
-                               intermediateSize: try int("intermediate_size"), contextLength: try int("max_position_embeddings"),
-                               normEpsilon: number("rms_norm_eps", default: 1e-6), ropeTheta: number("rope_theta", default: 10000),
-                               tiedEmbeddings: (json["tie_word_embeddings"] as? Bool) ?? false)
+            if let activation = json["hidden_act"] as? String {
+                let expected = type == "starcoder2" ? ["gelu_pytorch_tanh", "gelu_new"] : ["silu"]
+                guard expected.contains(activation) else { throw ModelError("\(path): unsupported hidden_act \"\(activation)\"") }
+            }
+            var window: Int? = nil
+            if type == "mistral" || type == "starcoder2" || (type == "qwen2" && (try bool("use_sliding_window", default: false))) {
+                window = try optionalInt("sliding_window")
+            }
+            return ModelConfig(
+                architecture: type == "starcoder2" ? .starcoder2 : .llama, vocabularySize: try int("vocab_size"),
+                hiddenSize: try int("hidden_size"), layers: try int("num_hidden_layers"), heads: heads,
+                keyValueHeads: try optionalInt("num_key_value_heads") ?? heads, intermediateSize: try int("intermediate_size"),
+                contextLength: try int("max_position_embeddings"),
+                normEpsilon: type == "starcoder2" ? try number("norm_epsilon", default: 1e-5) : try number("rms_norm_eps", default: 1e-6),
+                ropeTheta: try number("rope_theta", default: 10000), ropeScaling: try ropeScaling(),
+                tiedEmbeddings: try bool("tie_word_embeddings", default: type == "starcoder2"),
+                slidingWindow: window, explicitHeadDimension: try optionalInt("head_dim"))
         default:
-            throw ModelError("\(path): unsupported model_type \"\(type)\" (codeloop runs gpt2, qwen2 and llama)")
+            throw ModelError("\(path): unsupported model_type \"\(type)\" (codeloop runs gpt2, gpt_bigcode, llama, mistral, qwen2 and starcoder2)")
+        }
+    }
+
+    func ropeScaling() throws -> ModelConfig.RopeScaling {
+        guard let value = json["rope_scaling"], !(value is NSNull) else { return .none }
+        guard let scaling = value as? [String: Any] else { throw ModelError("\(path): field \"rope_scaling\" is not an object") }
+        let kind = scaling["rope_type"] as? String ?? scaling["type"] as? String ?? "?"
+        let nested = ConfigReader(json: scaling, path: path + " rope_scaling")
+        switch kind {
+        case "default": return .none
+        case "linear": return .linear(factor: try nested.number("factor", default: .nan))
+        case "llama3":
+            return .llama3(factor: try nested.number("factor", default: .nan),
+                           lowFrequencyFactor: try nested.number("low_freq_factor", default: .nan),
+                           highFrequencyFactor: try nested.number("high_freq_factor", default: .nan),
+                           originalContext: Float(try nested.int("original_max_position_embeddings")))
+        default:
+            throw ModelError("\(path): unsupported rope_scaling type \"\(kind)\" (codeloop reads linear and llama3)")
         }
     }
 }

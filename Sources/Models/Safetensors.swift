@@ -78,10 +78,12 @@ public struct SafetensorsFile {
 
 /// All tensors of a model directory: model.safetensors, or the shards its index names.
 public struct WeightStore {
+    let directory: String
     var files: [String: SafetensorsFile] = [:]
     var location: [String: String] = [:]
 
     public init(directory: String) throws {
+        self.directory = directory
         let single = directory + "/model.safetensors"
         let index = directory + "/model.safetensors.index.json"
         var shards: [String] = []
@@ -108,7 +110,7 @@ public struct WeightStore {
     /// A tensor that must have `shape`.
     public func tensor(_ name: String, shape: [Int]) throws -> [Float] {
         guard let shard = location[name], let file = files[shard], let entry = file.entries[name] else {
-            throw ModelError("missing tensor \(name) in the model's safetensors")
+            throw ModelError("\(files.count == 1 ? files.keys.first! : directory): no tensor \(name)")
         }
         guard entry.shape == shape else {
             throw ModelError("\(shard): tensor \(name) has shape \(entry.shape), expected \(shape)")

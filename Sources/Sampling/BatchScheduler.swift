@@ -98,7 +98,7 @@ public final class BatchScheduler: @unchecked Sendable {
         self.model = model
         self.tokenizer = tokenizer
         self.slots = max(1, slots)
-        endOfText = tokenizer.specialTokens["<|endoftext|>"]
+        endOfText = tokenizer.eos
     }
 
     /// Queues a request; `onEvent` is called on the scheduler's thread, in order, ending with `.done`.

@@ -30,7 +30,7 @@ public final class Generator: @unchecked Sendable {
         let finished = DispatchSemaphore(value: 0)
         let results = Results(count: n)
         nonisolated(unsafe) let onToken = onToken
-        var request = BatchScheduler.Request(prompt: tokenizer.encode(prompt), n: n, parameters: parameters, firstSample: firstSample)
+        var request = BatchScheduler.Request(prompt: tokenizer.encodeForModel(prompt), n: n, parameters: parameters, firstSample: firstSample)
         request.keepRoom = keepRoom
         scheduler.submit(request) { event in
             switch event {

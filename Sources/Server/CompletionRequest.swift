@@ -62,7 +62,7 @@ struct CompletionRequest {
             throw APIError.invalid("prompt must be a string, a list of strings, or token ids", parameter: "prompt")
         }
         if prompts.isEmpty {
-            prompts = promptTexts.map { tokenizer.encode($0, allowSpecial: false) }
+            prompts = promptTexts.map { tokenizer.encodeForModel($0, allowSpecial: false) }
         } else {
             for ids in prompts {
                 if let bad = ids.first(where: { $0 < 0 || $0 >= min(vocabulary, tokenizer.vocabularySize) }) {

@@ -80,9 +80,10 @@ extension Tokenizer {
                 tokenBytes.append(spaces)
             }
         }
-        return Tokenizer(name: name, preTokenizer: .gpt2,
+        return Tokenizer(name: name, steps: [.scanner(.gpt2)],
                          encoder: BytePairEncoder(table: table, rule: .tokenRank, byteIDs: byteIDs),
-                         tokenBytes: tokenBytes, specialTokens: special, specialTokensByDefault: false)
+                         tokenBytes: tokenBytes, addedTokens: special.map { AddedToken(id: $0.value, content: $0.key, special: true) },
+                         specialTokensByDefault: false)
     }
 
     static func bundledGPT2Files() throws -> (encoder: String, merges: String) {

@@ -6,12 +6,27 @@ public enum PreTokenizer: String, Sendable {
     case gpt2
     /// Qwen2: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
     case qwen2
+    /// Llama-3: Qwen2's pattern with numbers in runs of up to three digits (\p{N}{1,3}).
+    case llama3
 
     public static let gpt2Pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
     public static let qwen2Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    public static let llama3Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
     /// The pattern text this scanner implements, as tokenizer.json and tiktoken spell it.
-    public var pattern: String { self == .gpt2 ? Self.gpt2Pattern : Self.qwen2Pattern }
+    public var pattern: String {
+        switch self {
+        case .gpt2: return Self.gpt2Pattern
+        case .qwen2: return Self.qwen2Pattern
+        case .llama3: return Self.llama3Pattern
+        }
+    }
+
+    /// The scanner for a pattern, if one implements it.
+    public init?(pattern: String) {
+        guard let found = [PreTokenizer.gpt2, .qwen2, .llama3].first(where: { $0.pattern == pattern }) else { return nil }
+        self = found
+    }
 
     /// Piece boundaries as code-point indices: piece k is ends[k-1]..<ends[k] (ends[-1] = 0).
     func split(_ text: Scalars) -> [Int] {
@@ -19,7 +34,7 @@ public enum PreTokenizer: String, Sendable {
         ends.reserveCapacity(text.count / 3 + 1)
         var i = 0
         while i < text.count {
-            i = self == .gpt2 ? gpt2End(text, i) : qwen2End(text, i)
+            i = self == .gpt2 ? gpt2End(text, i) : qwen2End(text, i, digitsPerNumber: self == .llama3 ? 3 : 1)
             ends.append(i)
         }
         return ends
@@ -69,7 +84,7 @@ public enum PreTokenizer: String, Sendable {
         return Self.whitespaceEnd(text, i)
     }
 
-    func qwen2End(_ text: Scalars, _ i: Int) -> Int {
+    func qwen2End(_ text: Scalars, _ i: Int, digitsPerNumber: Int) -> Int {
         if let end = Self.contractionEnd(text, i, caseInsensitive: true) { return end }
         let value = text.values[i]
         let cls = text.classes[i]
@@ -78,7 +93,7 @@ public enum PreTokenizer: String, Sendable {
         if cls != .number, !isLineBreak, i + 1 < text.count, text.classes[i + 1] == .letter {
             return Self.run(text, from: i + 1, of: .letter)
         }
-        if cls == .number { return i + 1 }
+        if cls == .number { return min(Self.run(text, from: i, of: .number), i + digitsPerNumber) }
         let k = value == 32 && i + 1 < text.count ? i + 1 : i
         if text.classes[k] == .other {
             var end = Self.run(text, from: k, of: .other)

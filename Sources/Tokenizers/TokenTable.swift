@@ -177,6 +177,17 @@ struct BytePairEncoder: Sendable {
     private func encodeByMergeList(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
                                    merges: [UInt64: (rank: Int32, id: Int32)], into out: inout [Int]) {
         var ids = (start..<end).map { byteIDs[Int(bytes[$0])] }
+        Self.merge(&ids, merges)
+        out.append(contentsOf: ids)
+    }
+
+    /// Applies the merge list to symbols already looked up (SentencePiece-style BPE starts from characters).
+    func merge(_ ids: inout [Int]) {
+        if case .mergeList(let merges) = rule { Self.merge(&ids, merges) }
+    }
+
+    /// HF's rule: merge the adjacent pair listed earliest, leftmost first, until none is listed.
+    private static func merge(_ ids: inout [Int], _ merges: [UInt64: (rank: Int32, id: Int32)]) {
         while ids.count > 1 {
             var best = Int32.max, at = -1, merged: Int32 = 0
             for k in 0..<(ids.count - 1) {
@@ -190,6 +201,5 @@ struct BytePairEncoder: Sendable {
             ids[at] = Int(merged)
             ids.remove(at: at + 1)
         }
-        out.append(contentsOf: ids)
     }
 }

@@ -1,91 +1,184 @@
 import Foundation
 
-/// A byte-level BPE tokenizer: pre-tokenizer, byte-pair merges, special (added) tokens.
+/// A BPE tokenizer as HF tokenizers runs one (tokenizers/src/tokenizer/mod.rs): added tokens are
+/// split out first, each remaining piece is normalized, pre-tokenized and encoded by the model;
+/// a post-processor template (BOS) wraps what a model is fed. The model is byte-level BPE (GPT-2,
+/// Qwen2, StarCoder, DeepSeek-Coder, Llama-3) or SentencePiece-style BPE over characters with
+/// byte fallback (Llama-2, CodeLlama, Mistral).
 public final class Tokenizer: Sendable {
     public let name: String
-    public let preTokenizer: PreTokenizer
+    let normalizer: Normalizer?
+    let steps: [PreTokenizerStep]
     let encoder: BytePairEncoder
+    let symbols: Symbols
     /// The bytes of each token id (empty for ids the vocabulary does not use).
     let tokenBytes: [[UInt8]]
     /// Added and special tokens by their text.
     public let specialTokens: [String: Int]
-    /// HF tokenizers always split added tokens out of the text; tiktoken only when allowed.
+    public let addedTokens: [AddedToken]
+    private let rawAddedTokens: AddedTokenMatcher
+    private let normalizedAddedTokens: AddedTokenMatcher
+    /// HF tokenizers always split special tokens out of the text; tiktoken only when allowed.
     let specialTokensByDefault: Bool
-    /// Qwen2's tokenizer.json normalises to NFC before anything else.
-    let normalizesToNFC: Bool
     /// HF `ignore_merges`: a piece that is itself in the vocabulary is one token.
     let ignoreMerges: Bool
+    /// The ids the post-processor puts around a text a model is fed (Llama's BOS, say).
+    public let prefixIDs: [Int]
+    public let suffixIDs: [Int]
+    /// Beginning and end of sequence, from tokenizer_config.json (or the file's own conventions).
+    public let bos: Int?
+    public let eos: Int?
+    /// Leading spaces a whole decode drops (the Strip decoder after SentencePiece's prepended "▁").
+    let stripsLeadingSpaces: Int
 
-    init(name: String, preTokenizer: PreTokenizer, encoder: BytePairEncoder, tokenBytes: [[UInt8]],
-         specialTokens: [String: Int], specialTokensByDefault: Bool, normalizesToNFC: Bool = false,
-         ignoreMerges: Bool = false) {
-        self.name = name
-        self.preTokenizer = preTokenizer
-        self.encoder = encoder
-        self.tokenBytes = tokenBytes
-        self.specialTokens = specialTokens
-        self.specialTokensByDefault = specialTokensByDefault
-        self.normalizesToNFC = normalizesToNFC
-        self.ignoreMerges = ignoreMerges
-        self.specialsByLength = specialTokens.sorted { $0.key.utf8.count > $1.key.utf8.count }
-            .map { (Array($0.key.utf8), $0.value) }
+    /// What BPE starts from.
+    enum Symbols: Sendable {
+        /// Bytes (byte-level BPE: every byte has a token).
+        case bytes
+        /// Unicode scalars, each a token of its own text, else its UTF-8 bytes as `<0xNN>` tokens
+        /// (`byteFallback`), else the unknown token (consecutive ones fused when `fuseUnknown`).
+        case characters(byteFallback: [Int]?, unknown: Int?, fuseUnknown: Bool)
     }
 
-    private let specialsByLength: [([UInt8], Int)]
+    init(name: String, normalizer: Normalizer? = nil, steps: [PreTokenizerStep], encoder: BytePairEncoder,
+         symbols: Symbols = .bytes, tokenBytes: [[UInt8]], addedTokens: [AddedToken], specialTokensByDefault: Bool,
+         ignoreMerges: Bool = false, prefixIDs: [Int] = [], suffixIDs: [Int] = [], bos: Int? = nil, eos: Int? = nil,
+         stripsLeadingSpaces: Int = 0) {
+        self.name = name
+        self.normalizer = normalizer
+        self.steps = steps
+        self.encoder = encoder
+        self.symbols = symbols
+        self.tokenBytes = tokenBytes
+        self.addedTokens = addedTokens
+        self.specialTokens = Dictionary(addedTokens.map { ($0.content, $0.id) }, uniquingKeysWith: { first, _ in first })
+        self.rawAddedTokens = AddedTokenMatcher(addedTokens.filter { !$0.normalized || normalizer == nil })
+        self.normalizedAddedTokens = AddedTokenMatcher(addedTokens.filter { $0.normalized && normalizer != nil })
+        self.specialTokensByDefault = specialTokensByDefault
+        self.ignoreMerges = ignoreMerges
+        self.prefixIDs = prefixIDs
+        self.suffixIDs = suffixIDs
+        self.bos = bos
+        self.eos = eos ?? addedTokens.first { $0.content == "<|endoftext|>" }?.id
+        self.stripsLeadingSpaces = stripsLeadingSpaces
+        if case .bytes = symbols, steps.count == 1, case .scanner(let scanner) = steps[0], normalizer?.isOnlyNFC ?? true {
+            fastScanner = scanner
+        } else {
+            fastScanner = nil
+        }
+    }
+
+    /// Set when a piece needs nothing but one scanner and byte-level BPE (GPT-2, Qwen2, Llama-3).
+    private let fastScanner: PreTokenizer?
 
     /// One more than the largest id.
     public var vocabularySize: Int { tokenBytes.count }
 
-    /// The ids of `text`. Special tokens are recognised when `allowSpecial` says so (default:
-    /// as the format's own library does: HF tokenizer.json yes, tiktoken-style encodings no).
+    /// Whether the text is normalized to NFC before encoding (Qwen2).
+    public var normalizesToNFC: Bool { normalizer == .nfc }
+
+    /// The ids of `text`, without the post-processor's BOS/EOS. Special tokens are recognised when
+    /// `allowSpecial` says so (default: as the format's own library does: HF tokenizer.json yes,
+    /// tiktoken-style encodings no); other added tokens always are.
     public func encode(_ text: String, allowSpecial: Bool? = nil) -> [Int] {
-        let normalized = normalizesToNFC ? text.precomposedStringWithCanonicalMapping : text
-        let bytes = Array(normalized.utf8)
-        guard allowSpecial ?? specialTokensByDefault, !specialsByLength.isEmpty else { return encode(bytes: bytes) }
-        var out: [Int] = []
-        var segmentStart = 0
-        var i = 0
-        while i < bytes.count {
-            if let (length, id) = special(at: i, in: bytes) {
-                out += encode(bytes: Array(bytes[segmentStart..<i]))
-                out.append(id)
-                i += length
-                segmentStart = i
-            } else {
-                i += 1
-            }
-        }
-        out += encode(bytes: Array(bytes[segmentStart..<bytes.count]))
-        return out
-    }
-
-    private func special(at i: Int, in bytes: [UInt8]) -> (Int, Int)? {
-        for (token, id) in specialsByLength where token.first == bytes[i] && i + token.count <= bytes.count {
-            if bytes[i..<(i + token.count)].elementsEqual(token) { return (token.count, id) }
-        }
-        return nil
-    }
-
-    /// The ids of raw bytes, which need not be valid UTF-8: an invalid byte is a piece of its own
-    /// class, as a code point outside every letter, number and space class would be.
-    public func encode(bytes: [UInt8]) -> [Int] {
-        let scalars = Scalars(bytes)
-        let ends = preTokenizer.split(scalars)
+        let skipSpecial = !(allowSpecial ?? specialTokensByDefault)
+        let bytes = Array(text.utf8)
         var out: [Int] = []
         out.reserveCapacity(bytes.count / 3)
-        bytes.withUnsafeBufferPointer { buffer in
-            var start = 0
-            for end in ends {
-                let from = scalars.offsets[start], to = scalars.offsets[end]
-                if ignoreMerges, let whole = encoder.table.id(buffer, from, to) {
-                    out.append(whole)
+        for (range, id) in rawAddedTokens.split(bytes, skipSpecial: skipSpecial) {
+            if let id {
+                out.append(id)
+                continue
+            }
+            guard let normalizer else {
+                encodePlain(bytes[range], startsInput: range.lowerBound == 0, into: &out)
+                continue
+            }
+            let normalized = Array(normalizer.apply(String(decoding: bytes[range], as: UTF8.self)).utf8)
+            for (inner, innerID) in normalizedAddedTokens.split(normalized, skipSpecial: skipSpecial) {
+                if let innerID {
+                    out.append(innerID)
                 } else {
-                    encoder.encode(buffer, from, to, into: &out)
+                    encodePlain(normalized[inner], startsInput: range.lowerBound == 0 && inner.lowerBound == 0, into: &out)
                 }
-                start = end
             }
         }
         return out
+    }
+
+    /// The ids a model is fed for `text`: encode(text) inside the post-processor's template, as HF's
+    /// `tokenizer(text)` gives them (add_special_tokens=True).
+    public func encodeForModel(_ text: String, allowSpecial: Bool? = nil) -> [Int] {
+        prefixIDs + encode(text, allowSpecial: allowSpecial) + suffixIDs
+    }
+
+    /// The ids of raw bytes, which need not be valid UTF-8 (for byte-level vocabularies: an invalid
+    /// byte is a piece of its own class, as a code point outside every letter, number and space
+    /// class would be). No special tokens are recognised.
+    public func encode(bytes: [UInt8]) -> [Int] {
+        guard fastScanner != nil, !addedTokens.contains(where: { !$0.special }) else {
+            return encode(String(decoding: bytes, as: UTF8.self), allowSpecial: false)
+        }
+        var out: [Int] = []
+        out.reserveCapacity(bytes.count / 3)
+        encodePlain(bytes[...], startsInput: true, into: &out)
+        return out
+    }
+
+    private func encodePlain(_ bytes: ArraySlice<UInt8>, startsInput: Bool, into out: inout [Int]) {
+        guard !bytes.isEmpty else { return }
+        if let scanner = fastScanner {
+            let piece = Array(bytes)
+            let scalars = Scalars(piece)
+            piece.withUnsafeBufferPointer { buffer in
+                var start = 0
+                for end in scanner.split(scalars) {
+                    encodePiece(buffer, scalars.offsets[start], scalars.offsets[end], into: &out)
+                    start = end
+                }
+            }
+            return
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let pieces = steps.reduce([PreTokenizerStep.Piece(text: text, startsInput: startsInput)]) { $1.apply($0) }
+        for piece in pieces where !piece.text.isEmpty {
+            let pieceBytes = Array(piece.text.utf8)
+            switch symbols {
+            case .bytes:
+                pieceBytes.withUnsafeBufferPointer { encodePiece($0, 0, pieceBytes.count, into: &out) }
+            case .characters(let byteFallback, let unknown, let fuseUnknown):
+                if ignoreMerges, let whole = encoder.table.id(pieceBytes) {
+                    out.append(whole)
+                    continue
+                }
+                var ids: [Int] = []
+                var lastWasUnknown = false
+                for scalar in piece.text.unicodeScalars {
+                    let utf8 = Array(String(scalar).utf8)
+                    if let id = encoder.table.id(utf8) {
+                        ids.append(id)
+                        lastWasUnknown = false
+                    } else if let byteFallback {
+                        ids += utf8.map { byteFallback[Int($0)] }
+                        lastWasUnknown = false
+                    } else if let unknown {
+                        if !(fuseUnknown && lastWasUnknown) { ids.append(unknown) }
+                        lastWasUnknown = true
+                    }
+                }
+                encoder.merge(&ids)
+                out += ids
+            }
+        }
+    }
+
+    @inline(__always)
+    private func encodePiece(_ buffer: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, into out: inout [Int]) {
+        if ignoreMerges, let whole = encoder.table.id(buffer, from, to) {
+            out.append(whole)
+        } else {
+            encoder.encode(buffer, from, to, into: &out)
+        }
     }
 
     /// The bytes the ids stand for.
@@ -100,10 +193,16 @@ public final class Tokenizer: Sendable {
         return out
     }
 
-    /// The text the ids stand for; bytes that are not valid UTF-8 become U+FFFD, as tiktoken's
-    /// and HF's decoders do.
+    /// The text the ids stand for, as HF's decode gives it; bytes that are not valid UTF-8 become
+    /// U+FFFD, as tiktoken's and HF's decoders do.
     public func decode(_ ids: [Int]) throws -> String {
-        String(decoding: try decodeBytes(ids), as: UTF8.self)
+        var bytes = try decodeBytes(ids)[...]
+        var stripped = 0
+        while stripped < stripsLeadingSpaces && bytes.first == 0x20 {
+            bytes = bytes.dropFirst()
+            stripped += 1
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The text of one token (for display), or nil for an unknown id.

@@ -42,7 +42,7 @@ struct Complete: ParsableCommand {
             // The first token of each sample comes from the prompt pass; the rest are decode steps.
             let decoded = max(tokens - completions.count, 0)
             printError(String(format: "prompt %d tokens in %.3f s; decoded %d tokens in %.3f s = %.2f tokens/s; total %.2f tokens/s",
-                              generator.tokenizer.encode(prompt).count, Double(decodeStart - started) / 1e9, decoded, decodeSeconds,
+                              generator.tokenizer.encodeForModel(prompt).count, Double(decodeStart - started) / 1e9, decoded, decodeSeconds,
                               Double(decoded) / max(decodeSeconds, 1e-9), Double(tokens) / (Double(finished - started) / 1e9)))
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Corpus
+import Evaluation
 import Foundation
 import Sandbox
 import Tokenizers
@@ -32,6 +33,10 @@ struct CorpusCommand: ParsableCommand {
         @Option(name: .customLong("validation-per-mille"), help: "Files per thousand held out for validation (chosen by content hash).")
         var validationPerMille = 10
 
+        @Flag(name: .customLong("no-decontamination"),
+              help: "Keep files that contain a HumanEval, MBPP or APPS statement or solution (dropped by default).")
+        var noDecontamination = false
+
         func validate() throws {
             guard (0...1000).contains(validationPerMille) else {
                 throw ValidationError("--validation-per-mille must be between 0 and 1000")
@@ -44,6 +49,9 @@ struct CorpusCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             var builder = CorpusBuilder()
             builder.validationPerMille = validationPerMille
+            if !noDecontamination {
+                builder.decontamination = Decontamination(try BenchmarkTexts.all().map { .init(rule: $0.rule, text: $0.text) })
+            }
             var manifest = CorpusManifest()
             let files = try builder.collect(sources, manifest: &manifest)
             guard !files.isEmpty else { throw InputError("no Python files kept from \(sources.joined(separator: ", "))") }
@@ -78,6 +86,9 @@ struct CorpusCommand: ParsableCommand {
             var lines = ["files seen      \(m.filesSeen)", "files kept      \(m.filesKept) (\(m.bytesKept) bytes)"]
             for filter in SourceFilter.allCases {
                 lines.append("dropped: \(filter.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)) \(m.dropped[filter.rawValue] ?? 0)")
+            }
+            for (rule, count) in (m.decontaminated ?? [:]).sorted(by: { $0.key < $1.key }) {
+                lines.append("decontaminated: \(rule.padding(toLength: 17, withPad: " ", startingAt: 0)) \(count)")
             }
             lines.append("train           \(m.trainFiles) files, \(m.trainTokens) tokens in \(m.trainShards.count) shard(s)")
             lines.append("validation      \(m.validationFiles) files, \(m.validationTokens) tokens in \(m.validationShards.count) shard(s)")

@@ -27,7 +27,7 @@ struct Score: ParsableCommand {
         let model = try modelDirectory(model)
         let languageModel = try loadModel(directory: model)
         let tokenizer = try Tokenizer.named(model)
-        let tokens = file.hasSuffix(".bin") ? try TokenShard.read(file).map(Int.init) : tokenizer.encode(try readUTF8File(file))
+        let tokens = file.hasSuffix(".bin") ? try TokenShard.read(file).map(Int.init) : tokenizer.encodeForModel(try readUTF8File(file))
         if let bad = tokens.first(where: { $0 >= languageModel.config.vocabularySize }) {
             throw InputError("\(file): token id \(bad) is outside the model's vocabulary of \(languageModel.config.vocabularySize)")
         }

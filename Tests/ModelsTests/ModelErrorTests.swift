@@ -47,8 +47,42 @@ func scratchModel(_ name: String) throws -> String {
     @Test func unsupportedArchitecture() throws {
         let directory = try scratchModel("gpt2-tiny")
         try #"{"model_type": "mamba"}"#.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
-        #expect(throws: ModelError("\(directory)/config.json: unsupported model_type \"mamba\" (codeloop runs gpt2, qwen2 and llama)")) {
+        #expect(throws: ModelError("\(directory)/config.json: unsupported model_type \"mamba\" (codeloop runs gpt2, gpt_bigcode, llama, mistral, qwen2 and starcoder2)")) {
             try loadModel(directory: directory)
+        }
+    }
+
+    @Test func configErrorsNameTheKey() throws {
+        let directory = try scratchModel("llama-tiny")
+        let configPath = directory + "/config.json"
+        let original = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath))) as! [String: Any]
+        func expectError(_ message: String, _ change: (inout [String: Any]) -> Void) throws {
+            var config = original
+            change(&config)
+            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+            #expect(throws: ModelError("\(configPath): \(message)")) { try loadModel(directory: directory) }
+        }
+        try expectError("missing field \"hidden_size\"") { $0["hidden_size"] = nil }
+        try expectError("field \"num_hidden_layers\" is not an integer") { $0["num_hidden_layers"] = "2" }
+        try expectError("field \"rope_theta\" is not a number") { $0["rope_theta"] = "big" }
+        try expectError("unsupported rope_scaling type \"yarn\" (codeloop reads linear and llama3)") {
+            $0["rope_scaling"] = ["rope_type": "yarn", "factor": 4.0]
+        }
+        try expectError("unsupported hidden_act \"relu\"") { $0["hidden_act"] = "relu" }
+    }
+
+    @Test func missingWeightNamesTheTensor() throws {
+        for (name, tensor) in [("starcoder2-tiny", "model.layers.1.mlp.c_fc.weight"), ("gpt-bigcode-tiny", "transformer.h.0.attn.c_attn.weight"),
+                               ("llama-tiny", "model.layers.0.self_attn.o_proj.weight")] {
+            let directory = try scratchModel(name)
+            let path = directory + "/model.safetensors"
+            // Rename the tensor in the header (same length, so every offset still holds).
+            var data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let range = try #require(data.range(of: Data(tensor.utf8)))
+            data.replaceSubrange(range, with: Data((tensor.dropLast() + "X").utf8))
+            try data.write(to: URL(fileURLWithPath: path))
+            #expect(throws: ModelError("\(path): no tensor \(tensor)")) { try loadModel(directory: directory) }
+            try FileManager.default.removeItem(atPath: directory)
         }
     }
 

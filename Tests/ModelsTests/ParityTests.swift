@@ -60,11 +60,14 @@ func argmax(_ row: ArraySlice<Float>) -> Int {
         }
     }
 
-    @Test func gpt2MatchesTransformers() throws { try check("gpt2-tiny") }
+    /// Every architecture, each saved by transformers' own model class.
+    static let models = ["gpt2-tiny", "qwen2-tiny", "llama-tiny", "llama3-tiny", "codellama-tiny", "deepseek-coder-tiny",
+                         "mistral-tiny", "starcoder2-tiny", "gpt-bigcode-tiny"]
 
-    @Test func qwen2MatchesTransformers() throws { try check("qwen2-tiny") }
+    @Test(arguments: models)
+    func matchesTransformers(_ name: String) throws { try check(name) }
 
-    @Test(arguments: ["gpt2-tiny", "qwen2-tiny"])
+    @Test(arguments: models)
     func batchedStepsEqualSeparateOnes(_ name: String) throws {
         // Three sequences of different lengths advance together in one forward pass per step.
         let model = try loadModel(directory: fixtureDirectory(name))

@@ -1,0 +1,109 @@
+import Foundation
+import Tensors
+
+/// GPT-BigCode (SantaCoder, StarCoder-1; Allal et al. 2023): GPT-2's block with multi-query attention
+/// (one key/value head shared by all query heads), Linear rather than Conv1D weights, tanh-GELU and a
+/// tied head. Weight names as in HF's GPTBigCodeForCausalLM.
+public final class GPTBigCode: LanguageModel, @unchecked Sendable {
+    public let config: ModelConfig
+
+    struct Block {
+        var ln1Gamma, ln1Beta: [Float]
+        var attention: PackedMatrix  // (C + 2·KV·d, C): queries, then keys, then values
+        var attentionBias: [Float]
+        var attentionProjection: PackedMatrix
+        var attentionProjectionBias, ln2Gamma, ln2Beta: [Float]
+        var fc: PackedMatrix
+        var fcBias: [Float]
+        var projection: PackedMatrix
+        var projectionBias: [Float]
+    }
+
+    let tokenEmbedding: PackedMatrix  // (V, C), tied to the output layer
+    let positionEmbedding: [Float]  // (context, C)
+    let blocks: [Block]
+    let finalGamma, finalBeta: [Float]
+
+    init(config: ModelConfig, weights: WeightStore) throws {
+        self.config = config
+        let prefix = weights.has("transformer.wte.weight") ? "transformer." : ""
+        let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize, d = config.headDimension
+        let kvWidth = config.keyValueHeads * d, fused = c + 2 * kvWidth
+        func load(_ name: String, _ shape: [Int]) throws -> [Float] { try weights.tensor(prefix + name, shape: shape) }
+        func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> PackedMatrix {
+            PackedMatrix(outByIn: try load(name, [outputs, inputs]), outputs: outputs, inputs: inputs)
+        }
+        // Without multi-query, c_attn's rows are grouped per head as (q, k, v); regroup them as
+        // all queries, all keys, all values, the layout the multi-query case has.
+        let heads = config.heads, multiQuery = config.keyValueHeads == 1 && heads > 1
+        func regroup(_ rows: [Float], width: Int) -> [Float] {
+            guard !multiQuery else { return rows }
+            var out = rows
+            for h in 0..<heads {
+                for part in 0..<3 {
+                    for i in 0..<d {
+                        let from = (h * 3 * d + part * d + i) * width, to = (part * c + h * d + i) * width
+                        for k in 0..<width { out[to + k] = rows[from + k] }
+                    }
+                }
+            }
+            return out
+        }
+        tokenEmbedding = try linear("wte.weight", v, c)
+        positionEmbedding = try load("wpe.weight", [config.contextLength, c])
+        blocks = try (0..<config.layers).map { i in
+            let p = "h.\(i)."
+            return Block(
+                ln1Gamma: try load(p + "ln_1.weight", [c]), ln1Beta: try load(p + "ln_1.bias", [c]),
+                attention: PackedMatrix(outByIn: regroup(try load(p + "attn.c_attn.weight", [fused, c]), width: c), outputs: fused, inputs: c),
+                attentionBias: regroup(try load(p + "attn.c_attn.bias", [fused]), width: 1),
+                attentionProjection: try linear(p + "attn.c_proj.weight", c, c),
+                attentionProjectionBias: try load(p + "attn.c_proj.bias", [c]),
+                ln2Gamma: try load(p + "ln_2.weight", [c]), ln2Beta: try load(p + "ln_2.bias", [c]),
+                fc: try linear(p + "mlp.c_fc.weight", inner, c), fcBias: try load(p + "mlp.c_fc.bias", [inner]),
+                projection: try linear(p + "mlp.c_proj.weight", c, inner), projectionBias: try load(p + "mlp.c_proj.bias", [c]))
+        }
+        finalGamma = try load("ln_f.weight", [c])
+        finalBeta = try load("ln_f.bias", [c])
+    }
+
+    public func forward(_ steps: [Step]) throws -> [Float] {
+        let t = steps.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        let kvWidth = config.keyValueHeads * config.headDimension, fused = c + 2 * kvWidth
+        let positions = try Models.positions(of: steps, config: config)
+        var x = [Float](repeating: 0, count: t * c)  // (T, C)
+        x.withUnsafeMutableBufferPointer { rows in
+            for (row, step) in steps.enumerated() {
+                let target = rows.baseAddress! + row * c
+                tokenEmbedding.copyRow(step.token, into: target)
+                for i in 0..<c { target[i] += positionEmbedding[positions[row] * c + i] }
+            }
+        }
+        var h = [Float](repeating: 0, count: t * c)
+        var qkv = [Float](repeating: 0, count: t * fused)  // (T, C + 2·KV·d)
+        var attended = [Float](repeating: 0, count: t * c)
+        var hidden = [Float](repeating: 0, count: t * inner)  // (T, I)
+        for (index, block) in blocks.enumerated() {
+            layerNorm(x, &h, rows: t, width: c, gamma: block.ln1Gamma, beta: block.ln1Beta, epsilon: config.normEpsilon)
+            linear(h, block.attention, block.attentionBias, &qkv, rows: t)
+            qkv.withUnsafeBufferPointer { q in
+                storeAll(steps, positions: positions, layer: index, keys: q.baseAddress! + c, values: q.baseAddress! + c + kvWidth, stride: fused)
+                attended.withUnsafeMutableBufferPointer { out in
+                    attend(steps, positions: positions, layer: index, queries: q.baseAddress!, stride: fused, out: out.baseAddress!)
+                }
+            }
+            linear(attended, block.attentionProjection, block.attentionProjectionBias, &h, rows: t)
+            x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
+            layerNorm(x, &h, rows: t, width: c, gamma: block.ln2Gamma, beta: block.ln2Beta, epsilon: config.normEpsilon)
+            linear(h, block.fc, block.fcBias, &hidden, rows: t)
+            hidden.withUnsafeMutableBufferPointer { geluTanh($0.baseAddress!, count: t * inner) }
+            linear(hidden, block.projection, block.projectionBias, &h, rows: t)
+            x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
+        }
+        advanceAll(steps)
+        layerNorm(x, &h, rows: t, width: c, gamma: finalGamma, beta: finalBeta, epsilon: config.normEpsilon)
+        var logits = [Float](repeating: 0, count: t * v)  // (T, V)
+        linear(h, tokenEmbedding, nil, &logits, rows: t)
+        return logits
+    }
+}

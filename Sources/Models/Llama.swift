@@ -1,0 +1,103 @@
+import Foundation
+import Tensors
+
+/// The Llama family: Llama-2, CodeLlama, DeepSeek-Coder, Llama-3.x, Qwen2/2.5(-Coder), Mistral.
+/// RMSNorm, rotary positions (with linear or llama3 rescaling), grouped-query attention (within a
+/// sliding window for Mistral), SwiGLU; optional biases on the attention (Qwen2: q/k/v; Llama's
+/// attention_bias: all four) and on the MLP (mlp_bias). Weight names as in HF's LlamaForCausalLM,
+/// Qwen2ForCausalLM and MistralForCausalLM.
+public final class Llama: LanguageModel, @unchecked Sendable {
+    public let config: ModelConfig
+
+    struct Layer {
+        var inputNorm: [Float]
+        var attention: RotaryAttention
+        var postNorm: [Float]
+        var gate, up, down: PackedMatrix
+        var gateBias, upBias, downBias: [Float]?
+    }
+
+    /// (V, C): nil when tied to the output layer, whose packed rows are then looked up instead.
+    let embedding: [Float]?
+    let layers: [Layer]
+    let finalNorm: [Float]
+    let outputWeight: PackedMatrix  // (V, C): lm_head, or the embedding when tied
+    let rotary: RotaryEmbedding
+
+    init(config: ModelConfig, weights: WeightStore) throws {
+        self.config = config
+        let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> PackedMatrix {
+            PackedMatrix(outByIn: try weights.tensor(name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs)
+        }
+        // First, so that the (large) unpacked embedding is gone before the layers load.
+        if config.tiedEmbeddings || !weights.has("lm_head.weight") {
+            embedding = nil
+            outputWeight = try linear("model.embed_tokens.weight", v, c)
+        } else {
+            embedding = try weights.tensor("model.embed_tokens.weight", shape: [v, c])
+            outputWeight = try linear("lm_head.weight", v, c)
+        }
+        layers = try (0..<config.layers).map { i in
+            let p = "model.layers.\(i)."
+            func bias(_ name: String, _ size: Int) throws -> [Float]? {
+                weights.has(p + name) ? try weights.tensor(p + name, shape: [size]) : nil
+            }
+            return Layer(
+                inputNorm: try weights.tensor(p + "input_layernorm.weight", shape: [c]),
+                attention: try RotaryAttention(weights: weights, prefix: p + "self_attn.", config: config),
+                postNorm: try weights.tensor(p + "post_attention_layernorm.weight", shape: [c]),
+                gate: try linear(p + "mlp.gate_proj.weight", inner, c),
+                up: try linear(p + "mlp.up_proj.weight", inner, c),
+                down: try linear(p + "mlp.down_proj.weight", c, inner),
+                gateBias: try bias("mlp.gate_proj.bias", inner), upBias: try bias("mlp.up_proj.bias", inner),
+                downBias: try bias("mlp.down_proj.bias", c))
+        }
+        finalNorm = try weights.tensor("model.norm.weight", shape: [c])
+        rotary = RotaryEmbedding(config: config)
+    }
+
+    public func forward(_ steps: [Step]) throws -> [Float] {
+        let t = steps.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        let positions = try Models.positions(of: steps, config: config)
+        var x = [Float](repeating: 0, count: t * c)  // (T, C)
+        x.withUnsafeMutableBufferPointer { rows in
+            for (row, step) in steps.enumerated() {
+                let target = rows.baseAddress! + row * c
+                if let embedding {
+                    for i in 0..<c { target[i] = embedding[step.token * c + i] }
+                } else {
+                    outputWeight.copyRow(step.token, into: target)
+                }
+            }
+        }
+        var h = [Float](repeating: 0, count: t * c)
+        var buffers = RotaryAttention.Buffers(rows: t, config: config)
+        var gate = [Float](repeating: 0, count: t * inner), up = gate  // (T, I)
+        for (index, layer) in layers.enumerated() {
+            rmsNorm(x, &h, rows: t, width: c, gamma: layer.inputNorm, epsilon: config.normEpsilon)
+            var attended = [Float](repeating: 0, count: t * c)
+            layer.attention(h, &attended, steps: steps, positions: positions, layer: index, rotary: rotary, config: config, buffers: &buffers)
+            x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, attended, count: t * c) }
+            rmsNorm(x, &h, rows: t, width: c, gamma: layer.postNorm, epsilon: config.normEpsilon)
+            linear(h, layer.gate, layer.gateBias, &gate, rows: t)
+            linear(h, layer.up, layer.upBias, &up, rows: t)
+            gate.withUnsafeMutableBufferPointer { siluMultiply($0.baseAddress!, up, count: t * inner) }
+            linear(gate, layer.down, layer.downBias, &h, rows: t)
+            x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
+        }
+        advanceAll(steps)
+        rmsNorm(x, &h, rows: t, width: c, gamma: finalNorm, epsilon: config.normEpsilon)
+        var logits = [Float](repeating: 0, count: t * v)  // (T, V)
+        linear(h, outputWeight, nil, &logits, rows: t)
+        return logits
+    }
+}
+
+func rmsNorm(_ x: [Float], _ out: inout [Float], rows: Int, width: Int, gamma: [Float], epsilon: Float) {
+    x.withUnsafeBufferPointer { a in
+        out.withUnsafeMutableBufferPointer { o in
+            Tensors.rmsNorm(a.baseAddress!, o.baseAddress!, rows: rows, width: width, gamma: gamma, epsilon: epsilon)
+        }
+    }
+}

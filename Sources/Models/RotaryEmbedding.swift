@@ -1,0 +1,50 @@
+import Foundation
+
+/// Rotary position embedding (Su et al. 2021) in the rotate-half form of HF's Llama code, with the
+/// frequency rescalings of transformers' modeling_rope_utils.py (linear; llama3).
+struct RotaryEmbedding {
+    let headDimension: Int
+    /// 1 / theta^(2i/d) for i < d/2, rescaled.
+    let inverseFrequencies: [Float]
+
+    init(config: ModelConfig) {
+        let d = config.headDimension
+        headDimension = d
+        let base = (0..<(d / 2)).map { 1 / powf(config.ropeTheta, Float(2 * $0) / Float(d)) }
+        switch config.ropeScaling {
+        case .none:
+            inverseFrequencies = base
+        case .linear(let factor):
+            inverseFrequencies = base.map { $0 / factor }
+        case .llama3(let factor, let low, let high, let originalContext):
+            // Long wavelengths are slowed by the factor, short ones kept, the band between blended.
+            let lowWavelength = originalContext / low, highWavelength = originalContext / high
+            inverseFrequencies = base.map { frequency in
+                let wavelength = 2 * Float.pi / frequency
+                if wavelength < highWavelength { return frequency }
+                if wavelength > lowWavelength { return frequency / factor }
+                let smooth = (originalContext / wavelength - low) / (high - low)
+                return (1 - smooth) * frequency / factor + smooth * frequency
+            }
+        }
+    }
+
+    /// Rotates (rows × heads·d) in place, row r at positions[r]:
+    /// (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin) with x1, x2 the halves of each head.
+    func rotate(_ x: inout [Float], heads: Int, positions: [Int]) {
+        let d = headDimension, half = d / 2
+        for row in 0..<positions.count {
+            let position = Float(positions[row])
+            for i in 0..<half {
+                let angle = position * inverseFrequencies[i]
+                let cosine = cosf(angle), sine = sinf(angle)
+                for h in 0..<heads {
+                    let base = row * heads * d + h * d
+                    let a = x[base + i], b = x[base + half + i]
+                    x[base + i] = a * cosine - b * sine
+                    x[base + half + i] = b * cosine + a * sine
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Tensors
+
+/// StarCoder2 (Lozhkov et al. 2024): the Llama layout with LayerNorm (weight and bias) instead of
+/// RMSNorm, biases on every projection (use_bias), a tanh-GELU MLP (c_fc, c_proj) instead of SwiGLU,
+/// grouped-query attention in a sliding window, and the head tied to the embedding by default.
+/// Weight names as in HF's Starcoder2ForCausalLM.
+public final class StarCoder2: LanguageModel, @unchecked Sendable {
+    public let config: ModelConfig
+
+    struct Layer {
+        var inputNormWeight, inputNormBias: [Float]
+        var attention: RotaryAttention
+        var postNormWeight, postNormBias: [Float]
+        var fc, projection: PackedMatrix
+        var fcBias, projectionBias: [Float]?
+    }
+
+    let embedding: [Float]?
+    let layers: [Layer]
+    let finalNormWeight, finalNormBias: [Float]
+    let outputWeight: PackedMatrix  // (V, C)
+    let rotary: RotaryEmbedding
+
+    init(config: ModelConfig, weights: WeightStore) throws {
+        self.config = config
+        let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> PackedMatrix {
+            PackedMatrix(outByIn: try weights.tensor(name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs)
+        }
+        if config.tiedEmbeddings || !weights.has("lm_head.weight") {
+            embedding = nil
+            outputWeight = try linear("model.embed_tokens.weight", v, c)
+        } else {
+            embedding = try weights.tensor("model.embed_tokens.weight", shape: [v, c])
+            outputWeight = try linear("lm_head.weight", v, c)
+        }
+        layers = try (0..<config.layers).map { i in
+            let p = "model.layers.\(i)."
+            func vector(_ name: String, _ size: Int) throws -> [Float] { try weights.tensor(p + name, shape: [size]) }
+            func bias(_ name: String, _ size: Int) throws -> [Float]? { weights.has(p + name) ? try vector(name, size) : nil }
+            return Layer(
+                inputNormWeight: try vector("input_layernorm.weight", c), inputNormBias: try vector("input_layernorm.bias", c),
+                attention: try RotaryAttention(weights: weights, prefix: p + "self_attn.", config: config),
+                postNormWeight: try vector("post_attention_layernorm.weight", c),
+                postNormBias: try vector("post_attention_layernorm.bias", c),
+                fc: try linear(p + "mlp.c_fc.weight", inner, c), projection: try linear(p + "mlp.c_proj.weight", c, inner),
+                fcBias: try bias("mlp.c_fc.bias", inner), projectionBias: try bias("mlp.c_proj.bias", c))
+        }
+        finalNormWeight = try weights.tensor("model.norm.weight", shape: [c])
+        finalNormBias = try weights.tensor("model.norm.bias", shape: [c])
+        rotary = RotaryEmbedding(config: config)
+    }
+
+    public func forward(_ steps: [Step]) throws -> [Float] {
+        let t = steps.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        let positions = try Models.positions(of: steps, config: config)
+        var x = [Float](repeating: 0, count: t * c)  // (T, C)
+        x.withUnsafeMutableBufferPointer { rows in
+            for (row, step) in steps.enumerated() {
+                let target = rows.baseAddress! + row * c
+                if let embedding {
+                    for i in 0..<c { target[i] = embedding[step.token * c + i] }
+                } else {
+                    outputWeight.copyRow(step.token, into: target)
+                }
+            }
+        }
+        var h = [Float](repeating: 0, count: t * c)
+        var buffers = RotaryAttention.Buffers(rows: t, config: config)
+        var hidden = [Float](repeating: 0, count: t * inner)  // (T, I)
+        for (index, layer) in layers.enumerated() {
+            layerNorm(x, &h, rows: t, width: c, gamma: layer.inputNormWeight, beta: layer.inputNormBias, epsilon: config.normEpsilon)
+            var attended = [Float](repeating: 0, count: t * c)
+            layer.attention(h, &attended, steps: steps, positions: positions, layer: index, rotary: rotary, config: config, buffers: &buffers)
+            x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, attended, count: t * c) }
+            layerNorm(x, &h, rows: t, width: c, gamma: layer.postNormWeight, beta: layer.postNormBias, epsilon: config.normEpsilon)
+            linear(h, layer.fc, layer.fcBias, &hidden, rows: t)
+            hidden.withUnsafeMutableBufferPointer { geluTanh($0.baseAddress!, count: t * inner) }
+            linear(hidden, layer.projection, layer.projectionBias, &h, rows: t)
+            x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
+        }
+        advanceAll(steps)
+        layerNorm(x, &h, rows: t, width: c, gamma: finalNormWeight, beta: finalNormBias, epsilon: config.normEpsilon)
+        var logits = [Float](repeating: 0, count: t * v)  // (T, V)
+        linear(h, outputWeight, nil, &logits, rows: t)
+        return logits
+    }
+}

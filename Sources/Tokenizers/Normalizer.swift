@@ -1,0 +1,53 @@
+import Foundation
+
+/// HF tokenizers' normalizers that the code models' tokenizer.json files use
+/// (tokenizers/src/normalizers): NFC (Qwen2), and Prepend + Replace (the Llama-2 layout of
+/// SentencePiece: "▁" before the text, every space spelled "▁").
+indirect enum Normalizer: Sendable, Equatable {
+    case nfc
+    case prepend(String)
+    case replace(String, with: String)
+    case sequence([Normalizer])
+
+    func apply(_ text: String) -> String {
+        switch self {
+        case .nfc: return text.precomposedStringWithCanonicalMapping
+        case .prepend(let prefix): return text.isEmpty ? text : prefix + text
+        case .replace(let pattern, let content): return text.replacingOccurrences(of: pattern, with: content)
+        case .sequence(let steps): return steps.reduce(text) { $1.apply($0) }
+        }
+    }
+
+    /// Whether applying it can change text that is already in NFC (so the fast path must not skip it).
+    var isOnlyNFC: Bool {
+        switch self {
+        case .nfc: return true
+        case .sequence(let steps): return steps.allSatisfy(\.isOnlyNFC)
+        default: return false
+        }
+    }
+
+    static func parse(_ value: Any?, path: String) throws -> Normalizer? {
+        guard let object = value as? [String: Any] else { return nil }
+        let type = object["type"] as? String ?? "?"
+        switch type {
+        case "NFC": return .nfc
+        case "Prepend":
+            guard let prefix = object["prepend"] as? String else {
+                throw TokenizerError("\(path): normalizer Prepend needs a string \"prepend\"")
+            }
+            return .prepend(prefix)
+        case "Replace":
+            guard let pattern = (object["pattern"] as? [String: Any])?["String"] as? String,
+                  let content = object["content"] as? String else {
+                throw TokenizerError("\(path): unsupported normalizer Replace (codeloop reads a String pattern and its content)")
+            }
+            return .replace(pattern, with: content)
+        case "Sequence":
+            let steps = try (object["normalizers"] as? [Any] ?? []).compactMap { try parse($0, path: path) }
+            return steps.count == 1 ? steps[0] : .sequence(steps)
+        default:
+            throw TokenizerError("\(path): unsupported normalizer \"\(type)\"")
+        }
+    }
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): install what the tests need, run the unit tests, then check
+# that the report a real browser renders has every chart in the picture.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+scripts/install-deps.sh --tests
+swift test --no-parallel
+python3 scripts/check_report_png.py --codeloop .build/debug/codeloop
