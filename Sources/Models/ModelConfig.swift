@@ -67,7 +67,8 @@ struct ConfigReader {
 
     func int(_ key: String) throws -> Int {
         guard let value = json[key] else { throw ModelError("\(path): missing field \"\(key)\"") }
-        guard let number = value as? Int, !(value is Bool) else { throw ModelError("\(path): field \"\(key)\" is not an integer") }
+        // (No `is Bool` check: on Linux every JSON 0 and 1 is an NSNumber that also casts to Bool.)
+        guard let number = value as? Int, !(value is String) else { throw ModelError("\(path): field \"\(key)\" is not an integer") }
         return number
     }
 
@@ -78,7 +79,10 @@ struct ConfigReader {
 
     func number(_ key: String, default fallback: Double) throws -> Float {
         guard let value = json[key], !(value is NSNull) else { return Float(fallback) }
-        guard let number = value as? Double, !(value is Bool) else { throw ModelError("\(path): field \"\(key)\" is not a number") }
+        // JSONSerialization gives 1.0 as an integer on Linux.
+        guard let number = (value as? Double) ?? (value as? Int).map(Double.init) else {
+            throw ModelError("\(path): field \"\(key)\" is not a number")
+        }
         return Float(number)
     }
 
@@ -110,7 +114,8 @@ struct ConfigReader {
                 guard expected.contains(activation) else { throw ModelError("\(path): unsupported hidden_act \"\(activation)\"") }
             }
             var window: Int? = nil
-            if type == "mistral" || type == "starcoder2" || (type == "qwen2" && (try bool("use_sliding_window", default: false))) {
+            let qwen2Window = type == "qwen2" ? try bool("use_sliding_window", default: false) : false
+            if type == "mistral" || type == "starcoder2" || qwen2Window {
                 window = try optionalInt("sliding_window")
             }
             return ModelConfig(

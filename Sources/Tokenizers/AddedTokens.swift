@@ -28,10 +28,10 @@ struct AddedTokenMatcher: Sendable {
     /// Longest first, so that the first that matches at a position is the longest there.
     private let tokens: [(bytes: [UInt8], token: AddedToken)]
 
-    init(_ tokens: [AddedToken]) {
+    init(_ tokens: [AddedToken], spelling: (String) -> String = { $0 }) {
         self.tokens = tokens.filter { !$0.content.isEmpty }
-            .sorted { $0.content.utf8.count > $1.content.utf8.count }
-            .map { (Array($0.content.utf8), $0) }
+            .map { (Array(spelling($0.content).utf8), $0) }
+            .sorted { $0.0.count > $1.0.count }
     }
 
     var isEmpty: Bool { tokens.isEmpty }

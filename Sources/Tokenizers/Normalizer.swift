@@ -13,7 +13,7 @@ indirect enum Normalizer: Sendable, Equatable {
         switch self {
         case .nfc: return text.precomposedStringWithCanonicalMapping
         case .prepend(let prefix): return text.isEmpty ? text : prefix + text
-        case .replace(let pattern, let content): return text.replacingOccurrences(of: pattern, with: content)
+        case .replace(let pattern, let content): return text.replacingScalars(pattern, with: content)
         case .sequence(let steps): return steps.reduce(text) { $1.apply($0) }
         }
     }
@@ -49,5 +49,27 @@ indirect enum Normalizer: Sendable, Equatable {
         default:
             throw TokenizerError("\(path): unsupported normalizer \"\(type)\"")
         }
+    }
+}
+
+extension String {
+    /// Every occurrence of `pattern` replaced, compared code point by code point as HF tokenizers
+    /// does (String's own comparison is by grapheme: " " would not be found in " \u{301}").
+    func replacingScalars(_ pattern: String, with replacement: String) -> String {
+        let target = Array(pattern.unicodeScalars)
+        guard !target.isEmpty else { return self }
+        let scalars = Array(unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var i = 0
+        while i < scalars.count {
+            if scalars[i] == target[0] && i + target.count <= scalars.count && Array(scalars[i..<(i + target.count)]) == target {
+                out.append(contentsOf: replacement.unicodeScalars)
+                i += target.count
+            } else {
+                out.append(scalars[i])
+                i += 1
+            }
+        }
+        return String(out)
     }
 }

@@ -54,7 +54,7 @@ enum PreTokenizerStep: Sendable {
                 }
                 flush()
             case .metaspace(let replacement, let prepend, let split):
-                var text = piece.text.replacingOccurrences(of: " ", with: replacement)
+                var text = piece.text.replacingScalars(" ", with: replacement)
                 if !text.hasPrefix(replacement) && (prepend == .always || prepend == .first && piece.startsInput) {
                     text = replacement + text
                 }
@@ -63,17 +63,18 @@ enum PreTokenizerStep: Sendable {
                     continue
                 }
                 // MergedWithNext: each replacement starts a new piece.
-                var current = ""
+                var current = String.UnicodeScalarView()
                 var first = true
-                for character in text {
-                    if String(character) == replacement && !current.isEmpty {
-                        out.append(Piece(text: current, startsInput: piece.startsInput && first))
+                let mark = replacement.unicodeScalars.first
+                for scalar in text.unicodeScalars {
+                    if scalar == mark && !current.isEmpty {
+                        out.append(Piece(text: String(current), startsInput: piece.startsInput && first))
                         first = false
-                        current = ""
+                        current = String.UnicodeScalarView()
                     }
-                    current.append(character)
+                    current.append(scalar)
                 }
-                if !current.isEmpty { out.append(Piece(text: current, startsInput: piece.startsInput && first)) }
+                if !current.isEmpty { out.append(Piece(text: String(current), startsInput: piece.startsInput && first)) }
             }
         }
         return out

@@ -53,7 +53,9 @@ public final class Tokenizer: Sendable {
         self.addedTokens = addedTokens
         self.specialTokens = Dictionary(addedTokens.map { ($0.content, $0.id) }, uniquingKeysWith: { first, _ in first })
         self.rawAddedTokens = AddedTokenMatcher(addedTokens.filter { !$0.normalized || normalizer == nil })
-        self.normalizedAddedTokens = AddedTokenMatcher(addedTokens.filter { $0.normalized && normalizer != nil })
+        // A normalized token is looked for as the normalizer spells it ("xyzzy" as "▁xyzzy" after Prepend).
+        self.normalizedAddedTokens = AddedTokenMatcher(addedTokens.filter { $0.normalized && normalizer != nil },
+                                                       spelling: { normalizer?.apply($0) ?? $0 })
         self.specialTokensByDefault = specialTokensByDefault
         self.ignoreMerges = ignoreMerges
         self.prefixIDs = prefixIDs

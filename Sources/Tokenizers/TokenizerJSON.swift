@@ -261,7 +261,7 @@ struct Decoding {
             return [byte]
         }
         guard let spaceSymbol else { return Array(piece.utf8) }
-        return Array(piece.replacingOccurrences(of: spaceSymbol, with: " ").utf8)
+        return Array(piece.replacingScalars(spaceSymbol, with: " ").utf8)
     }
 }
 

@@ -73,11 +73,11 @@ func scratchFile(_ name: String, _ contents: String) -> String {
 
     @Test func unsupportedTokenizerJSONNamesTheType() throws {
         let wordPiece = scratchFile("tokenizer.json", #"{"model": {"type": "WordPiece", "vocab": {}}, "pre_tokenizer": null}"#)
-        #expect(throws: TokenizerError("\(wordPiece): unsupported tokenizer type \"WordPiece\" (codeloop reads byte-level BPE)")) {
+        #expect(throws: TokenizerError("\(wordPiece): unsupported tokenizer type \"WordPiece\" (codeloop reads BPE)")) {
             try Tokenizer.load(tokenizerJSON: wordPiece)
         }
         let unigram = scratchFile("tokenizer.json", #"{"model": {"type": "Unigram"}}"#)
-        #expect(throws: TokenizerError("\(unigram): unsupported tokenizer type \"Unigram\" (codeloop reads byte-level BPE)")) {
+        #expect(throws: TokenizerError("\(unigram): unsupported tokenizer type \"Unigram\" (codeloop reads BPE)")) {
             try Tokenizer.load(tokenizerJSON: unigram)
         }
         let malformed = scratchFile("tokenizer.json", "{")

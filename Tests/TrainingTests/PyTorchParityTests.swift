@@ -84,9 +84,17 @@ func relativeError(_ actual: [Float], _ expected: [Float]) -> Float {
         // The weights after 10 steps agree to 1e-3: Adam divides each gradient by its own running
         // RMS, so components whose true gradient is (near) zero — the key bias, which softmax cancels
         // exactly — turn rounding noise into full-size steps, differently in each implementation.
+        // So the key third of c_attn's bias is left out: its rounding noise is machine-dependent (1.2e-3
+        // on an AVX-512 machine, under 1e-3 on others); the query and value thirds are checked.
         for entry in model.layout.entries {
-            let expected = try reference.tensors.floats("final." + entry.name)
-            let error = relativeError(model.parameters.array(offset: entry.offset, count: entry.count), expected)
+            var expected = try reference.tensors.floats("final." + entry.name)
+            var ours = model.parameters.array(offset: entry.offset, count: entry.count)
+            if entry.name.hasSuffix("attn.c_attn.bias") {
+                let third = entry.count / 3
+                expected.removeSubrange(third..<(2 * third))
+                ours.removeSubrange(third..<(2 * third))
+            }
+            let error = relativeError(ours, expected)
             #expect(error < 1e-3, "\(entry.name) after 10 steps differs by \(error) (relative)")
         }
     }

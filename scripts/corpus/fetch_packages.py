@@ -122,7 +122,8 @@ def select(args):
     names = [n for n in ranked_names(args.pypi_list, args.top) if n.lower() not in BENCHMARK_PACKAGES]
     entries, skipped = [], {"no wheel": 0, "licence": 0, "no python": 0, "too large": 0}
 
-    download_all(names, wheels)
+    if not args.offline:
+        download_all(names, wheels)
     for name in names:
         path = wheel_of(name, wheels)
         if path is None:
@@ -178,6 +179,7 @@ def main():
     parser.add_argument("--pypi-list", default="/work/.library/env/packages/pypi.tsv")
     parser.add_argument("--top", type=int, default=4000)
     parser.add_argument("--max-wheel-mb", type=int, default=200)
+    parser.add_argument("--offline", action="store_true", help="select: use only what the cache holds (no downloads)")
     args = parser.parse_args()
     select(args) if args.mode == "select" else fetch(args)
 
