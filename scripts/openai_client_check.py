@@ -4,7 +4,10 @@ log-probabilities, echo, streaming (equal to the non-streamed text for the same 
 errors the client raises for bad requests. Exits non-zero on the first mismatch.
 
     python3 -m venv V && V/bin/pip install openai
-    swift build && V/bin/python scripts/openai_client_check.py [--model DIR]
+    swift build && V/bin/python scripts/openai_client_check.py [--model DIR]...
+
+Without --model it serves every fixture model in turn (one per architecture and tokenizer family,
+as transformers saved them).
 """
 import argparse
 import os
@@ -26,9 +29,19 @@ def check(condition, what):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "codeloop"))
-    parser.add_argument("--model", default=os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures", "gpt2-tiny"))
+    parser.add_argument("--model", action="append", help="a model directory (repeatable); default: every fixture model")
     args = parser.parse_args()
-    server = subprocess.Popen([args.binary, "serve", "--model", args.model, "--port", "0", "--model-name", "m"],
+    fixtures = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures")
+    models = args.model or sorted(os.path.join(fixtures, d) for d in os.listdir(fixtures)
+                                  if os.path.exists(os.path.join(fixtures, d, "config.json")))
+    for model in models:
+        print(f"== {os.path.basename(model)}")
+        check_model(args.binary, model)
+    print(f"openai client: all checks passed on {len(models)} model(s)")
+
+
+def check_model(binary, model):
+    server = subprocess.Popen([binary, "serve", "--model", model, "--port", "0", "--model-name", "m"],
                               stderr=subprocess.PIPE, text=True)
     try:
         port = None
@@ -82,7 +95,6 @@ def main():
         server.terminate()
         code = server.wait(timeout=30)
     check(code == 0, "SIGTERM: the server exits 0")
-    print("openai client: all checks passed")
 
 
 if __name__ == "__main__":

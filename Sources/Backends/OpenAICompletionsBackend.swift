@@ -117,7 +117,8 @@ public final class OpenAICompletionsBackend: CompletionBackend, @unchecked Senda
             guard let text = choice["text"] as? String else {
                 throw Failure(description: "\(endpoint): a choice has no \"text\"")
             }
-            let logprobs = ((choice["logprobs"] as? [String: Any])?["token_logprobs"] as? [Any])?.compactMap { ($0 as? Double).map(Float.init) } ?? []
+            // A server may give a token no log-probability (null); it still counts as a token.
+            let logprobs = ((choice["logprobs"] as? [String: Any])?["token_logprobs"] as? [Any])?.map { ($0 as? Double).map(Float.init) ?? .nan } ?? []
             let reason: Completion.FinishReason = (choice["finish_reason"] as? String) == "length" ? .length : .stop
             return Completion(text: text, tokens: [], logprobs: logprobs, finishReason: reason)
         }

@@ -106,6 +106,12 @@ public final class BatchScheduler: @unchecked Sendable {
     public func submit(_ request: Request, onEvent: @escaping @Sendable (Event) -> Void) -> Handle {
         let handle = Handle()
         condition.lock()
+        if stopping {
+            // The loop is gone or going: nothing would ever answer this request.
+            condition.unlock()
+            onEvent(.done(ModelError("the server is shutting down")))
+            return handle
+        }
         pending.append(Pending(request: request, handle: handle, onEvent: onEvent))
         if thread == nil {
             let thread = Thread { [unowned self] in self.loop() }

@@ -32,7 +32,11 @@ public struct Completion: Sendable {
         self.finishReason = finishReason
     }
 
-    public var sumLogprob: Double { logprobs.reduce(0) { $0 + Double($1) } }
+    /// Tokens without a log-probability (NaN: a server gave null) are left out of the sum and mean.
+    public var sumLogprob: Double { logprobs.reduce(0) { $1.isNaN ? $0 : $0 + Double($1) } }
     /// The ranking heuristic of the Codex paper (section 3.4): mean token log-probability.
-    public var meanLogprob: Double { logprobs.isEmpty ? 0 : sumLogprob / Double(logprobs.count) }
+    public var meanLogprob: Double {
+        let known = logprobs.filter { !$0.isNaN }.count
+        return known == 0 ? 0 : sumLogprob / Double(known)
+    }
 }

@@ -14,11 +14,9 @@ public final class SandboxPool: @unchecked Sendable {
     public let spareWorkers: Int
     public let slowAfterSeconds: Double
     private let primaryCount: Int
-    private let poolID: Int
     private let started = LockedBox<[SandboxWorker]>([])
     private let nextWorkerIndex: LockedBox<Int>
     private let lock = NSLock()
-    private static let poolCount = LockedBox(0)
 
     /// Starts `workers` sandboxes; fails with a one-line reason if the first cannot start.
     /// Spare workers start only when a run needs them.
@@ -30,15 +28,11 @@ public final class SandboxPool: @unchecked Sendable {
         let count = max(1, workers)
         primaryCount = count
         nextWorkerIndex = LockedBox(count)
-        poolID = Self.poolCount.update { value -> Int in
-            defer { value += 1 }
-            return value
-        }
         let slots = LockedBox<[SandboxWorker?]>(Array(repeating: nil, count: count))
         let firstError = LockedBox<Error?>(nil)
-        DispatchQueue.concurrentPerform(iterations: count) { [configuration, poolID] index in
+        DispatchQueue.concurrentPerform(iterations: count) { [configuration] index in
             do {
-                let worker = try SandboxWorker(configuration: configuration, index: index, poolID: poolID)
+                let worker = try SandboxWorker(configuration: configuration, index: index)
                 slots.update { $0[index] = worker }
             } catch {
                 firstError.update { if $0 == nil { $0 = error } }
@@ -135,7 +129,7 @@ public final class SandboxPool: @unchecked Sendable {
             defer { value += 1 }
             return value
         }
-        let worker = try SandboxWorker(configuration: configuration, index: index, poolID: poolID)
+        let worker = try SandboxWorker(configuration: configuration, index: index)
         started.update { $0.append(worker) }
         return worker
     }

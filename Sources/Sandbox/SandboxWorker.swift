@@ -7,8 +7,6 @@ import Glibc
 final class SandboxWorker: @unchecked Sendable {
     let configuration: SandboxConfiguration
     let index: Int
-    /// Distinguishes this worker's pool from the process's other pools (see `sandboxUID`).
-    let poolID: Int
     private var process: ChildProcess?
     private var toWorker: Int32 = -1
     private var reader: LineReader?
@@ -17,22 +15,30 @@ final class SandboxWorker: @unchecked Sendable {
     /// How many times this worker was started again after dying.
     private(set) var restarts = 0
 
-    init(configuration: SandboxConfiguration, index: Int, poolID: Int) throws {
+    init(configuration: SandboxConfiguration, index: Int) throws {
         self.configuration = configuration
         self.index = index
-        self.poolID = poolID
+        uidSlot = geteuid() == 0 ? UIDSlots.shared.claim() : 0
         try start()
     }
 
-    deinit { stop() }
+    deinit {
+        stop()
+        if geteuid() == 0 { UIDSlots.shared.release(uidSlot) }
+    }
 
-    /// The uid the sandbox runs as when codeloop runs as root: never root, and one per worker
-    /// of each pool of each process, so that RLIMIT_NPROC counts only that worker's samples.
+    /// The uid the sandbox runs as when codeloop runs as root: never root, and one per live worker
+    /// on the machine — the process's pid and a slot no other live worker of the process holds —
+    /// so that RLIMIT_NPROC counts only that worker's samples, whatever else runs codeloop.
     var sandboxUID: UInt32? {
         guard geteuid() == 0 else { return nil }
-        let block = UInt32(getpid() % 1000) * 64 + UInt32(poolID % 64)
-        return 1_000_000 + block * 256 + UInt32(index % 256)
+        return UIDSlots.uid(pid: getpid(), slot: uidSlot)
     }
+
+    /// This worker's slot among the process's live workers (released when it goes).
+    private let uidSlot: Int
+
+    static let sampleEnvironment = ["PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "HOME=/tmp"]
 
     func commandLine(seccompFD: Int32?) -> [String] {
         let python = configuration.python
@@ -123,7 +129,9 @@ final class SandboxWorker: @unchecked Sendable {
             if let seccompPipe { close(seccompPipe.read) }
         }
         do {
-            return (try ChildProcess(argv: argv, mapping: mapping), input.write, output.read, errorPipe.read)
+            // The same clean environment as bwrap's --clearenv/--setenv gives, on every path: a sample
+            // must never see codeloop's own (API keys among it).
+            return (try ChildProcess(argv: argv, mapping: mapping, environment: Self.sampleEnvironment), input.write, output.read, errorPipe.read)
         } catch {
             [input.write, output.read, errorPipe.read].forEach { close($0) }
             let tool = argv.first == "setpriv" ? "setpriv (util-linux)" : (configuration.unsafeNoNamespaces ? configuration.python : "bwrap")

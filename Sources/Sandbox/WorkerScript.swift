@@ -451,7 +451,10 @@ def run_job(job, isolated):
         outcome["stderr"] = captures[1].data.decode("utf-8", "replace")
         outcome["stdout_bytes"] = captures[0].total
         outcome["stderr_bytes"] = captures[1].total
-        if outcome["limit"] is None and b"MemoryError" in captures[1].data:
+        # Only an uncaught MemoryError (its traceback's last line, and a failed exit) is the memory
+        # limit: a program may print the word itself.
+        last_line = captures[1].data.rstrip().rsplit(b"\n", 1)[-1]
+        if outcome["limit"] is None and outcome.get("exit_status") != 0 and last_line.startswith(b"MemoryError"):
             outcome["limit"] = "memory"
     else:
         outcome["result"] = check_verdict(records, outcome)

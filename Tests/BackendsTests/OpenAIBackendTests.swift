@@ -41,6 +41,20 @@ func choices(_ n: Int) -> [String: Any] {
         #expect(headers.first(name: "Authorization") == "Bearer sk-test")
     }
 
+    @Test func nullLogprobsStillCountAsTokens() async throws {
+        let server = try FakeCompletionsServer { _, _, _ in
+            (.ok, ["choices": [["index": 0, "text": "abc", "finish_reason": "stop",
+                                "logprobs": ["tokens": ["a", "b", "c"], "token_logprobs": [NSNull(), -1.0, -2.0]]]]])
+        }
+        defer { server.stop() }
+        let backend = OpenAICompletionsBackend(endpoint: server.url, modelName: "tiny", maxRetries: 0)
+        let completions = try await backend.complete(prompt: "x", n: 1, parameters: SamplingParameters(), firstSample: 0)
+        try await backend.shutdown()
+        #expect(completions[0].logprobs.count == 3)
+        #expect(completions[0].logprobs[0].isNaN)
+        #expect(completions[0].sumLogprob == -3 && completions[0].meanLogprob == -1.5)
+    }
+
     @Test func retriesRateLimitsAndServerErrors() async throws {
         let server = try FakeCompletionsServer { body, _, number in
             switch number {

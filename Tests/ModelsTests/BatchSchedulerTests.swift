@@ -73,6 +73,21 @@ final class Collected: @unchecked Sendable {
         #expect(expected.joined().contains { $0.finishReason == .stop }, "some sample meets the stop sequence")
     }
 
+    @Test func aRequestAfterShutdownIsAnsweredAtOnce() throws {
+        let g = try generator("gpt2-tiny")
+        let scheduler = BatchScheduler(model: g.model, tokenizer: g.tokenizer, slots: 2)
+        // A first request starts the loop's thread; after shutdown that thread ends.
+        let first = Collected()
+        scheduler.submit(.init(prompt: g.tokenizer.encode("x"), n: 1, parameters: parameters(seed: 1))) { first.handle($0) }
+        first.done.wait()
+        scheduler.shutdown()
+        usleep(200_000)
+        let collected = Collected()
+        scheduler.submit(.init(prompt: g.tokenizer.encode("def f():"), n: 1, parameters: parameters(seed: 1))) { collected.handle($0) }
+        #expect(collected.done.wait(timeout: .now() + 10) == .success, "the request never completed")
+        #expect(collected.error.map { "\($0)" } == "the server is shutting down")
+    }
+
     @Test func echoReportsThePromptsLogprobsFromOneForwardPass() throws {
         let g = try generator("gpt2-tiny")
         let prompt = g.tokenizer.encode("def fib(n):\n    return")

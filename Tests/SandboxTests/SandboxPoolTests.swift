@@ -51,4 +51,47 @@ import Testing
         #expect(try pool.run(SandboxJob(mode: .check, program: Self.quick)).result == "passed")
         #expect(pool.restarts == 0)
     }
+
+    /// Without namespaces there is no bwrap --clearenv: the worker itself must start clean, or a
+    /// sample reads codeloop's API keys.
+    @Test func samplesNeverSeeOurEnvironment() throws {
+        setenv("CODELOOP_API_KEY", "sk-not-for-samples", 1)
+        defer { unsetenv("CODELOOP_API_KEY") }
+        for unsafe in [false, true] {
+            var configuration = try SandboxConfiguration()
+            configuration.unsafeNoNamespaces = unsafe
+            let pool = try SandboxPool(configuration: configuration, workers: 1)
+            defer { pool.shutdown() }
+            let outcome = try pool.run(SandboxJob(mode: .run, program: "import os\nprint(sorted(os.environ.items()))"))
+            #expect(outcome.stdout.contains("PATH"), "the sample ran (unsafe: \(unsafe)): \(outcome.stderr)")
+            #expect(!outcome.stdout.contains("sk-not-for-samples"), "unsafe: \(unsafe): \(outcome.stdout)")
+        }
+    }
+
+    /// Run mode names the memory limit for an uncaught MemoryError, not for a program that prints the word.
+    @Test func printingMemoryErrorIsNotTheMemoryLimit() throws {
+        let pool = try SandboxPool(configuration: try SandboxConfiguration(), workers: 1)
+        defer { pool.shutdown() }
+        let printed = try pool.run(SandboxJob(mode: .run, program: "import sys\nsys.stderr.write('MemoryError\\n')"))
+        #expect(printed.limit == nil && printed.exitStatus == 0)
+        let bomb = try pool.run(SandboxJob(mode: .run, program: "x = bytearray(8 << 30)"))
+        #expect(bomb.limit == .memory, "\(bomb.stderr)")
+    }
+}
+
+@Suite struct UIDSlotsTests {
+    /// Two codeloop processes never share a sandbox uid (the old scheme took pid % 1000, so pids
+    /// 1234 and 2234 shared their uids and one RLIMIT_NPROC count), nor do two live workers of one.
+    @Test func uidsAreDisjointAcrossProcessesAndWorkers() {
+        var seen = Set<UInt32>()
+        for pid in [1, 1001, 1234, 2234, 32768, 4_194_303] as [pid_t] {
+            for slot in [0, 1, 255, 256, 511] { #expect(seen.insert(UIDSlots.uid(pid: pid, slot: slot)).inserted) }
+        }
+        #expect(UIDSlots.uid(pid: 4_194_303, slot: 511) < UInt32.max - 1)
+        let slots = UIDSlots()
+        let a = slots.claim(), b = slots.claim()
+        #expect(a != b)
+        slots.release(a)
+        #expect(slots.claim() == a)
+    }
 }
