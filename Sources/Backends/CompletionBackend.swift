@@ -1,5 +1,4 @@
 import Foundation
-import Models
 import Sampling
 
 /// One interface for "complete this prompt n times": codeloop's own engine, or any server that

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Sampling
+import Synchronization
 
 /// A client of OpenAI's /v1/completions API (platform.openai.com/docs/api-reference/completions),
 /// as vLLM, llama.cpp's server and Ollama serve it. Retries 429 and 5xx with exponential backoff
@@ -15,8 +16,8 @@ public final class OpenAICompletionsBackend: CompletionBackend, @unchecked Senda
     let timeout: TimeAmount
     let client: HTTPClient
     /// Attempts that were retried, for reports and tests.
-    public private(set) var retries = 0
-    private let lock = NSLock()
+    public var retries: Int { retryCount.withLock { $0 } }
+    private let retryCount = Mutex(0)
 
     /// `endpoint` is the server's base URL (with or without /v1); the key comes from
     /// $CODELOOP_API_KEY or $OPENAI_API_KEY unless given.
@@ -55,11 +56,48 @@ public final class OpenAICompletionsBackend: CompletionBackend, @unchecked Senda
     }
 
     public func complete(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion] {
+        if n > 1 && ignoresN.withLock({ $0 }) {
+            return try await oneRequestPerSample(prompt: prompt, from: 0, to: n, parameters: parameters, firstSample: firstSample)
+        }
+        let completions = try parse(try await post(body(prompt: prompt, n: n, parameters: parameters, firstSample: firstSample)))
+        guard completions.count != n else { return completions }
+        guard completions.count < n, !completions.isEmpty else {
+            throw Failure(description: "\(endpoint): asked for \(n) choices, got \(completions.count)")
+        }
+        // llama.cpp's server (llama-cpp-python's) and Ollama ignore n: draw the rest one by one.
+        let first = ignoresN.withLock { (ignores: inout Bool) -> Bool in
+            defer { ignores = true }
+            return !ignores
+        }
+        if first {
+            FileHandle.standardError.write(Data("codeloop: \(endpoint) answered \(completions.count) of \(n) choices (it ignores n); drawing the rest with one request per sample\n".utf8))
+        }
+        return completions + (try await oneRequestPerSample(prompt: prompt, from: completions.count, to: n, parameters: parameters,
+                                                            firstSample: firstSample))
+    }
+
+    /// Samples `from..<to` of a prompt, one request each (each with its own sample's seed).
+    private func oneRequestPerSample(prompt: String, from: Int, to: Int, parameters: SamplingParameters,
+                                     firstSample: Int) async throws -> [Completion] {
+        var completions: [Completion] = []
+        for sample in from..<to {
+            let answer = try parse(try await post(body(prompt: prompt, n: 1, parameters: parameters, firstSample: firstSample + sample)))
+            guard answer.count == 1 else { throw Failure(description: "\(endpoint): asked for 1 choice, got \(answer.count)") }
+            completions += answer
+        }
+        return completions
+    }
+
+    /// Whether the server was seen to answer fewer choices than n asked.
+    private let ignoresN = Mutex(false)
+
+    /// POSTs a request body, retrying as the class says; the response body of a 200.
+    private func post(_ payload: Data) async throws -> Data {
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-        request.body = .bytes(ByteBuffer(bytes: try body(prompt: prompt, n: n, parameters: parameters, firstSample: firstSample)))
+        request.body = .bytes(ByteBuffer(bytes: payload))
         var attempt = 0
         while true {
             let status: HTTPResponseStatus
@@ -79,7 +117,7 @@ public final class OpenAICompletionsBackend: CompletionBackend, @unchecked Senda
                 attempt += 1
                 continue
             }
-            if status == .ok { return try parse(data, expected: n) }
+            if status == .ok { return data }
             let retryable = status == .tooManyRequests || status.code >= 500
             if retryable && attempt < maxRetries {
                 try await backoff(attempt: attempt, retryAfter: retryAfter)
@@ -91,7 +129,7 @@ public final class OpenAICompletionsBackend: CompletionBackend, @unchecked Senda
     }
 
     private func backoff(attempt: Int, retryAfter: Double?) async throws {
-        lock.withLock { retries += 1 }
+        retryCount.withLock { $0 += 1 }
         let base = min(8.0, 0.25 * pow(2, Double(attempt)))
         let delay = retryAfter.map { min($0, 60) } ?? base * Double.random(in: 0.5...1.0)
         try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
@@ -105,13 +143,10 @@ public final class OpenAICompletionsBackend: CompletionBackend, @unchecked Senda
         return String(decoding: data.prefix(300), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
     }
 
-    func parse(_ data: Data, expected: Int) throws -> [Completion] {
+    func parse(_ data: Data) throws -> [Completion] {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let choices = object["choices"] as? [[String: Any]] else {
             throw Failure(description: "\(endpoint): the response has no \"choices\" (\(Self.errorMessage(data)))")
-        }
-        guard choices.count == expected else {
-            throw Failure(description: "\(endpoint): asked for \(expected) choices, got \(choices.count)")
         }
         return try choices.sorted { ($0["index"] as? Int ?? 0) < ($1["index"] as? Int ?? 0) }.map { choice in
             guard let text = choice["text"] as? String else {

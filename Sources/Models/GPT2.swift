@@ -25,7 +25,7 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
     let blocks: [Block]
     let finalGamma, finalBeta: [Float]
 
-    init(config: ModelConfig, weights: WeightStore) throws {
+    init(config: ModelConfig, weights: any WeightStore) throws {
         self.config = config
         let prefix = weights.has("transformer.wte.weight") ? "transformer." : ""
         let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize

@@ -1,4 +1,5 @@
 import Foundation
+import ModelFiles
 import Tensors
 
 /// One new position to compute: a token appended to the sequence a cache holds.
@@ -65,10 +66,18 @@ func advanceAll(_ steps: [Step]) {
     for step in steps { step.cache.advance(by: 1) }
 }
 
-/// Loads a model from an HF-layout directory (config.json + safetensors).
-public func loadModel(directory: String) throws -> any LanguageModel {
-    let config = try ModelConfig.load(directory: directory)
-    let weights = try WeightStore(directory: directory)
+/// Loads a model from an HF-layout directory (config.json + safetensors) or a GGUF file.
+public func loadModel(directory path: String) throws -> any LanguageModel {
+    let config: ModelConfig
+    let weights: any WeightStore
+    if path.hasSuffix(".gguf") {
+        let file = try GGUFFile(path: path)
+        config = try ModelConfig.load(gguf: file)
+        weights = try GGUFWeights(file: file, config: config)
+    } else {
+        config = try ModelConfig.load(directory: path)
+        weights = try SafetensorsWeights(directory: path)
+    }
     switch config.architecture {
     case .gpt2: return try GPT2(config: config, weights: weights)
     case .llama: return try Llama(config: config, weights: weights)

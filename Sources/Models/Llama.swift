@@ -24,7 +24,7 @@ public final class Llama: LanguageModel, @unchecked Sendable {
     let outputWeight: PackedMatrix  // (V, C): lm_head, or the embedding when tied
     let rotary: RotaryEmbedding
 
-    init(config: ModelConfig, weights: WeightStore) throws {
+    init(config: ModelConfig, weights: any WeightStore) throws {
         self.config = config
         let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
         func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> PackedMatrix {

@@ -20,6 +20,8 @@ public struct ModelConfig: Sendable {
         case linear(factor: Float)
         /// Llama-3.1's band-wise rescaling (transformers' "llama3").
         case llama3(factor: Float, lowFrequencyFactor: Float, highFrequencyFactor: Float, originalContext: Float)
+        /// Each frequency divided by its own factor (llama.cpp's rope_freqs tensor: llama3's, precomputed).
+        case frequencyFactors([Float])
     }
 
     public var architecture: Architecture

@@ -8,7 +8,7 @@ struct RotaryAttention {
     let query, key, value, output: PackedMatrix
     let queryBias, keyBias, valueBias, outputBias: [Float]?
 
-    init(weights: WeightStore, prefix p: String, config: ModelConfig) throws {
+    init(weights: any WeightStore, prefix p: String, config: ModelConfig) throws {
         let c = config.hiddenSize, d = config.headDimension
         let q = config.heads * d, kv = config.keyValueHeads * d
         func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> PackedMatrix {

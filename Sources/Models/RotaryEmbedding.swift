@@ -16,6 +16,8 @@ struct RotaryEmbedding {
             inverseFrequencies = base
         case .linear(let factor):
             inverseFrequencies = base.map { $0 / factor }
+        case .frequencyFactors(let factors):
+            inverseFrequencies = zip(base, factors).map { $0 / $1 }
         case .llama3(let factor, let low, let high, let originalContext):
             // Long wavelengths are slowed by the factor, short ones kept, the band between blended.
             let lowWavelength = originalContext / low, highWavelength = originalContext / high

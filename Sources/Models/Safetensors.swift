@@ -1,4 +1,5 @@
 import Foundation
+import ModelFiles
 
 /// Reads safetensors files (huggingface/safetensors, format: 8-byte little-endian header length,
 /// a JSON header of name → {dtype, shape, data_offsets}, then the raw data), converting F32, F16
@@ -76,8 +77,15 @@ public struct SafetensorsFile {
     }
 }
 
+/// Where a model's weights come from, by their names in HF checkpoints.
+public protocol WeightStore {
+    func has(_ name: String) -> Bool
+    /// A tensor that must have `shape` (slowest dimension first), as Float32.
+    func tensor(_ name: String, shape: [Int]) throws -> [Float]
+}
+
 /// All tensors of a model directory: model.safetensors, or the shards its index names.
-public struct WeightStore {
+public struct SafetensorsWeights: WeightStore {
     let directory: String
     var files: [String: SafetensorsFile] = [:]
     var location: [String: String] = [:]

@@ -1,4 +1,4 @@
-import Tensors
+import Seeding
 
 /// Percentile bootstrap over tasks: the spread of a mean of per-task values when the tasks
 /// themselves are a sample. Seeded, so a report shows the same interval every time.

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Seeding
 import Tensors
 import Tokenizers
 

@@ -1,4 +1,5 @@
 import Foundation
+import Seeding
 import Tensors
 
 /// The sampler chain: temperature, then top-k, then top-p (the order of HF's warpers and

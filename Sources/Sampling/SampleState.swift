@@ -1,4 +1,5 @@
 import Models
+import Seeding
 import Tensors
 
 /// One sample in flight.

@@ -142,6 +142,22 @@ struct Pipe {
 /// Writes all of `bytes`, retrying on EINTR and short writes. Returns false if the peer is gone.
 @discardableResult
 func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    // A worker that died leaves a pipe with no reader, and writing to it raises SIGPIPE, which
+    // would end codeloop. The signal is blocked for this thread during the write and a pending
+    // one taken back, so the library need not change the process's disposition (libcurl's way).
+    var pipeSignal = sigset_t(), previous = sigset_t()
+    sigemptyset(&pipeSignal)
+    sigaddset(&pipeSignal, SIGPIPE)
+    pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+    defer {
+        var pending = sigset_t()
+        sigpending(&pending)
+        if sigismember(&pending, SIGPIPE) == 1 && sigismember(&previous, SIGPIPE) == 0 {
+            var zero = timespec(tv_sec: 0, tv_nsec: 0)
+            _ = sigtimedwait(&pipeSignal, nil, &zero)
+        }
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+    }
     var offset = 0
     while offset < bytes.count {
         let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }

@@ -24,7 +24,6 @@ public final class SandboxPool: @unchecked Sendable {
         self.configuration = configuration
         self.spareWorkers = max(0, spareWorkers)
         self.slowAfterSeconds = slowAfterSeconds
-        signal(SIGPIPE, SIG_IGN)  // a worker that died must not take codeloop with it
         let count = max(1, workers)
         primaryCount = count
         nextWorkerIndex = LockedBox(count)

@@ -83,7 +83,7 @@ final class CompletionRun: @unchecked Sendable {
     /// Server-sent events: one chunk per settled piece of text, a last chunk with the finish
     /// reason per choice, the usage if asked, then [DONE]. A write that fails (the client left)
     /// cancels the samples, freeing their slots before the next step.
-    func stream(into writer: inout any ResponseBodyWriter) async throws {
+    func stream(into writer: inout any ResponseBodyWriter, beforeLastWrite: @Sendable () -> Void = {}) async throws {
         let (stream, handles, limit) = events()
         defer { limit.cancel() }
         do {
@@ -119,6 +119,7 @@ final class CompletionRun: @unchecked Sendable {
             try await writeEvent(chunk(choices: []).merging(["usage": ["prompt_tokens": promptTokens, "completion_tokens": completionTokens,
                                                                       "total_tokens": promptTokens + completionTokens]]) { $1 }, to: &writer)
         }
+        beforeLastWrite()
         try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
         try await writer.finish(nil)
     }

@@ -79,13 +79,16 @@ public final class CompletionServer: Sendable {
         let run = CompletionRun(server: self, request: request)
         if request.stream {
             released = true
-            let counter = inFlight
+            // The body owns the slot: it frees it before its last write (so a client that sends its next
+            // request on [DONE] finds it free), and if the body never runs — the client went first — the
+            // slot goes with the dropped response.
+            let slot = SlotRelease(inFlight)
             // Logged when the stream ends, with what it sent.
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                             body: ResponseBody { writer in
-                                defer { counter.release() }
+                                defer { slot.release() }
                                 do {
-                                    try await run.stream(into: &writer)
+                                    try await run.stream(into: &writer, beforeLastWrite: slot.release)
                                     _ = finish(Response(status: .ok), promptTokens: run.promptTokens, completionTokens: run.completionTokens, note: " stream")
                                 } catch {
                                     _ = finish(Response(status: .ok), promptTokens: run.promptTokens, completionTokens: run.completionTokens,
@@ -119,6 +122,28 @@ final class InFlightCounter: @unchecked Sendable {
     }
 
     func release() { lock.withLock { count -= 1 } }
+
+    /// Requests holding a slot now.
+    var current: Int { lock.withLock { count } }
+}
+
+/// One request's slot, released once: explicitly, or when the last reference goes.
+final class SlotRelease: @unchecked Sendable {
+    private let counter: InFlightCounter
+    private let lock = NSLock()
+    private var released = false
+
+    init(_ counter: InFlightCounter) { self.counter = counter }
+
+    @Sendable func release() {
+        let first = lock.withLock { () -> Bool in
+            defer { released = true }
+            return !released
+        }
+        if first { counter.release() }
+    }
+
+    deinit { release() }
 }
 
 func jsonResponse(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {

@@ -116,6 +116,7 @@ extension Tokenizer {
             }
             throw TokenizerError("\(nameOrPath): no tokenizer.json, encoder.json + vocab.bpe, or vocab.json + merges.txt")
         }
+        if nameOrPath.hasSuffix(".gguf") { return try load(gguf: nameOrPath) }
         return try load(tokenizerJSON: nameOrPath)
     }
 }

@@ -226,6 +226,12 @@ struct Decoding {
         try read(value, path: path)
     }
 
+    init(spaceSymbol: String?, byteFallback: Bool, strip: Int) {
+        self.spaceSymbol = spaceSymbol
+        self.byteFallback = byteFallback
+        self.strip = strip
+    }
+
     private mutating func read(_ value: Any?, path: String) throws {
         guard let object = value as? [String: Any] else { return }
         let type = object["type"] as? String ?? "?"

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Seeding
 import Tensors
 
 /// GPT-2 weights in and out of HF layout: config.json and model.safetensors as
@@ -27,7 +28,7 @@ public enum GPT2Checkpoint {
 
     /// The parameters of an HF GPT-2 directory, checked tensor by tensor against `layout`.
     public static func loadParameters(layout: GPT2Layout, directory: String) throws -> FloatBuffer {
-        let store = try WeightStore(directory: directory)
+        let store = try SafetensorsWeights(directory: directory)
         let buffer = FloatBuffer(count: layout.count)
         let prefixed = store.has("transformer.wte.weight")
         for entry in layout.entries {

@@ -1,3 +1,4 @@
+import Seeding
 import Tensors
 
 /// Where a run's batches come from. Batches are a pure function of their index, so a resumed run

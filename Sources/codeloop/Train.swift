@@ -2,6 +2,7 @@ import ArgumentParser
 import Corpus
 import Foundation
 import Models
+import Seeding
 import Tokenizers
 import Tensors
 import Training
@@ -151,7 +152,7 @@ struct Train: ParsableCommand {
         }
         let encoded = examples.map { MaskedExampleData.Example(prompt: $0.prompt, completion: $0.completion + [Int32(endOfText)]) }
         // One in fifty held out (by position, after a seeded shuffle) to watch validation loss.
-        var random = Tensors.SplitMix64(seed: configuration.seed)
+        var random = SplitMix64(seed: configuration.seed)
         let shuffled = encoded.shuffled(using: &random)
         let held = max(1, shuffled.count / 50)
         return (MaskedExampleData(train: Array(shuffled.dropFirst(held)), validation: Array(shuffled.prefix(held)),

@@ -55,6 +55,25 @@ func choices(_ n: Int) -> [String: Any] {
         #expect(completions[0].sumLogprob == -3 && completions[0].meanLogprob == -1.5)
     }
 
+    /// llama.cpp's server (llama-cpp-python's) and Ollama ignore n and answer one choice.
+    @Test func aServerThatIgnoresNGetsOneRequestPerSample() async throws {
+        let server = try FakeCompletionsServer { body, _, _ in
+            let seed = body["seed"] as? Int ?? -1
+            return (.ok, ["choices": [["index": 0, "text": "seed \(seed)", "finish_reason": "stop"]]])
+        }
+        defer { server.stop() }
+        let backend = OpenAICompletionsBackend(endpoint: server.url, modelName: "tiny", maxRetries: 0)
+        var parameters = SamplingParameters()
+        parameters.seed = 100
+        let completions = try await backend.complete(prompt: "x", n: 3, parameters: parameters, firstSample: 10)
+        #expect(completions.map(\.text) == ["seed 110", "seed 111", "seed 112"], "each sample keeps its own seed")
+        #expect(server.requests.map { $0.0["n"] as? Int } == [3, 1, 1])
+        // Known now: the next prompt goes one request per sample from the start.
+        _ = try await backend.complete(prompt: "y", n: 2, parameters: parameters, firstSample: 0)
+        #expect(server.requests.suffix(2).map { $0.0["n"] as? Int } == [1, 1])
+        try await backend.shutdown()
+    }
+
     @Test func retriesRateLimitsAndServerErrors() async throws {
         let server = try FakeCompletionsServer { body, _, number in
             switch number {

@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 import Models
 import NIOCore
-import Server
+@testable import Server
 import Testing
 import Tokenizers
 
@@ -125,6 +125,26 @@ func texts(_ response: [String: Any]) -> [String] {
         }
         #expect(together == alone)
         await live.stop()
+    }
+
+    /// A streamed request whose client goes before its body runs still frees its slot.
+    @Test func aStreamNeverStartedFreesItsSlot() async throws {
+        var limits = ServerLimits()
+        limits.concurrentRequests = 1
+        let live = try await LiveServer.start(limits: limits)
+        defer { Task { await live.stop() } }
+        let server = live.server
+        func streamRequest() -> Request {
+            Request(head: HTTPRequest(method: .post, scheme: "http", authority: "localhost", path: "/v1/completions"),
+                    body: RequestBody(buffer: ByteBuffer(string: #"{"prompt": "def f():", "max_tokens": 4, "stream": true}"#)))
+        }
+        var response: Response? = await server.complete(streamRequest(), logger: Logger(label: "test"))
+        #expect(response?.status == .ok)
+        #expect(server.inFlight.current == 1)
+        response = nil  // the client went: the body never runs
+        #expect(server.inFlight.current == 0)
+        let next = await server.complete(streamRequest(), logger: Logger(label: "test"))
+        #expect(next.status == .ok, "the freed slot takes the next request")
     }
 
     @Test func modelsAndHealth() async throws {

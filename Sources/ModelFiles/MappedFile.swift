@@ -4,10 +4,10 @@ import Foundation
 /// mapping MADV_DONTNEED only drops the pages from the resident set, and a later read faults
 /// them in from the file again. (Foundation's mapped Data does not say whether it mapped or
 /// read the file, and on read memory the same advice would zero it.)
-final class MappedFile: @unchecked Sendable {  // immutable after init; the mapping is read-only
-    let bytes: UnsafeRawBufferPointer
+public final class MappedFile: @unchecked Sendable {  // immutable after init; the mapping is read-only
+    public let bytes: UnsafeRawBufferPointer
 
-    init?(path: String) {
+    public init?(path: String) {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -27,7 +27,7 @@ final class MappedFile: @unchecked Sendable {  // immutable after init; the mapp
     }
 
     /// Drops the whole pages inside `range` from memory.
-    func release(_ range: Range<Int>) {
+    public func release(_ range: Range<Int>) {
         guard let base = bytes.baseAddress else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = (range.lowerBound + page - 1) / page * page, end = range.upperBound / page * page

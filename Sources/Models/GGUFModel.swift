@@ -1,0 +1,104 @@
+import Foundation
+import ModelFiles
+
+/// A GGUF file's tensors under the names of HF checkpoints — llama.cpp's convert_hf_to_gguf.py
+/// read backwards — so that every architecture loads from either format. Quantized tensors are
+/// widened to Float32 as they load.
+public struct GGUFWeights: WeightStore {
+    public let file: GGUFFile
+    let architecture: String
+    let heads: Int
+    let keyValueHeads: Int
+
+    public init(file: GGUFFile, config: ModelConfig) throws {
+        self.file = file
+        architecture = try file.string("general.architecture")
+        heads = config.heads
+        keyValueHeads = config.keyValueHeads
+    }
+
+    /// The GGUF name of an HF tensor name (llama.cpp's tensor_mapping for llama and qwen2).
+    static func ggufName(_ name: String) -> String? {
+        let fixed = ["model.embed_tokens.weight": "token_embd.weight", "lm_head.weight": "output.weight",
+                     "model.norm.weight": "output_norm.weight", "model.norm.bias": "output_norm.bias"]
+        if let found = fixed[name] { return found }
+        guard name.hasPrefix("model.layers.") else { return nil }
+        let parts = name.dropFirst("model.layers.".count).split(separator: ".", maxSplits: 1)
+        guard parts.count == 2, let layer = Int(parts[0]) else { return nil }
+        let sublayers = ["input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
+                         "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
+                         "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
+                         "mlp.down_proj": "ffn_down"]
+        let rest = String(parts[1])
+        guard let dot = rest.lastIndex(of: "."), let mapped = sublayers[String(rest[..<dot])] else { return nil }
+        return "blk.\(layer).\(mapped)\(rest[dot...])"
+    }
+
+    public func has(_ name: String) -> Bool { Self.ggufName(name).map { file.tensors[$0] != nil } ?? false }
+
+    public func tensor(_ name: String, shape: [Int]) throws -> [Float] {
+        let mapped = Self.ggufName(name) ?? name
+        guard let info = file.tensors[mapped] else { throw ModelError("\(file.path): no tensor \(mapped)") }
+        guard info.shape == shape else {
+            throw ModelError("\(file.path): tensor \(mapped) has shape \(info.shape), expected \(shape)")
+        }
+        var out = [Float](repeating: 0, count: info.elementCount)
+        out.withUnsafeMutableBufferPointer { info.type.dequantize(file.data(info).baseAddress!, count: info.elementCount, into: $0.baseAddress!) }
+        // llama.cpp's converter interleaves the rotary halves of Llama's q and k rows (its "permute");
+        // codeloop rotates halves, as HF does, so the rows go back.
+        if architecture == "llama", mapped.hasSuffix("attn_q.weight") || mapped.hasSuffix("attn_q.bias") {
+            out = Self.unpermute(out, heads: heads, rowLength: info.dimensions.count == 1 ? 1 : info.dimensions[0])
+        } else if architecture == "llama", mapped.hasSuffix("attn_k.weight") || mapped.hasSuffix("attn_k.bias") {
+            out = Self.unpermute(out, heads: keyValueHeads, rowLength: info.dimensions.count == 1 ? 1 : info.dimensions[0])
+        }
+        return out
+    }
+
+    /// Per head of d rows: GGUF row 2i + half holds HF row half·d/2 + i.
+    static func unpermute(_ rows: [Float], heads: Int, rowLength: Int) -> [Float] {
+        let d = rows.count / rowLength / heads, half = d / 2
+        var out = rows
+        for h in 0..<heads {
+            for i in 0..<half {
+                for part in 0..<2 {
+                    let from = (h * d + 2 * i + part) * rowLength, to = (h * d + part * half + i) * rowLength
+                    for k in 0..<rowLength { out[to + k] = rows[from + k] }
+                }
+            }
+        }
+        return out
+    }
+}
+
+extension ModelConfig {
+    /// The config a GGUF file's metadata gives (llama.cpp's llama-model.cpp keys).
+    public static func load(gguf file: GGUFFile) throws -> ModelConfig {
+        let architecture = try file.string("general.architecture")
+        guard architecture == "llama" || architecture == "qwen2" else {
+            throw ModelError("\(file.path): unsupported general.architecture \"\(architecture)\" (codeloop reads llama and qwen2 from GGUF)")
+        }
+        func key(_ name: String) -> String { architecture + "." + name }
+        let heads = try file.int(key("attention.head_count"))
+        let hidden = try file.int(key("embedding_length"))
+        guard let embedding = file.tensors["token_embd.weight"] else { throw ModelError("\(file.path): no tensor token_embd.weight") }
+        var scaling = RopeScaling.none
+        if let type = file.metadata[key("rope.scaling.type")]?.string, type != "none" {
+            guard type == "linear" else { throw ModelError("\(file.path): unsupported \(key("rope.scaling.type")) \"\(type)\"") }
+            scaling = .linear(factor: Float(try file.double(key("rope.scaling.factor"))))
+        }
+        if let factors = file.tensors["rope_freqs.weight"] {
+            var values = [Float](repeating: 0, count: factors.elementCount)
+            values.withUnsafeMutableBufferPointer { factors.type.dequantize(file.data(factors).baseAddress!, count: factors.elementCount, into: $0.baseAddress!) }
+            scaling = .frequencyFactors(values)
+        }
+        return ModelConfig(
+            architecture: .llama, vocabularySize: embedding.dimensions[1], hiddenSize: hidden,
+            layers: try file.int(key("block_count")), heads: heads,
+            keyValueHeads: file.metadata[key("attention.head_count_kv")]?.int ?? heads,
+            intermediateSize: try file.int(key("feed_forward_length")), contextLength: try file.int(key("context_length")),
+            normEpsilon: Float(try file.double(key("attention.layer_norm_rms_epsilon"))),
+            ropeTheta: Float(file.metadata[key("rope.freq_base")]?.double ?? 10000), ropeScaling: scaling,
+            tiedEmbeddings: file.tensors["output.weight"] == nil,
+            explicitHeadDimension: file.metadata[key("attention.key_length")]?.int)
+    }
+}
