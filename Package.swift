@@ -41,7 +41,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "BundledData"),
-        .target(name: "Sandbox"),
+        .target(name: "Sandbox", dependencies: ["BundledData"], resources: [.copy("Resources")]),
         .target(name: "Tokenizers", dependencies: ["ModelFiles", "BundledData"], resources: [.copy("Resources")]),
         .target(name: "Archives", dependencies: ["CZlib"]),
         .target(name: "Corpus", dependencies: ["Archives", "Tokenizers"]),

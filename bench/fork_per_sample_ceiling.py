@@ -29,7 +29,7 @@ def programs(path):
 
 def forker(jobs):
     """Runs each job in a forked child; returns how many did not exit cleanly."""
-    import bisect, cmath, copy, heapq, math, random, string, typing  # noqa: F401,E401  (as WorkerScript.swift's warm_up)
+    import bisect, cmath, copy, heapq, math, random, string, typing  # noqa: F401,E401  (as the sandbox worker's warm_up)
     gc.disable()
     gc.freeze()
     failures = 0

@@ -58,7 +58,7 @@ def main():
     p1 = 100 * results["0.2"]["pass@1"]
     p10 = 100 * results["0.8"].get("pass@10", float("nan"))
     p100 = 100 * results["0.8"].get("pass@100", float("nan"))
-    print(f"| validation bits/byte | pass@1 (T=0.2) | pass@10 (T=0.8) | pass@100 (T=0.8) |")
+    print("| validation bits/byte | pass@1 (T=0.2) | pass@10 (T=0.8) | pass@100 (T=0.8) |")
     print(f"| {bits} | {p1:.2f} | {p10:.2f} | {p100:.2f} |")
 
 

@@ -4,7 +4,8 @@
 # Works as root (containers and CI images have no sudo) and as a user with sudo; fetches the package
 # lists only when a package is missing, so it is quick and offline-safe when everything is there.
 #   scripts/install-deps.sh          what `codeloop` needs to build and run
-#   scripts/install-deps.sh --tests  also what the tests need (a headless browser for the report check)
+#   scripts/install-deps.sh --tests  also what the tests need (a headless browser for the report check,
+#                                    flake8 for the Python the project ships)
 set -euo pipefail
 
 need=()
@@ -15,6 +16,7 @@ command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 dpkg -s libopenblas-dev >/dev/null 2>&1 || need+=(libopenblas-dev)
 if [ "${1:-}" = "--tests" ]; then
   command -v chromium-headless-shell >/dev/null 2>&1 || need+=(chromium-headless-shell)
+  [ -x /usr/bin/flake8 ] || need+=(flake8)
 elif [ -n "${1:-}" ]; then
   echo "install-deps.sh: unknown option '$1' (the only one is --tests)" >&2
   exit 2

@@ -1,3 +1,4 @@
+import BundledData
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -40,13 +41,13 @@ final class SandboxWorker: @unchecked Sendable {
 
     static let sampleEnvironment = ["PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "HOME=/tmp"]
 
-    func commandLine(seccompFD: Int32?) -> [String] {
+    func commandLine(seccompFD: Int32?, workerSource: String) -> [String] {
         let python = configuration.python
         var argv: [String] = []
         if let uid = sandboxUID {
             argv += ["setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--"]
         }
-        var script = ["-I", "-c", WorkerScript.source, "--undumpable"]
+        var script = ["-I", "-c", workerSource, "--undumpable"]
         if configuration.humanEvalGuard { script.append("--human-eval-guard") }
         if configuration.unsafeNoNamespaces {
             // The worker empties its temporary directory after every job: never the host's /tmp.
@@ -123,7 +124,12 @@ final class SandboxWorker: @unchecked Sendable {
             mapping[3] = pipe.read
             seccompPipe = pipe
         }
-        let argv = commandLine(seccompFD: seccompPipe == nil ? nil : 3)
+        guard let workerSource = WorkerScript.source else {
+            [input.read, input.write, output.read, output.write, errorPipe.read, errorPipe.write].forEach { close($0) }
+            if let seccompPipe { close(seccompPipe.read) }
+            throw SandboxError.startFailed(BundledData.missing(WorkerScript.fileName))
+        }
+        let argv = commandLine(seccompFD: seccompPipe == nil ? nil : 3, workerSource: workerSource)
         defer {
             [input.read, output.write, errorPipe.write].forEach { close($0) }
             if let seccompPipe { close(seccompPipe.read) }

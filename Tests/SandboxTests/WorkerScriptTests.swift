@@ -11,7 +11,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: bait) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-I", "-c", WorkerScript.source]
+        process.arguments = ["-I", "-c", try #require(WorkerScript.source, "worker.py is not among the Sandbox resources")]
         process.currentDirectoryURL = FileManager.default.temporaryDirectory
         let errors = Foundation.Pipe(), input = Foundation.Pipe()
         process.standardError = errors

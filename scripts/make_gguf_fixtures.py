@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""GGUF files as llama.cpp makes them, with llama.cpp's logits on them.
+
+Tiny random Qwen2 and Llama models (transformers' own classes, save_pretrained; widths of 256 so
+that Q4_K's 256-weight blocks fit), converted by llama.cpp's own convert_hf_to_gguf.py to F32 and
+F16, quantized by llama.cpp's own quantizer (llama-cpp-python's llama_model_quantize) to Q8_0,
+Q4_0 and Q4_K_M; then llama.cpp's logits on every file (Llama(logits_all=True)) for fixed token
+ids and its ids for a text. Writes Tests/ModelsTests/Fixtures/gguf/.
+
+The converter recognises a BPE pre-tokenizer by hashing its output on a test text, which a tiny
+trained vocabulary cannot match; its get_vocab_base_pre is told the family's name instead.
+
+    LLAMA_CPP=path/to/llama.cpp (convert_hf_to_gguf.py, conversion/, gguf-py/) \\
+    R/bin/python scripts/make_gguf_fixtures.py --llama-python L/bin/python
+(R: torch + transformers 4.44; L: llama-cpp-python 0.3.36, as ../shared/RECIPES.md.)
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures", "gguf")
+TOKENIZERS = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures", "real")
+PROMPT = [5, 17, 42, 7, 299, 3, 60, 61, 62, 63, 64, 65]
+TEXT = "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n"
+# name: (transformers class, tokenizer family, llama.cpp pre-tokenizer name, files to make)
+MODELS = {
+    "qwen2": ("Qwen2", "qwen2", "qwen2", ["f32", "f16", "q8_0", "q4_0", "q4_k_m"]),
+    "llama": ("Llama", "llama3", "llama-bpe", ["f16", "q4_k_m"]),
+}
+QUANTIZE_FTYPE = {"q4_0": 2, "q8_0": 7, "q4_k_m": 15}  # llama.cpp's llama_ftype
+
+CONVERT = """
+import sys
+sys.path[0:0] = [sys.argv[1], sys.argv[1] + "/gguf-py"]
+import torch
+# torch 1.13 (Debian's) lacks dtypes the converter only names in a table; these models have none of them.
+for missing in ("float8_e4m3fn", "float8_e5m2", "uint16", "uint32", "uint64"):
+    if not hasattr(torch, missing):
+        setattr(torch, missing, type(missing, (), {})())
+import convert_hf_to_gguf
+from conversion import base
+pre = sys.argv[2]
+for cls in (base.TextModel,):
+    cls.get_vocab_base_pre = lambda self, tokenizer: pre
+sys.argv = ["convert_hf_to_gguf.py"] + sys.argv[3:]
+convert_hf_to_gguf.main()
+"""
+
+QUANTIZE_AND_REFERENCE = """
+import ctypes, json, sys
+import llama_cpp
+src, out_dir, prompt, text, jobs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], json.loads(sys.argv[5])
+for name, ftype in jobs:
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = ftype
+    assert llama_cpp.llama_model_quantize(src.encode(), f"{out_dir}/{name}.gguf".encode(), ctypes.byref(params)) == 0
+reference = {}
+import os
+for file in sorted(f for f in os.listdir(out_dir) if f.endswith(".gguf")):
+    model = llama_cpp.Llama(model_path=f"{out_dir}/{file}", logits_all=True, n_ctx=64, n_threads=1, verbose=False)
+    model.eval(prompt)
+    logits = [[round(float(v), 6) for v in model.scores[i]] for i in range(len(prompt))]
+    ids = model.tokenize(text.encode(), add_bos=True, special=False)
+    reference[file] = {"prompt": prompt, "logits": logits, "text_ids": ids}
+json.dump(reference, open(f"{out_dir}/reference.json", "w"), separators=(",", ":"))
+"""
+
+
+def make_model(kind, family, directory):
+    import torch
+    import transformers
+    torch.manual_seed(4321)
+    for file in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copy(os.path.join(TOKENIZERS, family, file), directory)
+    vocab = len(transformers.PreTrainedTokenizerFast(tokenizer_file=os.path.join(directory, "tokenizer.json"))) + 4
+    shape = dict(hidden_size=256, intermediate_size=256, num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=2,
+                 max_position_embeddings=64, vocab_size=vocab, tie_word_embeddings=True)
+    config = getattr(transformers, kind + "Config")(**shape)
+    model = getattr(transformers, kind + "ForCausalLM")(config)
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if name.endswith(".bias") or "norm" in name:
+                parameter.normal_(1.0 if name.endswith(".weight") else 0.0, 0.1)
+            elif parameter.dim() == 2:
+                parameter.normal_(0.0, 0.05)  # transformers' 0.02 leaves logits nearly flat
+    model.save_pretrained(directory, safe_serialization=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--llama-python", required=True)
+    parser.add_argument("--llama-cpp", default=os.environ.get("LLAMA_CPP"))
+    args = parser.parse_args()
+    shutil.rmtree(OUT, ignore_errors=True)
+    os.makedirs(OUT)
+    references = {}
+    for name, (kind, family, pre, files) in MODELS.items():
+        with tempfile.TemporaryDirectory() as work:
+            hf = os.path.join(work, "hf")
+            os.makedirs(hf)
+            make_model(kind, family, hf)
+            staged = os.path.join(work, "gguf")
+            os.makedirs(staged)
+            for outtype in ("f32", "f16"):
+                subprocess.run([sys.executable, "-c", CONVERT, args.llama_cpp, pre, hf, "--outtype", outtype,
+                                "--outfile", os.path.join(staged, f"{outtype}.gguf")], check=True)
+            jobs = [[q, QUANTIZE_FTYPE[q]] for q in files if q in QUANTIZE_FTYPE]
+            subprocess.run([args.llama_python, "-c", QUANTIZE_AND_REFERENCE, os.path.join(staged, "f32.gguf"), staged,
+                            json.dumps(PROMPT), TEXT, json.dumps(jobs)], check=True)
+            reference = json.load(open(os.path.join(staged, "reference.json")))
+            for kept in files:
+                shutil.copy(os.path.join(staged, f"{kept}.gguf"), os.path.join(OUT, f"{name}-{kept}.gguf"))
+                references[f"{name}-{kept}.gguf"] = reference[f"{kept}.gguf"]
+            # The same weights as safetensors, for the format-against-format check.
+            if "f32" in files:
+                shutil.copytree(hf, os.path.join(OUT, f"{name}-hf"))
+    references["text"] = TEXT
+    with open(os.path.join(OUT, "reference.json"), "w") as f:
+        json.dump(references, f, separators=(",", ":"))
+    print("wrote", ", ".join(sorted(k for k in references if k != "text")))
+
+
+if __name__ == "__main__":
+    main()
