@@ -27,26 +27,24 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
 
     init(config: ModelConfig, weights: any WeightStore) throws {
         self.config = config
-        let prefix = weights.has("transformer.wte.weight") ? "transformer." : ""
-        let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
-        func load(_ name: String, _ shape: [Int]) throws -> [Float] { try weights.tensor(prefix + name, shape: shape) }
-        func loadConv1D(_ name: String, _ inputs: Int, _ outputs: Int) throws -> PackedMatrix {
-            PackedMatrix(inByOut: try load(name, [inputs, outputs]), outputs: outputs, inputs: inputs)
+        let table = GPT2Tensors(config: config, prefix: weights.has("transformer.wte.weight") ? "transformer." : "")
+        func load(_ tensor: GPT2Tensors.Tensor) throws -> [Float] { try weights.tensor(tensor.name, shape: tensor.shape) }
+        func loadConv1D(_ tensor: GPT2Tensors.Tensor) throws -> PackedMatrix {
+            PackedMatrix(inByOut: try load(tensor), outputs: tensor.shape[1], inputs: tensor.shape[0])
         }
-        tokenEmbedding = PackedMatrix(outByIn: try load("wte.weight", [v, c]), outputs: v, inputs: c)
-        positionEmbedding = try load("wpe.weight", [config.contextLength, c])
-        blocks = try (0..<config.layers).map { i in
-            let p = "h.\(i)."
-            return Block(
-                ln1Gamma: try load(p + "ln_1.weight", [c]), ln1Beta: try load(p + "ln_1.bias", [c]),
-                attentionWeight: try loadConv1D(p + "attn.c_attn.weight", c, 3 * c), attentionBias: try load(p + "attn.c_attn.bias", [3 * c]),
-                attentionProjection: try loadConv1D(p + "attn.c_proj.weight", c, c), attentionProjectionBias: try load(p + "attn.c_proj.bias", [c]),
-                ln2Gamma: try load(p + "ln_2.weight", [c]), ln2Beta: try load(p + "ln_2.bias", [c]),
-                fcWeight: try loadConv1D(p + "mlp.c_fc.weight", c, inner), fcBias: try load(p + "mlp.c_fc.bias", [inner]),
-                mlpProjection: try loadConv1D(p + "mlp.c_proj.weight", inner, c), mlpProjectionBias: try load(p + "mlp.c_proj.bias", [c]))
+        let embedding = table.tokenEmbedding
+        tokenEmbedding = PackedMatrix(outByIn: try load(embedding), outputs: embedding.shape[0], inputs: embedding.shape[1])
+        positionEmbedding = try load(table.positionEmbedding)
+        blocks = try table.blocks.map { b in
+            Block(ln1Gamma: try load(b.ln1Gamma), ln1Beta: try load(b.ln1Beta),
+                  attentionWeight: try loadConv1D(b.qkvWeight), attentionBias: try load(b.qkvBias),
+                  attentionProjection: try loadConv1D(b.projectionWeight), attentionProjectionBias: try load(b.projectionBias),
+                  ln2Gamma: try load(b.ln2Gamma), ln2Beta: try load(b.ln2Beta),
+                  fcWeight: try loadConv1D(b.fcWeight), fcBias: try load(b.fcBias),
+                  mlpProjection: try loadConv1D(b.fcProjectionWeight), mlpProjectionBias: try load(b.fcProjectionBias))
         }
-        finalGamma = try load("ln_f.weight", [c])
-        finalBeta = try load("ln_f.bias", [c])
+        finalGamma = try load(table.finalGamma)
+        finalBeta = try load(table.finalBeta)
     }
 
     public func forward(_ steps: [Step]) throws -> [Float] {

@@ -1,8 +1,8 @@
 import Models
 
-/// Where each of GPT-2's parameter tensors lives in one flat array, under its HF name and in HF's
-/// layout (Conv1D weights stored inputs × outputs), so a checkpoint is written tensor by tensor
-/// and transformers loads it unchanged. Gradients and AdamW's moments share the layout.
+/// Where each of GPT-2's parameter tensors (Models' GPT2Tensors) lives in one flat array, so a
+/// checkpoint is written tensor by tensor and transformers loads it unchanged. Gradients and
+/// AdamW's moments share the layout.
 public struct GPT2Layout: Sendable {
     public struct Entry: Sendable {
         public let name: String
@@ -27,28 +27,24 @@ public struct GPT2Layout: Sendable {
 
     public init(config: ModelConfig) {
         self.config = config
-        let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        let table = GPT2Tensors(config: config)
         var entries: [Entry] = []
         var next = 0
-        func add(_ name: String, _ shape: [Int]) -> Int {
-            entries.append(Entry(name: "transformer." + name, shape: shape, offset: next))
-            defer { next += shape.reduce(1, *) }
+        func add(_ tensor: GPT2Tensors.Tensor) -> Int {
+            entries.append(Entry(name: tensor.name, shape: tensor.shape, offset: next))
+            defer { next += tensor.shape.reduce(1, *) }
             return next
         }
-        tokenEmbedding = add("wte.weight", [v, c])
-        positionEmbedding = add("wpe.weight", [config.contextLength, c])
-        blocks = (0..<config.layers).map { i in
-            let p = "h.\(i)."
-            return Block(
-                ln1Gamma: add(p + "ln_1.weight", [c]), ln1Beta: add(p + "ln_1.bias", [c]),
-                qkvWeight: add(p + "attn.c_attn.weight", [c, 3 * c]), qkvBias: add(p + "attn.c_attn.bias", [3 * c]),
-                projectionWeight: add(p + "attn.c_proj.weight", [c, c]), projectionBias: add(p + "attn.c_proj.bias", [c]),
-                ln2Gamma: add(p + "ln_2.weight", [c]), ln2Beta: add(p + "ln_2.bias", [c]),
-                fcWeight: add(p + "mlp.c_fc.weight", [c, inner]), fcBias: add(p + "mlp.c_fc.bias", [inner]),
-                fcProjectionWeight: add(p + "mlp.c_proj.weight", [inner, c]), fcProjectionBias: add(p + "mlp.c_proj.bias", [c]))
+        tokenEmbedding = add(table.tokenEmbedding)
+        positionEmbedding = add(table.positionEmbedding)
+        blocks = table.blocks.map { b in
+            Block(ln1Gamma: add(b.ln1Gamma), ln1Beta: add(b.ln1Beta), qkvWeight: add(b.qkvWeight), qkvBias: add(b.qkvBias),
+                  projectionWeight: add(b.projectionWeight), projectionBias: add(b.projectionBias),
+                  ln2Gamma: add(b.ln2Gamma), ln2Beta: add(b.ln2Beta), fcWeight: add(b.fcWeight), fcBias: add(b.fcBias),
+                  fcProjectionWeight: add(b.fcProjectionWeight), fcProjectionBias: add(b.fcProjectionBias))
         }
-        finalGamma = add("ln_f.weight", [c])
-        finalBeta = add("ln_f.bias", [c])
+        finalGamma = add(table.finalGamma)
+        finalBeta = add(table.finalBeta)
         self.entries = entries
         count = next
     }
