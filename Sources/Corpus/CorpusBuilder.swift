@@ -1,5 +1,6 @@
 import Archives
 import Foundation
+import Synchronization
 import Tokenizers
 
 /// What `corpus build` did: files seen, kept and dropped per filter, and tokens per split.
@@ -124,28 +125,12 @@ public struct CorpusBuilder {
 
     /// Every file's ids followed by <|endoftext|>, in file order; files are encoded on all cores.
     static func tokenize(_ files: [SourceFile], tokenizer: Tokenizer, endOfText: Int) -> [Int32] {
-        let pieces = LockedPieces(count: files.count)
+        let pieces = Mutex([[Int32]](repeating: [], count: files.count))  // per file, from several threads
         DispatchQueue.concurrentPerform(iterations: files.count) { i in
             var ids = tokenizer.encode(bytes: files[i].bytes).map { Int32($0) }
             ids.append(Int32(endOfText))
-            pieces.set(i, ids)
+            pieces.withLock { $0[i] = ids }
         }
-        return pieces.joined()
+        return pieces.withLock { Array($0.joined()) }
     }
-}
-
-/// Per-file results written from several threads.
-private final class LockedPieces: @unchecked Sendable {
-    private var pieces: [[Int32]]
-    private let lock = NSLock()
-
-    init(count: Int) { pieces = Array(repeating: [], count: count) }
-
-    func set(_ index: Int, _ value: [Int32]) {
-        lock.lock()
-        pieces[index] = value
-        lock.unlock()
-    }
-
-    func joined() -> [Int32] { Array(pieces.joined()) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Synchronization
 import Tensors
 
 /// What a checkpoint records besides the weights: enough to resume the run exactly.
@@ -75,7 +76,7 @@ public final class TrainingRun {
     func forwardBackward(_ batch: (inputs: [Int32], targets: [Int32]), scale: Float) -> Double {
         let total = batch.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
         let rows = batch.inputs.count / replicas.count
-        let losses = LossSlots(count: replicas.count)
+        let losses = Mutex([Double](repeating: 0, count: replicas.count))  // per replica, from several threads
         let replicas = self.replicas
         DispatchQueue.concurrentPerform(iterations: replicas.count) { r in
             let range = (r * rows)..<((r + 1) * rows)
@@ -85,29 +86,29 @@ public final class TrainingRun {
             // Each replica's mean is weighted by its share of the counted tokens: the sum is the batch mean.
             let share = total > 0 ? Float(counted) / Float(total) : 0
             let result = replicas[r].backward(targets: targets, scale: scale * share)
-            losses.set(r, result.loss * Double(share))
+            losses.withLock { $0[r] = result.loss * Double(share) }
         }
         let g = replicas[0].gradients.pointer, count = replicas[0].gradients.count
         for replica in replicas.dropFirst() {
             addInPlace(g, replica.gradients.pointer, count: count)
             replica.gradients.zero()
         }
-        return losses.sum
+        return losses.withLock { $0.reduce(0, +) }
     }
 
     /// Summed loss and counted tokens of one batch, forward only, on all replicas.
     func evaluate(_ batch: (inputs: [Int32], targets: [Int32])) -> (total: Double, counted: Int) {
         let rows = batch.inputs.count / replicas.count
-        let totals = LossSlots(count: replicas.count), counts = LossSlots(count: replicas.count)
+        let totals = Mutex([Double](repeating: 0, count: replicas.count)), counts = Mutex([Double](repeating: 0, count: replicas.count))
         let replicas = self.replicas
         DispatchQueue.concurrentPerform(iterations: replicas.count) { r in
             let range = (r * rows)..<((r + 1) * rows)
             replicas[r].forward(inputs: Array(batch.inputs[range]))
             let (loss, counted) = replicas[r].loss(targets: Array(batch.targets[range]))
-            totals.set(r, loss * Double(counted))
-            counts.set(r, Double(counted))
+            totals.withLock { $0[r] = loss * Double(counted) }
+            counts.withLock { $0[r] = Double(counted) }
         }
-        return (totals.sum, Int(counts.sum))
+        return (totals.withLock { $0.reduce(0, +) }, Int(counts.withLock { $0.reduce(0, +) }))
     }
 
     /// Trains from the state's step to the configuration's last step (or `until`, to stop early).
@@ -221,19 +222,6 @@ public final class TrainingRun {
             throw TrainingError("\(directory)/optimizer.safetensors: moments for \(m.count) parameters, the model has \(layout.count)")
         }
         return (layout, parameters, (FloatBuffer(m), FloatBuffer(v)), state)
-    }
-
-    /// Per-replica numbers written from several threads.
-    final class LossSlots: @unchecked Sendable {
-        private var values: [Double]
-        private let lock = NSLock()
-        init(count: Int) { values = Array(repeating: 0, count: count) }
-        func set(_ index: Int, _ value: Double) {
-            lock.lock()
-            values[index] = value
-            lock.unlock()
-        }
-        var sum: Double { values.reduce(0, +) }
     }
 
     static func duration(_ seconds: Double) -> String {
