@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "EvaluationTests", dependencies: ["TestScratch", "Evaluation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CKernels"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CKernels", "ModelFiles"]),
         .testTarget(name: "ModelsTests", dependencies: ["TestScratch", "Models", "Sampling", "Tokenizers", "Tensors", "Seeding"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["TestScratch", "Training", "Models", "Tensors", "Seeding"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CorpusTests", dependencies: ["TestScratch", "Corpus", "Archives", "Tokenizers"], resources: [.copy("Fixtures")]),

@@ -1,5 +1,6 @@
 import Foundation
 import ModelFiles
+import Tensors
 
 /// A GGUF file's tensors under the names of HF checkpoints — llama.cpp's convert_hf_to_gguf.py
 /// read backwards — so that every architecture loads from either format. Quantized tensors are
@@ -54,6 +55,32 @@ public struct GGUFWeights: WeightStore {
         return out
     }
 
+    /// F16, Q8_0 and Q4_0 matrices stay in the mapped file, used in place; other types are widened.
+    public func matrix(_ name: String, outputs: Int, inputs: Int) throws -> any WeightMatrix {
+        let mapped = Self.ggufName(name) ?? name
+        guard let info = file.tensors[mapped], info.shape == [outputs, inputs], inputs % 32 == 0,
+              let format = BlockMatrix.Format(rawValue: Int32(info.type.rawValue)) else {
+            return PackedMatrix(outByIn: try tensor(name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs)
+        }
+        let data = file.data(info)
+        let permutedHeads = architecture != "llama" ? nil : mapped.hasSuffix("attn_q.weight") ? heads : mapped.hasSuffix("attn_k.weight") ? keyValueHeads : nil
+        guard let permutedHeads else {
+            return BlockMatrix(format: format, blocks: data.baseAddress!, outputs: outputs, inputs: inputs, owner: file)
+        }
+        // Rows are whole blocks, so un-permuting them is moving bytes.
+        let rowBytes = info.byteCount / outputs, d = outputs / permutedHeads, half = d / 2
+        let rows = RowBuffer(bytes: info.byteCount)
+        for h in 0..<permutedHeads {
+            for i in 0..<half {
+                for part in 0..<2 {
+                    let from = (h * d + 2 * i + part) * rowBytes, to = (h * d + part * half + i) * rowBytes
+                    (rows.pointer + to).copyMemory(from: data.baseAddress! + from, byteCount: rowBytes)
+                }
+            }
+        }
+        return BlockMatrix(format: format, blocks: UnsafeRawPointer(rows.pointer), outputs: outputs, inputs: inputs, owner: rows)
+    }
+
     /// Per head of d rows: GGUF row 2i + half holds HF row half·d/2 + i.
     static func unpermute(_ rows: [Float], heads: Int, rowLength: Int) -> [Float] {
         let d = rows.count / rowLength / heads, half = d / 2
@@ -101,4 +128,13 @@ extension ModelConfig {
             tiedEmbeddings: file.tensors["output.weight"] == nil,
             explicitHeadDimension: file.metadata[key("attention.key_length")]?.int)
     }
+}
+
+/// Bytes of reordered rows, freed with the last matrix that holds them.
+final class RowBuffer: @unchecked Sendable {  // written once, by the loader, then only read
+    let pointer: UnsafeMutableRawPointer
+
+    init(bytes: Int) { pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64) }
+
+    deinit { pointer.deallocate() }
 }

@@ -88,13 +88,13 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
 }
 
 /// out (rows × outputs) = x (rows × inputs) · Wᵀ + bias.
-func linear(_ x: [Float], _ weight: PackedMatrix, _ bias: [Float]?, _ out: inout [Float], rows: Int) {
+func linear(_ x: [Float], _ weight: any WeightMatrix, _ bias: [Float]?, _ out: inout [Float], rows: Int) {
     x.withUnsafeBufferPointer { a in
         out.withUnsafeMutableBufferPointer { o in
             if let bias {
                 bias.withUnsafeBufferPointer { weight.multiply(a.baseAddress!, rows: rows, bias: $0.baseAddress!, into: o.baseAddress!) }
             } else {
-                weight.multiply(a.baseAddress!, rows: rows, into: o.baseAddress!)
+                weight.multiply(a.baseAddress!, rows: rows, bias: nil, into: o.baseAddress!)
             }
         }
     }

@@ -13,29 +13,29 @@ public final class Llama: LanguageModel, @unchecked Sendable {
         var inputNorm: [Float]
         var attention: RotaryAttention
         var postNorm: [Float]
-        var gate, up, down: PackedMatrix
+        var gate, up, down: any WeightMatrix
         var gateBias, upBias, downBias: [Float]?
     }
 
-    /// (V, C): nil when tied to the output layer, whose packed rows are then looked up instead.
-    let embedding: [Float]?
+    /// (V, C): nil when tied to the output layer, whose rows are then looked up instead.
+    let embedding: (any WeightMatrix)?
     let layers: [Layer]
     let finalNorm: [Float]
-    let outputWeight: PackedMatrix  // (V, C): lm_head, or the embedding when tied
+    let outputWeight: any WeightMatrix  // (V, C): lm_head, or the embedding when tied
     let rotary: RotaryEmbedding
 
     init(config: ModelConfig, weights: any WeightStore) throws {
         self.config = config
         let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
-        func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> PackedMatrix {
-            PackedMatrix(outByIn: try weights.tensor(name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs)
+        func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> any WeightMatrix {
+            try weights.matrix(name, outputs: outputs, inputs: inputs)
         }
         // First, so that the (large) unpacked embedding is gone before the layers load.
         if config.tiedEmbeddings || !weights.has("lm_head.weight") {
             embedding = nil
             outputWeight = try linear("model.embed_tokens.weight", v, c)
         } else {
-            embedding = try weights.tensor("model.embed_tokens.weight", shape: [v, c])
+            embedding = try linear("model.embed_tokens.weight", v, c)
             outputWeight = try linear("lm_head.weight", v, c)
         }
         layers = try (0..<config.layers).map { i in
@@ -64,11 +64,7 @@ public final class Llama: LanguageModel, @unchecked Sendable {
         x.withUnsafeMutableBufferPointer { rows in
             for (row, step) in steps.enumerated() {
                 let target = rows.baseAddress! + row * c
-                if let embedding {
-                    for i in 0..<c { target[i] = embedding[step.token * c + i] }
-                } else {
-                    outputWeight.copyRow(step.token, into: target)
-                }
+                (embedding ?? outputWeight).copyRow(step.token, into: target)
             }
         }
         var h = [Float](repeating: 0, count: t * c)

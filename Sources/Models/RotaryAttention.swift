@@ -5,14 +5,14 @@ import Tensors
 /// optional biases, rotary positions, grouped-query attention over the KV cache (within the sliding
 /// window, if any), output projection. Weight names as in HF's `self_attn` modules.
 struct RotaryAttention {
-    let query, key, value, output: PackedMatrix
+    let query, key, value, output: any WeightMatrix
     let queryBias, keyBias, valueBias, outputBias: [Float]?
 
     init(weights: any WeightStore, prefix p: String, config: ModelConfig) throws {
         let c = config.hiddenSize, d = config.headDimension
         let q = config.heads * d, kv = config.keyValueHeads * d
-        func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> PackedMatrix {
-            PackedMatrix(outByIn: try weights.tensor(p + name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs)
+        func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> any WeightMatrix {
+            try weights.matrix(p + name, outputs: outputs, inputs: inputs)
         }
         func bias(_ name: String, _ size: Int) throws -> [Float]? {
             weights.has(p + name) ? try weights.tensor(p + name, shape: [size]) : nil

@@ -1,5 +1,6 @@
 import Foundation
 import ModelFiles
+import Tensors
 
 /// Reads safetensors files (huggingface/safetensors, format: 8-byte little-endian header length,
 /// a JSON header of name → {dtype, shape, data_offsets}, then the raw data), converting F32, F16
@@ -82,6 +83,15 @@ public protocol WeightStore {
     func has(_ name: String) -> Bool
     /// A tensor that must have `shape` (slowest dimension first), as Float32.
     func tensor(_ name: String, shape: [Int]) throws -> [Float]
+    /// A weight matrix (outputs × inputs, an HF Linear layer's layout) ready to multiply.
+    func matrix(_ name: String, outputs: Int, inputs: Int) throws -> any WeightMatrix
+}
+
+extension WeightStore {
+    /// Packed floats (formats that store floats gain nothing from staying as they are).
+    public func matrix(_ name: String, outputs: Int, inputs: Int) throws -> any WeightMatrix {
+        PackedMatrix(outByIn: try tensor(name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs)
+    }
 }
 
 /// All tensors of a model directory: model.safetensors, or the shards its index names.

@@ -12,27 +12,27 @@ public final class StarCoder2: LanguageModel, @unchecked Sendable {
         var inputNormWeight, inputNormBias: [Float]
         var attention: RotaryAttention
         var postNormWeight, postNormBias: [Float]
-        var fc, projection: PackedMatrix
+        var fc, projection: any WeightMatrix
         var fcBias, projectionBias: [Float]?
     }
 
-    let embedding: [Float]?
+    let embedding: (any WeightMatrix)?
     let layers: [Layer]
     let finalNormWeight, finalNormBias: [Float]
-    let outputWeight: PackedMatrix  // (V, C)
+    let outputWeight: any WeightMatrix  // (V, C)
     let rotary: RotaryEmbedding
 
     init(config: ModelConfig, weights: any WeightStore) throws {
         self.config = config
         let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
-        func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> PackedMatrix {
-            PackedMatrix(outByIn: try weights.tensor(name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs)
+        func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> any WeightMatrix {
+            try weights.matrix(name, outputs: outputs, inputs: inputs)
         }
         if config.tiedEmbeddings || !weights.has("lm_head.weight") {
             embedding = nil
             outputWeight = try linear("model.embed_tokens.weight", v, c)
         } else {
-            embedding = try weights.tensor("model.embed_tokens.weight", shape: [v, c])
+            embedding = try linear("model.embed_tokens.weight", v, c)
             outputWeight = try linear("lm_head.weight", v, c)
         }
         layers = try (0..<config.layers).map { i in
@@ -59,11 +59,7 @@ public final class StarCoder2: LanguageModel, @unchecked Sendable {
         x.withUnsafeMutableBufferPointer { rows in
             for (row, step) in steps.enumerated() {
                 let target = rows.baseAddress! + row * c
-                if let embedding {
-                    for i in 0..<c { target[i] = embedding[step.token * c + i] }
-                } else {
-                    outputWeight.copyRow(step.token, into: target)
-                }
+                (embedding ?? outputWeight).copyRow(step.token, into: target)
             }
         }
         var h = [Float](repeating: 0, count: t * c)
