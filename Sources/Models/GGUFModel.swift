@@ -55,11 +55,11 @@ public struct GGUFWeights: WeightStore {
         return out
     }
 
-    /// F16, Q8_0 and Q4_0 matrices stay in the mapped file, used in place; other types are widened.
+    /// F16, Q8_0, Q4_0, Q4_K and Q6_K matrices stay in the mapped file, used in place; F32 is packed.
     public func matrix(_ name: String, outputs: Int, inputs: Int) throws -> any WeightMatrix {
         let mapped = Self.ggufName(name) ?? name
-        guard let info = file.tensors[mapped], info.shape == [outputs, inputs], inputs % 32 == 0,
-              let format = BlockMatrix.Format(rawValue: Int32(info.type.rawValue)) else {
+        guard let info = file.tensors[mapped], info.shape == [outputs, inputs],
+              let format = BlockMatrix.Format(rawValue: Int32(info.type.rawValue)), inputs % format.blockSize == 0 else {
             return PackedMatrix(outByIn: try tensor(name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs)
         }
         let data = file.data(info)

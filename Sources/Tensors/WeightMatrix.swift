@@ -13,12 +13,15 @@ public protocol WeightMatrix: Sendable {
 
 extension PackedMatrix: WeightMatrix {}
 
-/// A weight matrix in one of ggml's block formats (F16, Q8_0, Q4_0), used where it lies — in a
+/// A weight matrix in one of ggml's block formats (F16, Q8_0, Q4_0, Q4_K, Q6_K), used where it lies — in a
 /// memory-mapped GGUF file, whose owner the matrix keeps alive — and widened in registers by the
 /// C kernel (CKernels/block_matmul.c): a Q8_0 matrix reads 8.5 bits a weight instead of 32.
 public struct BlockMatrix: WeightMatrix, @unchecked Sendable {  // the blocks are never written
     public enum Format: Int32, Sendable {
-        case f16 = 1, q4_0 = 2, q8_0 = 8
+        case f16 = 1, q4_0 = 2, q8_0 = 8, q4_K = 12, q6_K = 14
+
+        /// Weights per block (for F16: per group the kernel widens at once).
+        public var blockSize: Int { cl_block_size(rawValue) }
     }
 
     public let outputs: Int
@@ -28,9 +31,9 @@ public struct BlockMatrix: WeightMatrix, @unchecked Sendable {  // the blocks ar
     /// Whatever keeps `blocks` alive (the mapped file, or a buffer of reordered rows).
     let owner: AnyObject
 
-    /// `blocks` holds `outputs` rows of `inputs` weights; `inputs` must be a multiple of 32.
+    /// `blocks` holds `outputs` rows of `inputs` weights, a whole number of blocks each.
     public init(format: Format, blocks: UnsafeRawPointer, outputs: Int, inputs: Int, owner: AnyObject) {
-        precondition(inputs % 32 == 0, "block rows hold a multiple of 32 weights")
+        precondition(inputs % format.blockSize == 0, "block rows hold whole blocks")
         self.format = format
         self.blocks = blocks
         self.outputs = outputs

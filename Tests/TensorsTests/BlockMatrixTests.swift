@@ -26,14 +26,23 @@ import Testing
         case .q8_0, .q4_0:
             let blockBytes = format == .q8_0 ? 34 : 18
             for block in 0..<(bytes.count / blockBytes) { putHalf(Float.random(in: 0.001...0.1), at: block * blockBytes) }
+        case .q4_K:
+            for block in 0..<(bytes.count / 144) {
+                putHalf(Float.random(in: 0.001...0.1), at: block * 144)
+                putHalf(Float.random(in: 0.001...0.1), at: block * 144 + 2)
+            }
+        case .q6_K:
+            for block in 0..<(bytes.count / 210) { putHalf(Float.random(in: 0.001...0.1), at: block * 210 + 208) }
         }
         return bytes
     }
 
-    @Test(arguments: [BlockMatrix.Format.f16, .q8_0, .q4_0])
+    @Test(arguments: [BlockMatrix.Format.f16, .q8_0, .q4_0, .q4_K, .q6_K])
     func kernelsMatchTheReference(_ format: BlockMatrix.Format) throws {
-        let type: GGMLType = format == .f16 ? .f16 : format == .q8_0 ? .q8_0 : .q4_0
-        for (rows, outputs, inputs) in [(1, 1, 32), (1, 7, 96), (3, 33, 64), (5, 16, 128), (9, 40, 256), (30, 300, 64)] {
+        let type = GGMLType(rawValue: UInt32(format.rawValue))!
+        let shapes = format.blockSize == 256 ? [(1, 1, 256), (1, 7, 512), (3, 33, 256), (5, 16, 768), (30, 70, 256)]
+            : [(1, 1, 32), (1, 7, 96), (3, 33, 64), (5, 16, 128), (9, 40, 256), (30, 300, 64)]
+        for (rows, outputs, inputs) in shapes {
             let bytes = randomBlocks(format, outputs: outputs, inputs: inputs)
             var weights = [Float](repeating: 0, count: outputs * inputs)
             bytes.withUnsafeBytes { raw in

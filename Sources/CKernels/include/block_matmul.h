@@ -9,7 +9,12 @@ enum {
     CL_BLOCK_F16 = 1,   // IEEE half per weight
     CL_BLOCK_Q4_0 = 2,  // 32 weights: half scale d, 16 bytes of nibbles; w = d · (q − 8)
     CL_BLOCK_Q8_0 = 8,  // 32 weights: half scale d, 32 int8; w = d · q
+    CL_BLOCK_Q4_K = 12, // 256 weights: half d, half dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles
+    CL_BLOCK_Q6_K = 14, // 256 weights: 128 bytes low 4 bits, 64 bytes high 2 bits, 16 int8 scales, half d
 };
+
+/// Weights per block of a format (32, or 256 for the K formats).
+size_t cl_block_size(int type);
 
 /// Bytes of one row of k weights (k a multiple of the block size).
 size_t cl_block_row_bytes(int type, size_t k);
