@@ -31,6 +31,7 @@ TEXT = "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n"
 MODELS = {
     "qwen2": ("Qwen2", "qwen2", "qwen2", ["f32", "f16", "q8_0", "q4_0", "q4_k_m"]),
     "llama": ("Llama", "llama3", "llama-bpe", ["f16", "q4_k_m"]),
+    "gpt2": ("GPT2", "gpt2", "gpt-2", ["f16", "q8_0"]),
 }
 QUANTIZE_FTYPE = {"q4_0": 2, "q8_0": 7, "q4_k_m": 15}  # llama.cpp's llama_ftype
 
@@ -51,9 +52,21 @@ sys.argv = ["convert_hf_to_gguf.py"] + sys.argv[3:]
 convert_hf_to_gguf.main()
 """
 
-QUANTIZE_AND_REFERENCE = """
-import ctypes, json, sys
+# llama.cpp's extra CPU buffer types (AMX and repacked layouts) crash on this VM's AMX-capable
+# Xeon for quantized tensors; the plain CPU buffers compute the same products.
+PLAIN_BUFFERS = """
 import llama_cpp
+import llama_cpp.llama
+_defaults = llama_cpp.llama_model_default_params
+def _plain():
+    params = _defaults()
+    params.use_extra_bufts = False
+    return params
+llama_cpp.llama_model_default_params = llama_cpp.llama.llama_cpp.llama_model_default_params = _plain
+"""
+
+QUANTIZE_AND_REFERENCE = PLAIN_BUFFERS + """
+import ctypes, json, sys
 src, out_dir, prompt, text, jobs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], json.loads(sys.argv[5])
 for name, ftype in jobs:
     params = llama_cpp.llama_model_quantize_default_params()
@@ -71,6 +84,55 @@ json.dump(reference, open(f"{out_dir}/reference.json", "w"), separators=(",", ":
 """
 
 
+DEQUANTIZED_REFERENCE = """
+import json, sys
+sys.path.insert(0, sys.argv[1] + "/gguf-py")
+import numpy as np, torch, transformers
+import gguf
+from gguf.quants import dequantize
+hf, path, prompt = sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+model = transformers.AutoModelForCausalLM.from_pretrained(hf, torch_dtype=torch.float32).eval()
+config = model.config
+reader = gguf.GGUFReader(path)
+arch = bytes(reader.fields["general.architecture"].parts[-1]).decode()
+def hf_name(name):
+    if arch == "gpt2":
+        fixed = {"token_embd.weight": "transformer.wte.weight", "position_embd.weight": "transformer.wpe.weight",
+                 "output_norm.weight": "transformer.ln_f.weight", "output_norm.bias": "transformer.ln_f.bias"}
+        parts = {"attn_norm": "ln_1", "attn_qkv": "attn.c_attn", "attn_output": "attn.c_proj", "ffn_norm": "ln_2",
+                 "ffn_up": "mlp.c_fc", "ffn_down": "mlp.c_proj"}
+        prefix = "transformer.h."
+    else:
+        fixed = {"token_embd.weight": "model.embed_tokens.weight", "output.weight": "lm_head.weight",
+                 "output_norm.weight": "model.norm.weight"}
+        parts = {"attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm", "attn_q": "self_attn.q_proj",
+                 "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj", "attn_output": "self_attn.o_proj",
+                 "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj"}
+        prefix = "model.layers."
+    if name in fixed:
+        return fixed[name]
+    _, layer, part, kind = name.split(".")
+    return f"{prefix}{layer}.{parts[part]}.{kind}"
+state = model.state_dict()
+for tensor in reader.tensors:
+    values = dequantize(tensor.data, tensor.tensor_type).reshape([int(d) for d in reversed(tensor.shape)]).astype(np.float32)
+    name = hf_name(tensor.name)
+    if arch == "llama" and tensor.name.endswith(("attn_q.weight", "attn_k.weight")):
+        heads = config.num_attention_heads if "attn_q" in tensor.name else config.num_key_value_heads
+        # llama.cpp's converter permute(), undone: per head, rows (half, i) <- (i, half).
+        values = values.reshape(heads, values.shape[0] // heads // 2, 2, *values.shape[1:]).swapaxes(1, 2).reshape(values.shape)
+    if arch == "gpt2" and name.endswith(("c_attn.weight", "c_proj.weight", "c_fc.weight")):
+        values = values.T
+    state[name] = torch.from_numpy(np.ascontiguousarray(values))
+    if name == "transformer.wte.weight":
+        state["lm_head.weight"] = state[name]
+model.load_state_dict(state)
+with torch.no_grad():
+    logits = model(torch.tensor([prompt])).logits[0]
+print(json.dumps([[round(float(v), 6) for v in row] for row in logits]))
+"""
+
+
 def make_model(kind, family, directory):
     import torch
     import transformers
@@ -78,13 +140,17 @@ def make_model(kind, family, directory):
     for file in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
         shutil.copy(os.path.join(TOKENIZERS, family, file), directory)
     vocab = len(transformers.PreTrainedTokenizerFast(tokenizer_file=os.path.join(directory, "tokenizer.json"))) + 4
-    shape = dict(hidden_size=256, intermediate_size=256, num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=2,
-                 max_position_embeddings=64, vocab_size=vocab, tie_word_embeddings=True)
-    config = getattr(transformers, kind + "Config")(**shape)
-    model = getattr(transformers, kind + "ForCausalLM")(config)
+    if kind == "GPT2":  # llama.cpp's converter reads n_ctx, which older GPT-2 configs carry
+        config = transformers.GPT2Config(n_embd=256, n_layer=1, n_head=4, n_positions=64, n_ctx=64, vocab_size=vocab)
+        model = transformers.GPT2LMHeadModel(config)
+    else:
+        config = getattr(transformers, kind + "Config")(
+            hidden_size=256, intermediate_size=256, num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=2,
+            max_position_embeddings=64, vocab_size=vocab, tie_word_embeddings=True)
+        model = getattr(transformers, kind + "ForCausalLM")(config)
     with torch.no_grad():
         for name, parameter in model.named_parameters():
-            if name.endswith(".bias") or "norm" in name:
+            if name.endswith(".bias") or "norm" in name or ".ln_" in name:
                 parameter.normal_(1.0 if name.endswith(".weight") else 0.0, 0.1)
             elif parameter.dim() == 2:
                 parameter.normal_(0.0, 0.05)  # transformers' 0.02 leaves logits nearly flat
@@ -116,6 +182,11 @@ def main():
             for kept in files:
                 shutil.copy(os.path.join(staged, f"{kept}.gguf"), os.path.join(OUT, f"{name}-{kept}.gguf"))
                 references[f"{name}-{kept}.gguf"] = reference[f"{kept}.gguf"]
+                # transformers on the file's weights dequantized by the gguf package: the product
+                # codeloop computes, by tools nobody here wrote.
+                out = subprocess.run([sys.executable, "-c", DEQUANTIZED_REFERENCE, args.llama_cpp, hf, os.path.join(staged, f"{kept}.gguf"),
+                                      json.dumps(PROMPT)], check=True, capture_output=True, text=True).stdout
+                references[f"{name}-{kept}.gguf"]["dequantized_logits"] = json.loads(out.strip().splitlines()[-1])
             # The same weights as safetensors, for the format-against-format check.
             if "f32" in files:
                 shutil.copytree(hf, os.path.join(OUT, f"{name}-hf"))

@@ -18,8 +18,9 @@ public struct GGUFWeights: WeightStore {
         keyValueHeads = config.keyValueHeads
     }
 
-    /// The GGUF name of an HF tensor name (llama.cpp's tensor_mapping for llama and qwen2).
+    /// The GGUF name of an HF tensor name (llama.cpp's tensor_mapping for gpt2, llama and qwen2).
     static func ggufName(_ name: String) -> String? {
+        if name.hasPrefix("transformer.") { return gpt2Name(String(name.dropFirst("transformer.".count))) }
         let fixed = ["model.embed_tokens.weight": "token_embd.weight", "lm_head.weight": "output.weight",
                      "model.norm.weight": "output_norm.weight", "model.norm.bias": "output_norm.bias"]
         if let found = fixed[name] { return found }
@@ -33,6 +34,25 @@ public struct GGUFWeights: WeightStore {
         let rest = String(parts[1])
         guard let dot = rest.lastIndex(of: "."), let mapped = sublayers[String(rest[..<dot])] else { return nil }
         return "blk.\(layer).\(mapped)\(rest[dot...])"
+    }
+
+    static func gpt2Name(_ name: String) -> String? {
+        let fixed = ["wte.weight": "token_embd.weight", "wpe.weight": "position_embd.weight",
+                     "ln_f.weight": "output_norm.weight", "ln_f.bias": "output_norm.bias"]
+        if let found = fixed[name] { return found }
+        guard name.hasPrefix("h.") else { return nil }
+        let parts = name.dropFirst(2).split(separator: ".", maxSplits: 1)
+        guard parts.count == 2, let layer = Int(parts[0]) else { return nil }
+        let sublayers = ["ln_1": "attn_norm", "attn.c_attn": "attn_qkv", "attn.c_proj": "attn_output", "ln_2": "ffn_norm",
+                         "mlp.c_fc": "ffn_up", "mlp.c_proj": "ffn_down"]
+        let rest = String(parts[1])
+        guard let dot = rest.lastIndex(of: "."), let mapped = sublayers[String(rest[..<dot])] else { return nil }
+        return "blk.\(layer).\(mapped)\(rest[dot...])"
+    }
+
+    /// llama.cpp's converter stores GPT-2's Conv1D weights transposed, as Linear ones.
+    public func conv1D(_ name: String, inputs: Int, outputs: Int) throws -> any WeightMatrix {
+        try matrix(name, outputs: outputs, inputs: inputs)
     }
 
     public func has(_ name: String) -> Bool { Self.ggufName(name).map { file.tensors[$0] != nil } ?? false }
@@ -101,10 +121,19 @@ extension ModelConfig {
     /// The config a GGUF file's metadata gives (llama.cpp's llama-model.cpp keys).
     public static func load(gguf file: GGUFFile) throws -> ModelConfig {
         let architecture = try file.string("general.architecture")
-        guard architecture == "llama" || architecture == "qwen2" else {
-            throw ModelError("\(file.path): unsupported general.architecture \"\(architecture)\" (codeloop reads llama and qwen2 from GGUF)")
+        guard ["gpt2", "llama", "qwen2"].contains(architecture) else {
+            throw ModelError("\(file.path): unsupported general.architecture \"\(architecture)\" (codeloop reads gpt2, llama and qwen2 from GGUF)")
         }
         func key(_ name: String) -> String { architecture + "." + name }
+        if architecture == "gpt2" {
+            guard let embedding = file.tensors["token_embd.weight"] else { throw ModelError("\(file.path): no tensor token_embd.weight") }
+            var config = ModelConfig.gpt2(vocabularySize: embedding.dimensions[1], hiddenSize: try file.int(key("embedding_length")),
+                                          layers: try file.int(key("block_count")), heads: try file.int(key("attention.head_count")),
+                                          contextLength: try file.int(key("context_length")))
+            config.intermediateSize = try file.int(key("feed_forward_length"))
+            config.normEpsilon = Float(try file.double(key("attention.layer_norm_epsilon")))
+            return config
+        }
         let heads = try file.int(key("attention.head_count"))
         let hidden = try file.int(key("embedding_length"))
         guard let embedding = file.tensors["token_embd.weight"] else { throw ModelError("\(file.path): no tensor token_embd.weight") }

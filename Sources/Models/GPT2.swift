@@ -9,18 +9,18 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
 
     struct Block {
         var ln1Gamma, ln1Beta: [Float]
-        var attentionWeight: PackedMatrix
+        var attentionWeight: any WeightMatrix
         var attentionBias: [Float]
-        var attentionProjection: PackedMatrix
+        var attentionProjection: any WeightMatrix
         var attentionProjectionBias, ln2Gamma, ln2Beta: [Float]
-        var fcWeight: PackedMatrix
+        var fcWeight: any WeightMatrix
         var fcBias: [Float]
-        var mlpProjection: PackedMatrix
+        var mlpProjection: any WeightMatrix
         var mlpProjectionBias: [Float]
     }
 
     /// (V, C), packed as the output layer it is tied to; the input side looks its rows up.
-    let tokenEmbedding: PackedMatrix
+    let tokenEmbedding: any WeightMatrix
     let positionEmbedding: [Float]  // (context, C)
     let blocks: [Block]
     let finalGamma, finalBeta: [Float]
@@ -29,11 +29,11 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
         self.config = config
         let table = GPT2Tensors(config: config, prefix: weights.has("transformer.wte.weight") ? "transformer." : "")
         func load(_ tensor: GPT2Tensors.Tensor) throws -> [Float] { try weights.tensor(tensor.name, shape: tensor.shape) }
-        func loadConv1D(_ tensor: GPT2Tensors.Tensor) throws -> PackedMatrix {
-            PackedMatrix(inByOut: try load(tensor), outputs: tensor.shape[1], inputs: tensor.shape[0])
+        func loadConv1D(_ tensor: GPT2Tensors.Tensor) throws -> any WeightMatrix {
+            try weights.conv1D(tensor.name, inputs: tensor.shape[0], outputs: tensor.shape[1])
         }
         let embedding = table.tokenEmbedding
-        tokenEmbedding = PackedMatrix(outByIn: try load(embedding), outputs: embedding.shape[0], inputs: embedding.shape[1])
+        tokenEmbedding = try weights.matrix(embedding.name, outputs: embedding.shape[0], inputs: embedding.shape[1])
         positionEmbedding = try load(table.positionEmbedding)
         blocks = try table.blocks.map { b in
             Block(ln1Gamma: try load(b.ln1Gamma), ln1Beta: try load(b.ln1Beta),

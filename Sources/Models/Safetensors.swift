@@ -85,12 +85,18 @@ public protocol WeightStore {
     func tensor(_ name: String, shape: [Int]) throws -> [Float]
     /// A weight matrix (outputs × inputs, an HF Linear layer's layout) ready to multiply.
     func matrix(_ name: String, outputs: Int, inputs: Int) throws -> any WeightMatrix
+    /// A GPT-2 Conv1D weight (stored inputs × outputs in HF checkpoints) ready to multiply.
+    func conv1D(_ name: String, inputs: Int, outputs: Int) throws -> any WeightMatrix
 }
 
 extension WeightStore {
     /// Packed floats (formats that store floats gain nothing from staying as they are).
     public func matrix(_ name: String, outputs: Int, inputs: Int) throws -> any WeightMatrix {
         PackedMatrix(outByIn: try tensor(name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs)
+    }
+
+    public func conv1D(_ name: String, inputs: Int, outputs: Int) throws -> any WeightMatrix {
+        PackedMatrix(inByOut: try tensor(name, shape: [inputs, outputs]), outputs: outputs, inputs: inputs)
     }
 }
 

@@ -41,8 +41,11 @@ extension Tokenizer {
                     tokenBytes[id] = Array(token.utf8)
                     continue
                 }
+                // A token outside the byte-level alphabet (padding such as "<pad7>") no merge makes:
+                // it decodes as its text and is never produced.
                 guard let bytes = ByteLevel.bytes(of: token) else {
-                    throw TokenizerError("\(path): token \(id) \"\(token)\" is not in the byte-level alphabet")
+                    tokenBytes[id] = Array(token.utf8)
+                    continue
                 }
                 table.insert(bytes, id: id)
                 tokenBytes[id] = bytes
