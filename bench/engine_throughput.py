@@ -7,7 +7,7 @@ GPT-2-124M-shaped model and a Qwen2.5-0.5B-shaped model with random weights (F32
 Peak resident memory of each peer is measured in its own process.
 
 Needs Debian's python3-torch with transformers in a venv (RECIPES.md), and llama-cpp-python
-0.3.36 + gguf (CMAKE_ARGS=-DGGML_NATIVE=ON) in another. Pass their interpreters:
+0.3.36 + gguf + safetensors (CMAKE_ARGS=-DGGML_NATIVE=ON) in another. Pass their interpreters:
 
     swift build -c release && python3 bench/engine_throughput.py --torch-python R/bin/python --llama-python L/bin/python
 
