@@ -159,6 +159,22 @@ def codeloop(directory, prompt, threads, samples):
     return {"batch1": decode, "samples": total, "rss_mb": rss}
 
 
+def prepare(work, name, torch_python, llama_python):
+    """A random model of the shape as an HF directory (with GPT-2's vocabulary files) and as F32
+    GGUF, and the prompt's ids; returns (directory, gguf path, prompt ids)."""
+    directory = os.path.join(work, name)
+    subprocess.run([torch_python, "-c", MAKE_MODEL, directory, json.dumps(SHAPES[name])], check=True)
+    for f in ("encoder.json", "vocab.bpe"):
+        shutil.copy(os.path.join(GPT2_FILES, f), directory)
+    gguf_path = os.path.join(work, name + ".gguf")
+    subprocess.run([llama_python, "-c", WRITE_GGUF, directory, gguf_path], check=True)
+    prompt_file = os.path.join(work, "prompt.py")
+    with open(prompt_file, "w") as f:
+        f.write(PROMPT)
+    prompt_ids = json.loads(subprocess.run([CODELOOP, "tokenize", "--ids", prompt_file], capture_output=True, text=True, check=True).stdout)
+    return directory, gguf_path, prompt_ids
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--torch-python", required=True)
@@ -170,16 +186,7 @@ def main():
     sys.path.insert(0, os.path.join(ROOT, "scripts"))
     rows = []
     for name in args.shapes.split(","):
-        directory = os.path.join(work, name)
-        subprocess.run([args.torch_python, "-c", MAKE_MODEL, directory, json.dumps(SHAPES[name])], check=True)
-        for f in ("encoder.json", "vocab.bpe"):
-            shutil.copy(os.path.join(GPT2_FILES, f), directory)
-        gguf_path = os.path.join(work, name + ".gguf")
-        subprocess.run([args.llama_python, "-c", WRITE_GGUF, directory, gguf_path], check=True)
-        prompt_file = os.path.join(work, "prompt.py")
-        with open(prompt_file, "w") as f:
-            f.write(PROMPT)
-        prompt_ids = json.loads(subprocess.run([CODELOOP, "tokenize", "--ids", prompt_file], capture_output=True, text=True, check=True).stdout)
+        directory, gguf_path, prompt_ids = prepare(work, name, args.torch_python, args.llama_python)
         results = {"codeloop": codeloop(directory, PROMPT, args.threads, SAMPLES)}
         best = None
         for threads in sorted({1, args.threads}):

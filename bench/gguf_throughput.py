@@ -21,7 +21,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
 from make_gguf_fixtures import PLAIN_BUFFERS  # noqa: E402
-from engine_throughput import CODELOOP, GPT2_FILES, LLAMA_RUN, MAKE_MODEL, NEW_TOKENS, PROMPT, SAMPLES, SHAPES, WRITE_GGUF, codeloop
+from engine_throughput import LLAMA_RUN, NEW_TOKENS, PROMPT, SAMPLES, codeloop, prepare  # noqa: E402
 
 QUANTIZE = r'''
 import ctypes, sys
@@ -47,17 +47,8 @@ def main():
     work = tempfile.mkdtemp(prefix="codeloop-gguf-")
     rows = []
     for name in args.shapes.split(","):
-        directory = os.path.join(work, name)
-        subprocess.run([args.torch_python, "-c", MAKE_MODEL, directory, json.dumps(SHAPES[name])], check=True)
-        for f in ("encoder.json", "vocab.bpe"):
-            shutil.copy(os.path.join(GPT2_FILES, f), directory)
-        f32 = os.path.join(work, name + "-f32.gguf")
-        subprocess.run([args.llama_python, "-c", WRITE_GGUF, directory, f32], check=True)
+        directory, f32, prompt_ids = prepare(work, name, args.torch_python, args.llama_python)
         shutil.rmtree(directory)
-        prompt_file = os.path.join(work, "prompt.py")
-        with open(prompt_file, "w") as f:
-            f.write(PROMPT)
-        prompt_ids = json.loads(subprocess.run([CODELOOP, "tokenize", "--ids", prompt_file], capture_output=True, text=True, check=True).stdout)
         for kind, ftype in TYPES.items():
             path = os.path.join(work, f"{name}-{kind}.gguf")
             subprocess.run([args.llama_python, "-c", QUANTIZE, f32, path, str(ftype)], check=True)

@@ -26,6 +26,31 @@ extension GGMLType {
                     y[j + 16] = d * Float(Int(q >> 4) - 8)
                 }
             }
+        case .q4_1, .q5_0, .q5_1:
+            // llama.cpp's quantizer falls back to these where a row is not whole 256-weight blocks
+            // (Qwen2.5-0.5B's 896-wide rows in a Q4_K_M file): w = d·q + m, or d·(q − 16) for Q5_0.
+            let hasMin = self != .q5_0, fifthBits = self != .q4_1
+            for block in 0..<(count / 32) {
+                let base = block * blockBytes, d = half(base), m = hasMin ? half(base + 2) : 0
+                let high = fifthBits ? data.loadUnaligned(fromByteOffset: base + (hasMin ? 4 : 2), as: UInt32.self) : 0
+                let qs = base + (hasMin ? 4 : 2) + (fifthBits ? 4 : 0)
+                let y = out + block * 32
+                for j in 0..<16 {
+                    let q = byte(qs + j)
+                    var low = Int(q & 0xF), upper = Int(q >> 4)
+                    if fifthBits {
+                        low |= Int((high >> UInt32(j)) & 1) << 4
+                        upper |= Int((high >> UInt32(j + 16)) & 1) << 4
+                    }
+                    if self == .q5_0 {
+                        y[j] = d * Float(low - 16)
+                        y[j + 16] = d * Float(upper - 16)
+                    } else {
+                        y[j] = d * Float(low) + m
+                        y[j + 16] = d * Float(upper) + m
+                    }
+                }
+            }
         case .q4_K:
             for block in 0..<(count / 256) {
                 let base = block * blockBytes, d = half(base), dmin = half(base + 2)

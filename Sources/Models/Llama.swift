@@ -17,27 +17,18 @@ public final class Llama: LanguageModel, @unchecked Sendable {
         var gateBias, upBias, downBias: [Float]?
     }
 
-    /// (V, C): nil when tied to the output layer, whose rows are then looked up instead.
-    let embedding: (any WeightMatrix)?
     let layers: [Layer]
     let finalNorm: [Float]
-    let outputWeight: any WeightMatrix  // (V, C): lm_head, or the embedding when tied
+    let embedding: TokenEmbedding
     let rotary: RotaryEmbedding
 
     init(config: ModelConfig, weights: any WeightStore) throws {
         self.config = config
-        let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        let c = config.hiddenSize, inner = config.intermediateSize
         func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> any WeightMatrix {
             try weights.matrix(name, outputs: outputs, inputs: inputs)
         }
-        // First, so that the (large) unpacked embedding is gone before the layers load.
-        if config.tiedEmbeddings || !weights.has("lm_head.weight") {
-            embedding = nil
-            outputWeight = try linear("model.embed_tokens.weight", v, c)
-        } else {
-            embedding = try linear("model.embed_tokens.weight", v, c)
-            outputWeight = try linear("lm_head.weight", v, c)
-        }
+        embedding = try TokenEmbedding(weights: weights, config: config)
         layers = try (0..<config.layers).map { i in
             let p = "model.layers.\(i)."
             func bias(_ name: String, _ size: Int) throws -> [Float]? {
@@ -60,13 +51,7 @@ public final class Llama: LanguageModel, @unchecked Sendable {
     public func forward(_ steps: [Step]) throws -> [Float] {
         let t = steps.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
         let positions = try Models.positions(of: steps, config: config)
-        var x = [Float](repeating: 0, count: t * c)  // (T, C)
-        x.withUnsafeMutableBufferPointer { rows in
-            for (row, step) in steps.enumerated() {
-                let target = rows.baseAddress! + row * c
-                (embedding ?? outputWeight).copyRow(step.token, into: target)
-            }
-        }
+        var x = embedding.embed(steps, width: c)  // (T, C)
         var h = [Float](repeating: 0, count: t * c)
         var buffers = RotaryAttention.Buffers(rows: t, config: config)
         var gate = [Float](repeating: 0, count: t * inner), up = gate  // (T, I)
@@ -85,7 +70,7 @@ public final class Llama: LanguageModel, @unchecked Sendable {
         advanceAll(steps)
         rmsNorm(x, &h, rows: t, width: c, gamma: finalNorm, epsilon: config.normEpsilon)
         var logits = [Float](repeating: 0, count: t * v)  // (T, V)
-        linear(h, outputWeight, nil, &logits, rows: t)
+        linear(h, embedding.output, nil, &logits, rows: t)
         return logits
     }
 }

@@ -16,25 +16,18 @@ public final class StarCoder2: LanguageModel, @unchecked Sendable {
         var fcBias, projectionBias: [Float]?
     }
 
-    let embedding: (any WeightMatrix)?
     let layers: [Layer]
     let finalNormWeight, finalNormBias: [Float]
-    let outputWeight: any WeightMatrix  // (V, C)
+    let embedding: TokenEmbedding
     let rotary: RotaryEmbedding
 
     init(config: ModelConfig, weights: any WeightStore) throws {
         self.config = config
-        let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        let c = config.hiddenSize, inner = config.intermediateSize
         func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> any WeightMatrix {
             try weights.matrix(name, outputs: outputs, inputs: inputs)
         }
-        if config.tiedEmbeddings || !weights.has("lm_head.weight") {
-            embedding = nil
-            outputWeight = try linear("model.embed_tokens.weight", v, c)
-        } else {
-            embedding = try linear("model.embed_tokens.weight", v, c)
-            outputWeight = try linear("lm_head.weight", v, c)
-        }
+        embedding = try TokenEmbedding(weights: weights, config: config)
         layers = try (0..<config.layers).map { i in
             let p = "model.layers.\(i)."
             func vector(_ name: String, _ size: Int) throws -> [Float] { try weights.tensor(p + name, shape: [size]) }
@@ -55,13 +48,7 @@ public final class StarCoder2: LanguageModel, @unchecked Sendable {
     public func forward(_ steps: [Step]) throws -> [Float] {
         let t = steps.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
         let positions = try Models.positions(of: steps, config: config)
-        var x = [Float](repeating: 0, count: t * c)  // (T, C)
-        x.withUnsafeMutableBufferPointer { rows in
-            for (row, step) in steps.enumerated() {
-                let target = rows.baseAddress! + row * c
-                (embedding ?? outputWeight).copyRow(step.token, into: target)
-            }
-        }
+        var x = embedding.embed(steps, width: c)  // (T, C)
         var h = [Float](repeating: 0, count: t * c)
         var buffers = RotaryAttention.Buffers(rows: t, config: config)
         var hidden = [Float](repeating: 0, count: t * inner)  // (T, I)
@@ -79,7 +66,7 @@ public final class StarCoder2: LanguageModel, @unchecked Sendable {
         advanceAll(steps)
         layerNorm(x, &h, rows: t, width: c, gamma: finalNormWeight, beta: finalNormBias, epsilon: config.normEpsilon)
         var logits = [Float](repeating: 0, count: t * v)  // (T, V)
-        linear(h, outputWeight, nil, &logits, rows: t)
+        linear(h, embedding.output, nil, &logits, rows: t)
         return logits
     }
 }

@@ -102,6 +102,19 @@ import Tokenizers
         }
     }
 
+    /// The formats widened at load, against the gguf package's own dequantization of its blocks.
+    @Test func blockFormatsWidenAsTheGGUFPackageDoes() throws {
+        let file = try GGUFFile(path: Self.directory + "/blocks.gguf")
+        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.directory + "/blocks.json"))) as! [String: [Double]]
+        #expect(Set(expected.keys) == ["q4_1", "q5_0", "q5_1", "q8_0", "q4_0"])
+        for (name, values) in expected {
+            let info = try #require(file.tensors[name])
+            var out = [Float](repeating: .nan, count: info.elementCount)
+            out.withUnsafeMutableBufferPointer { info.type.dequantize(file.data(info).baseAddress!, count: info.elementCount, into: $0.baseAddress!) }
+            #expect(out == values.map(Float.init), "\(name) (\(info.type))")
+        }
+    }
+
     /// A copy of a fixture with `change` applied to its bytes.
     func broken(_ change: (inout [UInt8]) -> Void) throws -> String {
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.directory + "/qwen2-q8_0.gguf")))
