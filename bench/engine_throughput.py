@@ -151,8 +151,13 @@ w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); 
 def codeloop(directory, prompt, threads, samples):
     env = dict(os.environ, CODELOOP_THREADS=str(threads))
     args = [sys.executable, "-c", MEASURED, CODELOOP, "complete", "--model", directory, prompt, "--max-tokens", str(NEW_TOKENS), "--stats"]
-    greedy = subprocess.run(args + ["--temperature", "0"], capture_output=True, text=True, env=env, check=True).stderr
-    many = subprocess.run(args + ["--n", str(samples), "--temperature", "0.8", "--top-p", "0.95"], capture_output=True, text=True, env=env, check=True).stderr
+    def run(extra):
+        done = subprocess.run(args + extra, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            sys.exit(f"codeloop failed on {directory}: {done.stderr.strip()[-500:]}")
+        return done.stderr
+    greedy = run(["--temperature", "0"])
+    many = run(["--n", str(samples), "--temperature", "0.8", "--top-p", "0.95"])
     decode = float(re.search(r"= ([\d.]+) tokens/s", greedy).group(1))
     total = float(re.search(r"total ([\d.]+) tokens/s", many).group(1))
     rss = max(peak_kb(run) for run in (greedy, many)) / 1024
