@@ -65,14 +65,15 @@ public struct GGUFWeights: WeightStore {
         }
         var out = [Float](repeating: 0, count: info.elementCount)
         out.withUnsafeMutableBufferPointer { info.type.dequantize(file.data(info).baseAddress!, count: info.elementCount, into: $0.baseAddress!) }
-        // llama.cpp's converter interleaves the rotary halves of Llama's q and k rows (its "permute");
-        // codeloop rotates halves, as HF does, so the rows go back.
-        if architecture == "llama", mapped.hasSuffix("attn_q.weight") || mapped.hasSuffix("attn_q.bias") {
-            out = Self.unpermute(out, heads: heads, rowLength: info.dimensions.count == 1 ? 1 : info.dimensions[0])
-        } else if architecture == "llama", mapped.hasSuffix("attn_k.weight") || mapped.hasSuffix("attn_k.bias") {
-            out = Self.unpermute(out, heads: keyValueHeads, rowLength: info.dimensions.count == 1 ? 1 : info.dimensions[0])
+        guard let permuted = permutedHeads(mapped) else { return out }
+        let rows = info.dimensions.count == 1 ? info.elementCount : info.dimensions[1]
+        var unpermuted = out
+        out.withUnsafeBytes { from in
+            unpermuted.withUnsafeMutableBytes { to in
+                Self.unpermute(rows: rows, bytesPerRow: from.count / rows, heads: permuted, from: from.baseAddress!, to: to.baseAddress!)
+            }
         }
-        return out
+        return unpermuted
     }
 
     /// F16, Q8_0, Q4_0, Q4_K and Q6_K matrices stay in the mapped file, used in place; F32 is packed.
@@ -83,37 +84,36 @@ public struct GGUFWeights: WeightStore {
             return PackedMatrix(outByIn: try tensor(name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs)
         }
         let data = file.data(info)
-        let permutedHeads = architecture != "llama" ? nil : mapped.hasSuffix("attn_q.weight") ? heads : mapped.hasSuffix("attn_k.weight") ? keyValueHeads : nil
-        guard let permutedHeads else {
+        guard let permuted = permutedHeads(mapped) else {
             return BlockMatrix(format: format, blocks: data.baseAddress!, outputs: outputs, inputs: inputs, owner: file)
         }
         // Rows are whole blocks, so un-permuting them is moving bytes.
-        let rowBytes = info.byteCount / outputs, d = outputs / permutedHeads, half = d / 2
         let rows = RowBuffer(bytes: info.byteCount)
-        for h in 0..<permutedHeads {
-            for i in 0..<half {
-                for part in 0..<2 {
-                    let from = (h * d + 2 * i + part) * rowBytes, to = (h * d + part * half + i) * rowBytes
-                    (rows.pointer + to).copyMemory(from: data.baseAddress! + from, byteCount: rowBytes)
-                }
-            }
-        }
+        Self.unpermute(rows: outputs, bytesPerRow: info.byteCount / outputs, heads: permuted, from: data.baseAddress!, to: rows.pointer)
         return BlockMatrix(format: format, blocks: UnsafeRawPointer(rows.pointer), outputs: outputs, inputs: inputs, owner: rows)
     }
 
+    /// llama.cpp's converter interleaves the rotary halves of Llama's q and k rows (its "permute");
+    /// codeloop rotates halves, as HF does, so those rows go back: the heads a tensor's rows are
+    /// permuted over, or nil.
+    func permutedHeads(_ mapped: String) -> Int? {
+        guard architecture == "llama" else { return nil }
+        if mapped.hasSuffix("attn_q.weight") || mapped.hasSuffix("attn_q.bias") { return heads }
+        if mapped.hasSuffix("attn_k.weight") || mapped.hasSuffix("attn_k.bias") { return keyValueHeads }
+        return nil
+    }
+
     /// Per head of d rows: GGUF row 2i + half holds HF row half·d/2 + i.
-    static func unpermute(_ rows: [Float], heads: Int, rowLength: Int) -> [Float] {
-        let d = rows.count / rowLength / heads, half = d / 2
-        var out = rows
+    static func unpermute(rows: Int, bytesPerRow: Int, heads: Int, from: UnsafeRawPointer, to: UnsafeMutableRawPointer) {
+        let d = rows / heads, half = d / 2
         for h in 0..<heads {
             for i in 0..<half {
                 for part in 0..<2 {
-                    let from = (h * d + 2 * i + part) * rowLength, to = (h * d + part * half + i) * rowLength
-                    for k in 0..<rowLength { out[to + k] = rows[from + k] }
+                    (to + (h * d + part * half + i) * bytesPerRow).copyMemory(from: from + (h * d + 2 * i + part) * bytesPerRow,
+                                                                          byteCount: bytesPerRow)
                 }
             }
         }
-        return out
     }
 }
 

@@ -63,6 +63,7 @@ public final class Tokenizer: Sendable {
         self.bos = bos
         self.eos = eos ?? addedTokens.first { $0.content == "<|endoftext|>" }?.id
         self.stripsLeadingSpaces = stripsLeadingSpaces
+        hasPlainAddedTokens = addedTokens.contains { !$0.special }
         if case .bytes = symbols, steps.count == 1, case .scanner(let scanner) = steps[0], normalizer?.isOnlyNFC ?? true {
             fastScanner = scanner
         } else {
@@ -72,6 +73,8 @@ public final class Tokenizer: Sendable {
 
     /// Set when a piece needs nothing but one scanner and byte-level BPE (GPT-2, Qwen2, Llama-3).
     private let fastScanner: PreTokenizer?
+    /// Added tokens that are not special are matched even in raw bytes (encode(bytes:) then takes the full path).
+    private let hasPlainAddedTokens: Bool
 
     /// One more than the largest id.
     public var vocabularySize: Int { tokenBytes.count }
@@ -118,7 +121,7 @@ public final class Tokenizer: Sendable {
     /// byte is a piece of its own class, as a code point outside every letter, number and space
     /// class would be). No special tokens are recognised.
     public func encode(bytes: [UInt8]) -> [Int] {
-        guard fastScanner != nil, !addedTokens.contains(where: { !$0.special }) else {
+        guard fastScanner != nil, !hasPlainAddedTokens else {
             return encode(String(decoding: bytes, as: UTF8.self), allowSpecial: false)
         }
         var out: [Int] = []
