@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Training speed of codeloop against PyTorch on the CPU, in one run, on the configuration of
-codeloop's bundled model (GPT-2: 6 layers, 8 heads, width 256, context 256, vocabulary 8192,
-batch 8 sequences, AdamW), both fed windows of the same token shard; and codeloop's model FLOPs
+codeloop's bundled model (GPT-2: 6 layers, 8 heads, width 256, vocabulary 8192, batch 8
+sequences, AdamW) at context 512 (`--context` changes it), both fed windows of the same token shard; and codeloop's model FLOPs
 utilisation against the sgemm peak of the OpenBLAS it links (measured here through ctypes).
 
 PyTorch runs at 1 and at 2 threads and its best is kept; codeloop uses both cores (one replica
@@ -22,7 +22,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
-LAYERS, HEADS, WIDTH, CONTEXT, VOCAB, BATCH = 6, 8, 256, 256, 8192, 8
+LAYERS, HEADS, WIDTH, VOCAB, BATCH = 6, 8, 256, 8192, 8
 STEPS = 40
 
 TORCH_RUN = r'''
@@ -78,14 +78,16 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--torch-python", required=True)
     parser.add_argument("--sources", default="/usr/lib/python3.11", help="Python sources for the token shard")
+    parser.add_argument("--context", type=int, default=512, help="tokens per sequence (the bundled model's is 512)")
     args = parser.parse_args()
+    context = args.context
     work = tempfile.mkdtemp(prefix="codeloop-train-bench-")
     corpus = os.path.join(work, "corpus")
     subprocess.run([CODELOOP, "corpus", "build", args.sources, "--out", corpus, "--vocab-size", str(VOCAB)],
                    check=True, capture_output=True)
     config = os.path.join(work, "config.json")
     with open(config, "w") as f:
-        json.dump({"preset": "small", "layers": LAYERS, "heads": HEADS, "hidden_size": WIDTH, "context_length": CONTEXT,
+        json.dump({"preset": "small", "layers": LAYERS, "heads": HEADS, "hidden_size": WIDTH, "context_length": context,
                    "batch_size": BATCH, "accumulation": 1, "steps": STEPS, "warmup_steps": 10,
                    "evaluate_every": 10 * STEPS, "checkpoint_every": 10 * STEPS}, f)
     run = subprocess.run([CODELOOP, "train", "--config", config, "--corpus", corpus, "--out", os.path.join(work, "run")],
@@ -97,7 +99,7 @@ def main():
     shard = os.path.join(corpus, "train-00000.bin")
     theirs = {}
     for threads in (1, 2):
-        out = subprocess.run([args.torch_python, "-c", TORCH_RUN, shard, str(LAYERS), str(HEADS), str(WIDTH), str(CONTEXT),
+        out = subprocess.run([args.torch_python, "-c", TORCH_RUN, shard, str(LAYERS), str(HEADS), str(WIDTH), str(context),
                               str(VOCAB), str(BATCH), str(STEPS // 2), str(threads)], check=True, capture_output=True, text=True)
         theirs[threads] = float(out.stdout.strip().splitlines()[-1])
     best_threads = max(theirs, key=theirs.get)
@@ -105,11 +107,11 @@ def main():
     peak = sgemm_peak(2)
     # Model FLOPs per token (PaLM's appendix B): 6 per weight that multiplies (all but the position
     # table), plus 12 · layers · width · context for attention's two products, forward and backward.
-    flops_per_token = 6 * (parameters - CONTEXT * WIDTH) + 12 * LAYERS * WIDTH * CONTEXT
+    flops_per_token = 6 * (parameters - context * WIDTH) + 12 * LAYERS * WIDTH * context
     mfu = ours * flops_per_token / (peak * 1e9)
 
-    print(f"configuration: GPT-2 {LAYERS} layers, {HEADS} heads, width {WIDTH}, context {CONTEXT}, vocabulary {VOCAB}, "
-          f"{parameters} parameters, batch {BATCH}x{CONTEXT} tokens, AdamW")
+    print(f"configuration: GPT-2 {LAYERS} layers, {HEADS} heads, width {WIDTH}, context {context}, vocabulary {VOCAB}, "
+          f"{parameters} parameters, batch {BATCH}x{context} tokens, AdamW")
     print(f"{'peer':<28}{'tokens/s':>12}")
     print(f"{'codeloop (2 cores)':<28}{ours:>12.0f}")
     for threads, speed in theirs.items():

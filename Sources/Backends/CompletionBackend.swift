@@ -4,8 +4,15 @@ import Sampling
 /// One interface for "complete this prompt n times": codeloop's own engine, or any server that
 /// speaks OpenAI's /v1/completions (vLLM, llama.cpp's server, Ollama, OpenAI, codeloop serve).
 public protocol CompletionBackend: Sendable {
-    /// Samples firstSample..<firstSample+n of `prompt` (the sample index seeds local sampling).
-    func complete(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion]
+    /// Samples firstSample..<firstSample+n of `prompt` (the sample index seeds local sampling); with
+    /// a `suffix`, of the middle between the two (fill-in-the-middle).
+    func complete(prompt: String, suffix: String?, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion]
+}
+
+extension CompletionBackend {
+    public func complete(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion] {
+        try await complete(prompt: prompt, suffix: nil, n: n, parameters: parameters, firstSample: firstSample)
+    }
 }
 
 /// The local engine. Generation is CPU-bound, so it runs off the cooperative thread pool.
@@ -20,13 +27,13 @@ public final class LocalBackend: CompletionBackend, @unchecked Sendable {
         self.keepRoom = keepRoom
     }
 
-    public func complete(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion] {
+    public func complete(prompt: String, suffix: String?, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion] {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread { [self] in
                 lock.lock()
                 defer { lock.unlock() }
-                continuation.resume(with: Result { try generator.complete(prompt: prompt, n: n, parameters: parameters, firstSample: firstSample,
-                                                                          keepRoom: keepRoom) })
+                continuation.resume(with: Result { try generator.complete(prompt: prompt, suffix: suffix, n: n, parameters: parameters,
+                                                                          firstSample: firstSample, keepRoom: keepRoom) })
             }
         }
     }

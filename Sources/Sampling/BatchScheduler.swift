@@ -25,6 +25,9 @@ public final class BatchScheduler: @unchecked Sendable {
         /// When set, a prompt that leaves fewer than this many positions of the context is cut
         /// from the left to leave exactly that many (short-context models on long prompts).
         public var keepRoom: Int?
+        /// Tokens besides the tokenizer's eos that end a sample, not part of its text (the end of a
+        /// FIM middle, CodeLlama's <EOT>).
+        public var stopTokens: Set<Int> = []
 
         public init(prompt: [Int], n: Int, parameters: SamplingParameters, topLogprobs: Int = 0, echo: Bool = false,
                     firstSample: Int = 0) {
@@ -344,7 +347,7 @@ public final class BatchScheduler: @unchecked Sendable {
     /// Takes a sample's drawn token, reports what is settled, and says whether it goes on.
     private func advance(_ a: Active, _ running: inout Running, draw: Draw) -> Bool {
         let (token, logprob, top) = (draw.token, draw.logprob, draw.top)
-        if token == endOfText {
+        if token == endOfText || a.request.stopTokens.contains(token) {
             // The model ended the document: the completion stops before this token, as Codex's did.
             running.state.finish(.stop)
         } else {

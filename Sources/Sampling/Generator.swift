@@ -20,18 +20,28 @@ public final class Generator: @unchecked Sendable {
     /// Tokens generated, for throughput figures.
     public private(set) var generatedTokens = 0
 
-    /// `n` completions of `prompt`: samples firstSample..<firstSample+n of its seeded streams,
-    /// decoded `batchSize` at a time through a BatchScheduler of its own.
+    /// `n` completions of `prompt` — or, with a `suffix`, `n` middles between the two, asked for
+    /// with the model's fill-in-the-middle tokens: samples firstSample..<firstSample+n of its
+    /// seeded streams, decoded `batchSize` at a time through a BatchScheduler of its own.
     /// `onToken(sample, text)` receives each sample's newly settled text as it is decoded.
-    public func complete(prompt: String, n: Int, parameters: SamplingParameters, firstSample: Int = 0,
+    public func complete(prompt: String, suffix: String? = nil, n: Int, parameters: SamplingParameters, firstSample: Int = 0,
                          keepRoom: Int? = nil, onToken: ((Int, String) -> Void)? = nil) throws -> [Completion] {
         let scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: batchSize)
         defer { scheduler.shutdown() }
         let finished = DispatchSemaphore(value: 0)
         let results = Results(count: n)
         nonisolated(unsafe) let onToken = onToken
-        var request = BatchScheduler.Request(prompt: tokenizer.encodeForModel(prompt), n: n, parameters: parameters, firstSample: firstSample)
-        request.keepRoom = keepRoom
+        var request: BatchScheduler.Request
+        if let suffix {
+            let fim = try FIMTokens.of(tokenizer)
+            request = .init(prompt: fim.prompt(prefix: prompt, suffix: suffix, tokenizer: tokenizer), n: n, parameters: parameters,
+                            firstSample: firstSample)
+            request.stopTokens = fim.stopTokens(tokenizer)
+            // Cutting a FIM prompt from the left would drop its <PRE>: a prompt too long fails instead.
+        } else {
+            request = .init(prompt: tokenizer.encodeForModel(prompt), n: n, parameters: parameters, firstSample: firstSample)
+            request.keepRoom = keepRoom
+        }
         scheduler.submit(request) { event in
             switch event {
             case .tokens(let index, let text, _):

@@ -14,14 +14,18 @@ struct CompletionRequest {
     var stream = false
     var includeUsageInStream = false
     var model: String?
+    /// Tokens that end a sample besides eos (the end of a FIM middle).
+    var stopTokens: Set<Int> = []
+
+    init() {}
 
     /// Fields OpenAI defines that codeloop does not implement: refused unless at their neutral value.
     static let neutral: [String: @Sendable (Any) -> Bool] = [
         "presence_penalty": { ($0 as? Double) == 0 }, "frequency_penalty": { ($0 as? Double) == 0 },
-        "best_of": { ($0 as? Int) == 1 }, "suffix": { $0 is NSNull }, "logit_bias": { ($0 as? [String: Any])?.isEmpty == true },
+        "best_of": { ($0 as? Int) == 1 }, "logit_bias": { ($0 as? [String: Any])?.isEmpty == true },
     ]
     static let known: Set<String> = ["model", "prompt", "max_tokens", "temperature", "top_p", "top_k", "n", "stop", "logprobs",
-                                     "echo", "seed", "stream", "stream_options", "user"]
+                                     "echo", "seed", "stream", "stream_options", "user", "suffix"]
 
     init(body: Data, tokenizer: Tokenizer, vocabulary: Int, limits: ServerLimits) throws {
         guard let json = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else {
@@ -61,7 +65,16 @@ struct CompletionRequest {
         default:
             throw APIError.invalid("prompt must be a string, a list of strings, or token ids", parameter: "prompt")
         }
-        if prompts.isEmpty {
+        if let suffix = object["suffix"], !(suffix is NSNull) {
+            // Fill in the middle: each prompt is the code before the gap, `suffix` the code after it.
+            guard let suffix = suffix as? String else { throw APIError.invalid("suffix must be a string", parameter: "suffix") }
+            guard prompts.isEmpty else { throw APIError.invalid("suffix needs the prompt as text, not token ids", parameter: "prompt") }
+            guard let fim = FIMTokens(tokenizer: tokenizer) else {
+                throw APIError.invalid("this model has no fill-in-the-middle tokens, so it cannot take a suffix", parameter: "suffix")
+            }
+            prompts = promptTexts.map { fim.prompt(prefix: $0, suffix: suffix, tokenizer: tokenizer) }
+            stopTokens = fim.stopTokens(tokenizer)
+        } else if prompts.isEmpty {
             prompts = promptTexts.map { tokenizer.encodeForModel($0, allowSpecial: false) }
         } else {
             for ids in prompts {

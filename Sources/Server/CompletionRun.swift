@@ -4,19 +4,25 @@ import NIOCore
 import Sampling
 import Tokenizers
 
-/// One /v1/completions request on the scheduler: its prompts × n samples, their events, the
-/// JSON of the answer (or of each streamed chunk), and its time limit.
+/// Whose API a request came through: OpenAI's /v1/completions, or llama.cpp's /infill.
+enum APIStyle: Sendable { case openAI, llamaCpp }
+
+/// One /v1/completions or /infill request on the scheduler: its prompts × n samples, their
+/// events, the JSON of the answer (or of each streamed chunk), and its time limit.
 final class CompletionRun: @unchecked Sendable {
     let server: CompletionServer
     let request: CompletionRequest
+    let style: APIStyle
+    let start = ContinuousClock.now
     let id = "cmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     let created = Int(Date().timeIntervalSince1970)
     var promptTokens: Int { request.prompts.reduce(0) { $0 + $1.count } }
     private(set) var completionTokens = 0
 
-    init(server: CompletionServer, request: CompletionRequest) {
+    init(server: CompletionServer, request: CompletionRequest, style: APIStyle = .openAI) {
         self.server = server
         self.request = request
+        self.style = style
     }
 
     /// Submits every prompt and yields (prompt index, event) until all are done; cancelling the
@@ -25,8 +31,10 @@ final class CompletionRun: @unchecked Sendable {
         let (stream, continuation) = AsyncStream<(Int, BatchScheduler.Event)>.makeStream()
         let remaining = RemainingCount(request.prompts.count)
         let handles = request.prompts.enumerated().map { index, prompt in
-            server.scheduler.submit(.init(prompt: prompt, n: request.n, parameters: request.parameters,
-                                          topLogprobs: request.logprobs, echo: request.echo)) { event in
+            var submitted = BatchScheduler.Request(prompt: prompt, n: request.n, parameters: request.parameters,
+                                                   topLogprobs: request.logprobs, echo: request.echo)
+            submitted.stopTokens = request.stopTokens
+            return server.scheduler.submit(submitted) { event in
                 continuation.yield((index, event))
                 if case .done = event, remaining.decrement() == 0 { continuation.finish() }
             }
@@ -84,6 +92,7 @@ final class CompletionRun: @unchecked Sendable {
     /// reason per choice, the usage if asked, then [DONE]. A write that fails (the client left)
     /// cancels the samples, freeing their slots before the next step.
     func stream(into writer: inout any ResponseBodyWriter, beforeLastWrite: @Sendable () -> Void = {}) async throws {
+        if style == .llamaCpp { return try await streamLlamaCpp(into: &writer, beforeLastWrite: beforeLastWrite) }
         let (stream, handles, limit) = events()
         defer { limit.cancel() }
         do {
@@ -121,6 +130,62 @@ final class CompletionRun: @unchecked Sendable {
         }
         beforeLastWrite()
         try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+        try await writer.finish(nil)
+    }
+
+    /// llama.cpp's answer to /infill (and /completion): the content, whether and why it stopped,
+    /// token counts and timings.
+    func llamaCppAnswer(content: String, finishReason: Completion.FinishReason?) -> [String: Any] {
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        var answer: [String: Any] = ["content": content, "index": 0, "stop": finishReason != nil, "model": server.modelName]
+        if let finishReason {
+            answer["stop_type"] = finishReason == .length ? "limit" : "eos"
+            answer["tokens_predicted"] = completionTokens
+            answer["tokens_evaluated"] = promptTokens
+            answer["truncated"] = false
+            answer["timings"] = ["prompt_n": promptTokens, "predicted_n": completionTokens, "predicted_ms": ms,
+                                 "predicted_per_second": ms > 0 ? Double(completionTokens) / ms * 1000 : 0]
+        }
+        return answer
+    }
+
+    /// The one sample of an /infill request, as llama.cpp's JSON.
+    func collectLlamaCpp() async throws -> [String: Any] {
+        let object = try await collect()
+        let choice = (object["choices"] as? [[String: Any]])?.first ?? [:]
+        let finish = (choice["finish_reason"] as? String).flatMap(Completion.FinishReason.init(rawValue:)) ?? .stop
+        return llamaCppAnswer(content: choice["text"] as? String ?? "", finishReason: finish)
+    }
+
+    /// llama.cpp's stream: `data: {"content": ..., "stop": false}` per settled piece of text, then one
+    /// with "stop": true and the counts; no [DONE].
+    private func streamLlamaCpp(into writer: inout any ResponseBodyWriter, beforeLastWrite: @Sendable () -> Void) async throws {
+        let (stream, handles, limit) = events()
+        defer { limit.cancel() }
+        var finish: Completion.FinishReason = .stop
+        do {
+            for await (_, event) in stream {
+                switch event {
+                case .tokens(_, let text, let tokens):
+                    completionTokens += tokens.count
+                    if !text.isEmpty { try await writeEvent(llamaCppAnswer(content: text, finishReason: nil), to: &writer) }
+                case .finished(_, let completion):
+                    finish = completion.finishReason
+                case .done(let error):
+                    if let error, !(error is CancellationError) {
+                        try await writeEvent(APIError(status: .badRequest, message: "\(error)", type: "invalid_request_error").json, to: &writer)
+                    }
+                case .prompt:
+                    break
+                }
+            }
+        } catch {
+            handles.forEach { $0.cancel() }
+            throw error
+        }
+        beforeLastWrite()
+        try await writeEvent(llamaCppAnswer(content: "", finishReason: limit.fired ? .length : finish), to: &writer)
         try await writer.finish(nil)
     }
 

@@ -6,9 +6,10 @@ import NIOCore
 import Sampling
 import Tokenizers
 
-/// OpenAI's /v1/completions over codeloop's engine (Hummingbird 2): every request's samples join
-/// one BatchScheduler, so requests that arrive together decode in the same forward passes, and a
-/// request's n samples share its prompt's computation. Also GET /v1/models and GET /health.
+/// OpenAI's /v1/completions (with `suffix` for fill-in-the-middle) and llama.cpp's /infill over
+/// codeloop's engine (Hummingbird 2): every request's samples join one BatchScheduler, so requests
+/// that arrive together decode in the same forward passes, and a request's n samples share its
+/// prompt's computation. Also GET /v1/models and GET /health.
 public final class CompletionServer: Sendable {
     public let scheduler: BatchScheduler
     public let modelName: String
@@ -36,18 +37,22 @@ public final class CompletionServer: Sendable {
             jsonResponse(["object": "list", "data": [["id": modelName, "object": "model", "created": 0, "owned_by": "codeloop"]]])
         }
         router.post("/v1/completions") { [self] request, _ in
-            await self.complete(request, logger: logger)
+            await self.answer(request, style: .openAI, logger: logger)
+        }
+        router.post("/infill") { [self] request, _ in
+            await self.answer(request, style: .llamaCpp, logger: logger)
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "codeloop"),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
-    func complete(_ incoming: Request, logger: Logger) async -> Response {
+    func answer(_ incoming: Request, style: APIStyle, logger: Logger) async -> Response {
         let start = ContinuousClock.now
+        let path = style == .openAI ? "/v1/completions" : "/infill"
         @Sendable func finish(_ response: Response, promptTokens: Int = 0, completionTokens: Int = 0, note: String = "") -> Response {
             let elapsed = ContinuousClock.now - start
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            logger.info("POST /v1/completions \(response.status.code) prompt_tokens=\(promptTokens) completion_tokens=\(completionTokens) ms=\(String(format: "%.1f", ms))\(note)")
+            logger.info("POST \(path) \(response.status.code) prompt_tokens=\(promptTokens) completion_tokens=\(completionTokens) ms=\(String(format: "%.1f", ms))\(note)")
             return response
         }
         guard inFlight.acquire(limit: limits.concurrentRequests) else {
@@ -66,7 +71,10 @@ public final class CompletionServer: Sendable {
         }
         let request: CompletionRequest
         do {
-            request = try CompletionRequest(body: Data(buffer: body), tokenizer: tokenizer, vocabulary: vocabulary, limits: limits)
+            switch style {
+            case .openAI: request = try CompletionRequest(body: Data(buffer: body), tokenizer: tokenizer, vocabulary: vocabulary, limits: limits)
+            case .llamaCpp: request = try InfillRequest.parse(body: Data(buffer: body), tokenizer: tokenizer, limits: limits)
+            }
             for prompt in request.prompts where prompt.count >= contextLength {
                 throw APIError.invalid("prompt of \(prompt.count) tokens does not fit the model's context of \(contextLength) (at least one token must be generated)",
                                        parameter: "prompt")
@@ -76,7 +84,11 @@ public final class CompletionServer: Sendable {
         } catch {
             return finish(errorResponse(.invalid("\(error)")))
         }
-        let run = CompletionRun(server: self, request: request)
+        let run = CompletionRun(server: self, request: request, style: style)
+        if request.parameters.maxTokens == 0 {
+            // llama.vscode's n_predict 0 only warms llama.cpp's cache: there is nothing to compute.
+            return finish(jsonResponse(run.llamaCppAnswer(content: "", finishReason: .length)), promptTokens: run.promptTokens)
+        }
         if request.stream {
             released = true
             // The body owns the slot: it frees it before its last write (so a client that sends its next
@@ -98,7 +110,7 @@ public final class CompletionServer: Sendable {
                             })
         }
         do {
-            let object = try await run.collect()
+            let object = style == .openAI ? try await run.collect() : try await run.collectLlamaCpp()
             return finish(jsonResponse(object), promptTokens: run.promptTokens, completionTokens: run.completionTokens)
         } catch let error as APIError {
             return finish(errorResponse(error), promptTokens: run.promptTokens)

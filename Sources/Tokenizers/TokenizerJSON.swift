@@ -312,3 +312,24 @@ struct TokenizerConfig {
                                addEOS: try flag("add_eos_token"), tokenizerClass: json["tokenizer_class"] as? String)
     }
 }
+
+extension Tokenizer {
+    /// A tokenizer.json with `names` appended as special added tokens, after every id it uses (as
+    /// HF's `tokenizer.add_special_tokens` saves them); names it has already are left alone.
+    public static func tokenizerJSON(_ data: Data, path: String, addingSpecial names: [String]) throws -> Data {
+        guard var root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw TokenizerError("\(path): malformed JSON")
+        }
+        var added = (root["added_tokens"] as? [[String: Any]]) ?? []
+        let vocabulary = ((root["model"] as? [String: Any])?["vocab"] as? [String: Int]) ?? [:]
+        var next = max(vocabulary.values.max() ?? -1, added.compactMap { $0["id"] as? Int }.max() ?? -1) + 1
+        let present = Set(added.compactMap { $0["content"] as? String })
+        for name in names where !present.contains(name) && vocabulary[name] == nil {
+            added.append(["id": next, "content": name, "single_word": false, "lstrip": false, "rstrip": false,
+                          "normalized": false, "special": true])
+            next += 1
+        }
+        root["added_tokens"] = added
+        return try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys])
+    }
+}

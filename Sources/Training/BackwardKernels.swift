@@ -75,11 +75,19 @@ func geluBackward(dx: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, x
     for i in 0..<count { dx[i] *= dout[i] }
 }
 
+/// The tiles [i0, i1) of T query rows, last first. A tile attends to keys [0, i1) only, so the
+/// products skip the masked upper triangle but for the tiles' diagonal blocks — (1 + tile/T)/2 of
+/// the full T×T work (0.56 at T = 512, tile 64). Last first: the backward pass's first tile then
+/// covers every key and initialises dk and dv, and the others accumulate.
+func attentionTiles(_ t: Int, tile: Int) -> [(start: Int, end: Int)] {
+    stride(from: 0, to: t, by: tile).map { ($0, min($0 + tile, t)) }.reversed()
+}
+
 /// Causal multi-head attention over a fused q/k/v tensor (B·T × 3C): writes the attention
 /// probabilities (B × heads × T × T, zero above the diagonal) and the heads' outputs (B·T × C).
-/// Each (sequence, head) pair is three strided sgemm calls and a masked softmax.
+/// Each (sequence, head) pair is a few strided sgemm calls per tile of rows and a masked softmax.
 func attentionForward(_ out: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
-                      qkv: UnsafePointer<Float>, batch: Int, length t: Int, width c: Int, heads: Int) {
+                      qkv: UnsafePointer<Float>, batch: Int, length t: Int, width c: Int, heads: Int, tile: Int) {
     let hs = c / heads
     let scale = 1 / Float(hs).squareRoot()
     // Each (sequence, head) job touches its own slices; the pointers cross threads on that promise.
@@ -88,21 +96,24 @@ func attentionForward(_ out: UnsafeMutablePointer<Float>, probabilities: UnsafeM
         let b = job / heads, h = job % heads
         let q = qkv + b * t * 3 * c + h * hs, k = q + c, v = q + 2 * c
         let att = probabilities + job * t * t
-        gemm(transposeA: false, transposeB: true, m: t, n: t, k: hs, alpha: scale, q, lda: 3 * c, k, ldb: 3 * c, att, ldc: t)
-        for i in 0..<t {
-            let row = att + i * t
-            softmax(row, count: i + 1)
-            (row + i + 1).update(repeating: 0, count: t - i - 1)
+        for (i0, i1) in attentionTiles(t, tile: tile) {
+            gemm(transposeA: false, transposeB: true, m: i1 - i0, n: i1, k: hs, alpha: scale, q + i0 * 3 * c, lda: 3 * c,
+                 k, ldb: 3 * c, att + i0 * t, ldc: t)
+            for i in i0..<i1 {
+                let row = att + i * t
+                softmax(row, count: i + 1)
+                (row + i + 1).update(repeating: 0, count: t - i - 1)
+            }
+            gemm(transposeA: false, transposeB: false, m: i1 - i0, n: hs, k: i1, att + i0 * t, lda: t, v, ldb: 3 * c,
+                 out + (b * t + i0) * c + h * hs, ldc: c)
         }
-        gemm(transposeA: false, transposeB: false, m: t, n: hs, k: t, att, lda: t, v, ldb: 3 * c,
-             out + b * t * c + h * hs, ldc: c)
     }
 }
 
 /// dqkv (overwritten) from the outputs' gradient; `scratch` holds B × heads × T × T floats.
 func attentionBackward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                        qkv: UnsafePointer<Float>, probabilities: UnsafePointer<Float>,
-                       batch: Int, length t: Int, width c: Int, heads: Int) {
+                       batch: Int, length t: Int, width c: Int, heads: Int, tile: Int) {
     let hs = c / heads
     let scale = 1 / Float(hs).squareRoot()
     nonisolated(unsafe) let (dqkv, scratch, dout, qkv, probabilities) = (dqkv, scratch, dout, qkv, probabilities)
@@ -112,18 +123,25 @@ func attentionBackward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutable
         let dq = dqkv + b * t * 3 * c + h * hs, dk = dq + c, dv = dq + 2 * c
         let dy = dout + b * t * c + h * hs
         let att = probabilities + job * t * t, datt = scratch + job * t * t
-        gemm(transposeA: false, transposeB: true, m: t, n: t, k: hs, dy, lda: c, v, ldb: 3 * c, datt, ldc: t)
-        gemm(transposeA: true, transposeB: false, m: t, n: hs, k: t, att, lda: t, dy, ldb: c, dv, ldc: 3 * c)
-        // Softmax backward, row by row: dscore = p · (dp - Σ p·dp), zero above the diagonal.
-        for i in 0..<t {
-            let p = att + i * t, d = datt + i * t
-            var dot: Float = 0
-            for j in 0...i { dot += p[j] * d[j] }
-            for j in 0...i { d[j] = p[j] * (d[j] - dot) }
-            (d + i + 1).update(repeating: 0, count: t - i - 1)
+        for (i0, i1) in attentionTiles(t, tile: tile) {
+            let m = i1 - i0, accumulate: Float = i1 == t ? 0 : 1
+            let attTile = att + i0 * t, dattTile = datt + i0 * t, dyTile = dy + i0 * c
+            gemm(transposeA: false, transposeB: true, m: m, n: i1, k: hs, dyTile, lda: c, v, ldb: 3 * c, dattTile, ldc: t)
+            gemm(transposeA: true, transposeB: false, m: i1, n: hs, k: m, attTile, lda: t, dyTile, ldb: c,
+                 beta: accumulate, dv, ldc: 3 * c)
+            // Softmax backward, row by row: dscore = p · (dp - Σ p·dp), zero above the diagonal.
+            for i in i0..<i1 {
+                let p = att + i * t, d = datt + i * t
+                var dot: Float = 0
+                for j in 0...i { dot += p[j] * d[j] }
+                for j in 0...i { d[j] = p[j] * (d[j] - dot) }
+                (d + i + 1).update(repeating: 0, count: i1 - i - 1)
+            }
+            gemm(transposeA: false, transposeB: false, m: m, n: hs, k: i1, alpha: scale, dattTile, lda: t, k, ldb: 3 * c,
+                 dq + i0 * 3 * c, ldc: 3 * c)
+            gemm(transposeA: true, transposeB: false, m: i1, n: hs, k: m, alpha: scale, dattTile, lda: t, q + i0 * 3 * c,
+                 ldb: 3 * c, beta: accumulate, dk, ldc: 3 * c)
         }
-        gemm(transposeA: false, transposeB: false, m: t, n: hs, k: t, alpha: scale, datt, lda: t, k, ldb: 3 * c, dq, ldc: 3 * c)
-        gemm(transposeA: true, transposeB: false, m: t, n: hs, k: t, alpha: scale, datt, lda: t, q, ldb: 3 * c, dk, ldc: 3 * c)
     }
 }
 

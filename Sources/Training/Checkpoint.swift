@@ -26,6 +26,29 @@ public enum GPT2Checkpoint {
         return buffer
     }
 
+    /// `parameters` (in `layout`) moved into the layout of a vocabulary of `size` tokens (at least
+    /// the layout's): tokens added to the tokenizer (FIM's sentinels) get embedding rows drawn as
+    /// GPT-2 initialises them, N(0, 0.02), or zero rows when `seed` is nil (AdamW's moments).
+    public static func growingVocabulary(_ parameters: FloatBuffer, layout: GPT2Layout, to size: Int,
+                                         seed: UInt64?) -> (layout: GPT2Layout, parameters: FloatBuffer) {
+        precondition(size >= layout.config.vocabularySize)
+        var config = layout.config
+        config.vocabularySize = size
+        let grown = GPT2Layout(config: config)
+        let buffer = FloatBuffer(count: grown.count)
+        for (old, new) in zip(layout.entries, grown.entries) {
+            (buffer.pointer + new.offset).update(from: parameters.pointer + old.offset, count: old.count)
+        }
+        if let seed {
+            var random = NormalGenerator(seed: seed)
+            let c = config.hiddenSize
+            for i in (grown.tokenEmbedding + layout.config.vocabularySize * c)..<(grown.tokenEmbedding + size * c) {
+                buffer[i] = 0.02 * random.next()
+            }
+        }
+        return (grown, buffer)
+    }
+
     /// The parameters of an HF GPT-2 directory, checked tensor by tensor against `layout`.
     public static func loadParameters(layout: GPT2Layout, directory: String) throws -> FloatBuffer {
         let store = try SafetensorsWeights(directory: directory)

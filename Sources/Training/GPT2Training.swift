@@ -28,6 +28,9 @@ public final class GPT2Training: @unchecked Sendable {
     // Gradient scratch, reused by every block.
     let dResidual, dLinearOut, dWide, dWide2, dQKV, dAttention: FloatBuffer
     var inputs: [Int32] = []
+    /// Query rows per tile of the causal attention (see attentionTiles); tests set it small so
+    /// that their short sequences are cut into several tiles.
+    var attentionTile = 64
 
     public init(layout: GPT2Layout, parameters: FloatBuffer, batch: Int, length: Int) {
         precondition(parameters.count == layout.count)
@@ -89,7 +92,7 @@ public final class GPT2Training: @unchecked Sendable {
                       mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer)
             linearForward(a.qkv.pointer, a.ln1.pointer, weight: p + w.qkvWeight, bias: p + w.qkvBias, rows: rows, inputs: c, outputs: 3 * c)
             attentionForward(a.attended.pointer, probabilities: a.probabilities.pointer, qkv: a.qkv.pointer,
-                             batch: batch, length: length, width: c, heads: config.heads)
+                             batch: batch, length: length, width: c, heads: config.heads, tile: attentionTile)
             linearForward(a.residual2.pointer, a.attended.pointer, weight: p + w.projectionWeight, bias: p + w.projectionBias,
                           rows: rows, inputs: c, outputs: c)
             addInPlace(a.residual2.pointer, residual, count: rows * c)
@@ -154,7 +157,7 @@ public final class GPT2Training: @unchecked Sendable {
             linearBackward(dx: dLinearOut.pointer, dWeight: g + w.projectionWeight, dBias: g + w.projectionBias, dout: dResidual.pointer,
                            x: a.attended.pointer, weight: p + w.projectionWeight, rows: rows, inputs: c, outputs: c)
             attentionBackward(dqkv: dQKV.pointer, scratch: dAttention.pointer, dout: dLinearOut.pointer, qkv: a.qkv.pointer,
-                              probabilities: a.probabilities.pointer, batch: batch, length: length, width: c, heads: config.heads)
+                              probabilities: a.probabilities.pointer, batch: batch, length: length, width: c, heads: config.heads, tile: attentionTile)
             linearBackward(dx: dLinearOut.pointer, dWeight: g + w.qkvWeight, dBias: g + w.qkvBias, dout: dQKV.pointer,
                            x: a.ln1.pointer, weight: p + w.qkvWeight, rows: rows, inputs: c, outputs: 3 * c)
             layerNormBackward(dx: dResidual.pointer, dGamma: g + w.ln1Gamma, dBeta: g + w.ln1Beta, dout: dLinearOut.pointer,

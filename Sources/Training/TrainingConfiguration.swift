@@ -28,6 +28,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Continue from these weights (the Codex recipe: start from a GPT, go on with code) rather
     /// than from GPT-2's random initialisation.
     public var initFrom: String?
+    /// Fill-in-the-middle (FIMTransformation): the fraction of documents rearranged, and of those
+    /// the fraction in suffix-prefix-middle order. Unset: left-to-right only.
+    public var fimRate: Double?
+    public var fimSPMRate: Double?
 
     public init() {}
 
@@ -36,7 +40,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case accumulation, learningRate = "learning_rate", minimumLearningRate = "minimum_learning_rate"
         case warmupSteps = "warmup_steps", steps, weightDecay = "weight_decay", beta1, beta2
         case gradientClip = "gradient_clip", seed, evaluateEvery = "evaluate_every", evaluationBatches = "evaluation_batches"
-        case checkpointEvery = "checkpoint_every", initFrom = "init_from"
+        case checkpointEvery = "checkpoint_every", initFrom = "init_from", fimRate = "fim_rate", fimSPMRate = "fim_spm_rate"
     }
 
     /// Tokens each optimizer step trains on.
@@ -98,7 +102,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         }
         let known = Set([CodingKeys.layers, .heads, .hiddenSize, .contextLength, .batchSize, .accumulation, .learningRate,
                          .minimumLearningRate, .warmupSteps, .steps, .weightDecay, .beta1, .beta2, .gradientClip, .seed,
-                         .evaluateEvery, .evaluationBatches, .checkpointEvery, .initFrom].map(\.rawValue))
+                         .evaluateEvery, .evaluationBatches, .checkpointEvery, .initFrom, .fimRate, .fimSPMRate].map(\.rawValue))
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw TrainingError("\(nameOrPath): unknown field \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -128,6 +132,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if hiddenSize % heads != 0 { throw fail("hidden_size", "(\(hiddenSize)) must be a multiple of heads (\(heads))") }
         if !(learningRate > 0) { throw fail("learning_rate", "must be positive") }
         if warmupSteps < 0 { throw fail("warmup_steps", "must not be negative") }
+        for (field, value) in [("fim_rate", fimRate), ("fim_spm_rate", fimSPMRate)] {
+            if let value, !(0...1).contains(value) { throw fail(field, "must be between 0 and 1") }
+        }
     }
 }
 

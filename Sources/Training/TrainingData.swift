@@ -12,16 +12,19 @@ public protocol TrainingData: Sendable {
 }
 
 /// Next-token prediction over a token stream (files joined by <|endoftext|>): training windows
-/// start at offsets drawn from the seed and the batch index; validation walks its stream in order.
+/// start at offsets drawn from the seed and the batch index, their documents FIM-transformed
+/// when `fim` is set; validation walks its stream in order, left to right.
 public struct TokenStreamData: TrainingData {
     public let train: [Int32]
     public let validation: [Int32]
     public let seed: UInt64
+    public let fim: FIMTransformation?
 
-    public init(train: [Int32], validation: [Int32], seed: UInt64) {
+    public init(train: [Int32], validation: [Int32], seed: UInt64, fim: FIMTransformation? = nil) {
         self.train = train
         self.validation = validation
         self.seed = seed
+        self.fim = fim
     }
 
     public func trainingBatch(_ index: Int, batch: Int, length: Int) -> (inputs: [Int32], targets: [Int32]) {
@@ -30,8 +33,10 @@ public struct TokenStreamData: TrainingData {
         var inputs: [Int32] = [], targets: [Int32] = []
         for _ in 0..<batch {
             let start = Int(random.next() % room)
-            inputs += train[start..<(start + length)]
-            targets += train[(start + 1)..<(start + length + 1)]
+            let window = train[start..<(start + length + 1)]
+            let sequence = fim.map { $0.apply(window, using: &random)[...] } ?? window
+            inputs += sequence.dropLast()
+            targets += sequence.dropFirst()
         }
         return (inputs, targets)
     }

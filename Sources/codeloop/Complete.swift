@@ -5,10 +5,17 @@ import Sampling
 struct Complete: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stream a completion of a prompt to the terminal.",
-        discussion: "With --n above 1, draws that many samples together and prints them one after another.")
+        discussion: """
+        With --n above 1, draws that many samples together and prints them one after another. \
+        With --suffix, the prompt is the code before the gap and the model fills in the middle \
+        (models with FIM tokens: codeloop's own trained with --fim-rate, StarCoder, Qwen2.5-Coder, DeepSeek-Coder, CodeLlama).
+        """)
 
-    @Argument(help: "The prompt.")
+    @Argument(help: "The prompt (with --suffix: the code before the gap).")
     var prompt: String
+
+    @Option(help: "The code after the gap: fill in the middle between the prompt and this.")
+    var suffix: String?
 
     @Option(help: "Samples to draw (decoded as one batch).")
     var n: Int = 1
@@ -23,7 +30,7 @@ struct Complete: ParsableCommand {
         let output = FileHandle.standardOutput
         let started = DispatchTime.now().uptimeNanoseconds
         var firstToken: UInt64?
-        let completions = try generator.complete(prompt: prompt, n: n, parameters: options.parameters()) { _, text in
+        let completions = try generator.complete(prompt: prompt, suffix: suffix, n: n, parameters: options.parameters()) { _, text in
             if firstToken == nil { firstToken = DispatchTime.now().uptimeNanoseconds }
             if n == 1 { output.write(Data(text.utf8)) }
         }

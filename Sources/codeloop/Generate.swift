@@ -77,7 +77,8 @@ enum SampleGeneration {
             func launch() {
                 guard let (problem, first, count) = queue.popFirst() else { return }
                 group.addTask {
-                    (problem, try await backend.complete(prompt: problem.prompt, n: count, parameters: parameters, firstSample: first))
+                    (problem, try await backend.complete(prompt: problem.prompt, suffix: problem.suffix, n: count,
+                                                         parameters: parameters, firstSample: first))
                 }
             }
             for _ in 0..<concurrency { launch() }

@@ -42,6 +42,11 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("stop-after"), help: "Stop (with a checkpoint) after this step, as an interruption would.")
     var stopAfter: Int?
 
+    @Option(name: .customLong("fim-rate"), help: ArgumentHelp(
+        "Fill-in-the-middle: the fraction of documents rearranged (overrides the config's fim_rate; with --resume, continues the run with FIM).",
+        discussion: "The sentinels <fim_prefix>, <fim_suffix>, <fim_middle> are added to the tokenizer and the embedding grows to hold them."))
+    var fimRate: Double?
+
     func validate() throws {
         if resume == nil {
             guard config != nil else { throw ValidationError("give --config (a preset or file), or --resume DIR") }
@@ -50,6 +55,7 @@ struct Train: ParsableCommand {
         } else if config != nil || corpus != nil || examples != nil {
             throw ValidationError("--resume takes its config and data from the checkpoint; drop --config, --corpus and --examples")
         }
+        if let fimRate, !(0...1).contains(fimRate) { throw ValidationError("--fim-rate must be between 0 and 1") }
     }
 
     func run() throws {
@@ -75,22 +81,28 @@ struct Train: ParsableCommand {
         var configuration = try TrainingConfiguration.load(config!)
         if let steps { configuration.steps = steps }
         if let initFrom { configuration.initFrom = initFrom }
+        if let fimRate { configuration.fimRate = fimRate }
         try configuration.check(source: config!)
         let source = corpus.map { ["corpus": $0] } ?? ["examples": examples!]
-        let (data, tokenizerFile, tokenizer) = try loadData(source, configuration: configuration)
-        let layout: GPT2Layout, parameters: FloatBuffer
+        let (data, tokenizerFile, tokenizer) = try loadData(source, configuration: configuration, output: out!)
+        var layout: GPT2Layout, parameters: FloatBuffer
         if let initFrom = configuration.initFrom {
             let config = try ModelConfig.load(directory: initFrom)
             guard config.architecture == .gpt2 else { throw InputError("\(initFrom): codeloop trains GPT-2 models; this is \(config.architecture)") }
-            guard config.vocabularySize == tokenizer.vocabularySize else {
+            let grows = fimAddsTokens(configuration) && config.vocabularySize + FIMTokens.codeloopNames.count == tokenizer.vocabularySize
+            guard config.vocabularySize == tokenizer.vocabularySize || grows else {
                 throw InputError("\(initFrom): vocabulary of \(config.vocabularySize) tokens, the data's tokenizer has \(tokenizer.vocabularySize)")
             }
-            if let theirs = FileManager.default.contents(atPath: initFrom + "/tokenizer.json"),
+            if !grows, let theirs = FileManager.default.contents(atPath: initFrom + "/tokenizer.json"),
                let ours = FileManager.default.contents(atPath: tokenizerFile), theirs != ours {
                 throw InputError("\(initFrom)/tokenizer.json differs from the data's tokenizer \(tokenizerFile)")
             }
             layout = GPT2Layout(config: config)
             parameters = try GPT2Checkpoint.loadParameters(layout: layout, directory: initFrom)
+            if grows {
+                (layout, parameters) = GPT2Checkpoint.growingVocabulary(parameters, layout: layout, to: tokenizer.vocabularySize,
+                                                                        seed: configuration.seed)
+            }
             configuration.layers = config.layers
             configuration.heads = config.heads
             configuration.hiddenSize = config.hiddenSize
@@ -111,25 +123,55 @@ struct Train: ParsableCommand {
         let checkpoint = try TrainingRun.loadCheckpoint(directory)
         var configuration = checkpoint.state.configuration
         if let steps { configuration.steps = steps }
+        if let fimRate { configuration.fimRate = fimRate }
         var state = checkpoint.state
         state.configuration = configuration
-        let (data, tokenizerFile, tokenizer) = try loadData(state.data, configuration: configuration)
-        guard tokenizer.vocabularySize == checkpoint.layout.config.vocabularySize else {
-            throw InputError("\(directory): vocabulary of \(checkpoint.layout.config.vocabularySize), its data's tokenizer has \(tokenizer.vocabularySize)")
-        }
-        try checkMemory(layout: checkpoint.layout, configuration: configuration)
         let output = directory == path + "/latest" ? path : (path as NSString).deletingLastPathComponent
+        let (data, tokenizerFile, tokenizer) = try loadData(state.data, configuration: configuration, output: output)
+        var (layout, parameters, moments) = (checkpoint.layout, checkpoint.parameters, checkpoint.moments)
+        let vocabulary = layout.config.vocabularySize
+        if fimAddsTokens(configuration) && vocabulary + FIMTokens.codeloopNames.count == tokenizer.vocabularySize {
+            // Continued training with FIM: the sentinels get fresh embedding rows and empty moments.
+            printError("adding FIM's \(FIMTokens.codeloopNames.joined(separator: ", ")) to the vocabulary (\(vocabulary) → \(tokenizer.vocabularySize))")
+            (layout, parameters) = GPT2Checkpoint.growingVocabulary(parameters, layout: layout, to: tokenizer.vocabularySize, seed: configuration.seed)
+            moments = (GPT2Checkpoint.growingVocabulary(moments.0, layout: checkpoint.layout, to: tokenizer.vocabularySize, seed: nil).parameters,
+                       GPT2Checkpoint.growingVocabulary(moments.1, layout: checkpoint.layout, to: tokenizer.vocabularySize, seed: nil).parameters)
+        }
+        guard tokenizer.vocabularySize == layout.config.vocabularySize else {
+            throw InputError("\(directory): vocabulary of \(vocabulary), its data's tokenizer has \(tokenizer.vocabularySize)")
+        }
+        try checkMemory(layout: layout, configuration: configuration)
         printError("resuming \(directory) at step \(state.step)")
-        return TrainingRun(layout: checkpoint.layout, parameters: checkpoint.parameters, data: data, state: state, output: output, tokenizerFiles: [tokenizerFile],
-                           endOfText: tokenizer.specialTokens["<|endoftext|>"], moments: checkpoint.moments)
+        return TrainingRun(layout: layout, parameters: parameters, data: data, state: state, output: output, tokenizerFiles: [tokenizerFile],
+                           endOfText: tokenizer.specialTokens["<|endoftext|>"], moments: moments)
     }
 
-    /// The batches of a corpus or an examples file, with the tokenizer they were made with.
-    func loadData(_ source: [String: String], configuration: TrainingConfiguration) throws -> (any TrainingData, String, Tokenizer) {
+    func fimAddsTokens(_ configuration: TrainingConfiguration) -> Bool { (configuration.fimRate ?? 0) > 0 }
+
+    /// The batches of a corpus or an examples file, with the tokenizer they were made with (for
+    /// FIM, the corpus's with the sentinels added, written to OUTPUT/fim-tokenizer).
+    func loadData(_ source: [String: String], configuration: TrainingConfiguration,
+                  output: String) throws -> (any TrainingData, String, Tokenizer) {
         if let directory = source["corpus"] {
             let manifest = try CorpusManifest.load(directory: directory)
-            let tokenizerFile = directory + "/tokenizer.json"
-            let tokenizer = try Tokenizer.named(tokenizerFile)
+            var tokenizerFile = directory + "/tokenizer.json"
+            var tokenizer = try Tokenizer.named(tokenizerFile)
+            var fim: FIMTransformation?
+            if let rate = configuration.fimRate, rate > 0 {
+                guard let endOfText = tokenizer.specialTokens["<|endoftext|>"] else {
+                    throw InputError("\(tokenizerFile): no <|endoftext|> token to split documents at for FIM")
+                }
+                if FIMTokens(tokenizer: tokenizer) == nil {
+                    let extended = try Tokenizer.tokenizerJSON(try Data(contentsOf: URL(fileURLWithPath: tokenizerFile)), path: tokenizerFile,
+                                                               addingSpecial: FIMTokens.codeloopNames)
+                    try FileManager.default.createDirectory(atPath: output + "/fim-tokenizer", withIntermediateDirectories: true)
+                    tokenizerFile = output + "/fim-tokenizer/tokenizer.json"
+                    try writeAtomically(extended, to: tokenizerFile)
+                    tokenizer = try Tokenizer.named(tokenizerFile)
+                }
+                fim = FIMTransformation(rate: rate, spmRate: configuration.fimSPMRate ?? 0.5, tokens: FIMTokens(tokenizer: tokenizer)!,
+                                        endOfText: endOfText, tokenizer: tokenizer)
+            }
             let train = try manifest.trainShards.flatMap { try TokenShard.read(directory + "/" + $0) }
             let validation = try manifest.validationShards.flatMap { try TokenShard.read(directory + "/" + $0) }
             guard train.count > configuration.contextLength + 1 else {
@@ -138,7 +180,7 @@ struct Train: ParsableCommand {
             if let bad = train.first(where: { $0 < 0 || Int($0) >= tokenizer.vocabularySize }) {
                 throw InputError("\(directory): token id \(bad) is outside the tokenizer's vocabulary (corpus and tokenizer disagree)")
             }
-            return (TokenStreamData(train: train, validation: validation, seed: configuration.seed), tokenizerFile, tokenizer)
+            return (TokenStreamData(train: train, validation: validation, seed: configuration.seed, fim: fim), tokenizerFile, tokenizer)
         }
         let path = source["examples"]!
         guard let initFrom = configuration.initFrom else {

@@ -50,6 +50,23 @@ import Testing
                                                  "--max-tokens", "5", "def scale_1("])
         #expect(status == 0, "\(stderr)")
 
+        // Continued training with FIM: the sentinels join the vocabulary (400 → 403) and the
+        // checkpoint's tokenizer, and the model then fills in a middle; a model without them cannot.
+        (status, _, stderr) = try codeloop(["complete", "--model", directory + "/whole/latest", "--suffix", "\n    return result\n",
+                                            "--max-tokens", "5", "def scale_1("])
+        #expect(status != 0 && stderr.hasPrefix("Error: this model cannot fill in the middle"), "\(stderr)")
+        try FileManager.default.copyItem(atPath: directory + "/whole", toPath: directory + "/fim")
+        (status, _, stderr) = try codeloop(["train", "--resume", directory + "/fim", "--fim-rate", "0.9", "--steps", "24"])
+        #expect(status == 0, "\(stderr)")
+        #expect(stderr.contains("adding FIM's <fim_prefix>, <fim_suffix>, <fim_middle> to the vocabulary (400 → 403)"))
+        let config = try String(contentsOfFile: directory + "/fim/latest/config.json", encoding: .utf8)
+        #expect(config.contains(#""vocab_size" : 403"#), "\(config)")
+        let tokenizer = try String(contentsOfFile: directory + "/fim/latest/tokenizer.json", encoding: .utf8)
+        #expect(tokenizer.contains("<fim_middle>"))
+        (status, stdout, stderr) = try codeloop(["complete", "--model", directory + "/fim/latest", "--suffix", "\n    return result\n",
+                                                 "--temperature", "0", "--max-tokens", "5", "def scale_1("])
+        #expect(status == 0, "\(stderr)")
+
         // Codex-S: extract pairs in the sandbox, fine-tune with the loss on bodies only.
         let pairs = directory + "/pairs.jsonl"
         (status, stdout, stderr) = try codeloop(["corpus", "functions", directory + "/src", "--out", pairs])
