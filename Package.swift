@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Seeding"),
         .target(name: "Tensors", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "ModelFiles"),
-        .target(name: "Models", dependencies: ["Tensors", "ModelFiles", "BundledData"], resources: [.copy("Resources")]),
+        .target(name: "Models", dependencies: ["Tensors", "ModelFiles", "BundledData", "Tokenizers"], resources: [.copy("Resources")]),
         .target(name: "Training", dependencies: ["Models", "Tensors", "Seeding", "Tokenizers"]),
         .target(name: "Sampling", dependencies: ["Models", "Tokenizers", "Tensors", "Seeding"]),
         .target(name: "Backends", dependencies: [
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["TestScratch", "Evaluation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CKernels", "ModelFiles"]),
-        .testTarget(name: "ModelsTests", dependencies: ["TestScratch", "Models", "Sampling", "Tokenizers", "Tensors", "Seeding"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelsTests", dependencies: ["TestScratch", "Models", "Sampling", "Tokenizers", "Tensors", "Seeding", "Archives"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["TestScratch", "Training", "Models", "Tensors", "Seeding", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CorpusTests", dependencies: ["TestScratch", "Corpus", "Archives", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["TestScratch", "Tokenizers"], resources: [.copy("Fixtures")]),

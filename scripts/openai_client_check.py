@@ -10,6 +10,7 @@ Without --model it serves every fixture model in turn (one per architecture and 
 as transformers saved them).
 """
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -38,6 +39,13 @@ def main():
         print(f"== {os.path.basename(model)}")
         check_model(args.binary, model)
     print(f"openai client: all checks passed on {len(models)} model(s)")
+
+
+def has_fim_tokens(model):
+    """Whether the model's tokenizer.json has one of the FIM token families codeloop knows."""
+    with open(os.path.join(model, "tokenizer.json")) as f:
+        added = {t["content"] for t in json.load(f).get("added_tokens", [])}
+    return any(name in added for name in ("<fim_prefix>", "<|fim_prefix|>", "<｜fim▁begin｜>", "▁<PRE>", "<fim-prefix>"))
 
 
 def check_model(binary, model):
@@ -79,6 +87,19 @@ def check_model(binary, model):
         echo = client.completions.create(model="m", prompt=prompt, max_tokens=4, echo=True, logprobs=1, seed=1)
         check(echo.choices[0].text.startswith(prompt), "echo returns the prompt")
         check(echo.choices[0].logprobs.token_logprobs[0] is None, "echo: the first prompt token has no log-probability")
+
+        # Fill in the middle: `suffix` where the tokenizer has FIM tokens, else a 400 naming it.
+        if has_fim_tokens(model):
+            middle = client.completions.create(model="m", prompt=prompt, suffix="\n    return a\n", max_tokens=8, seed=5)
+            again = client.completions.create(model="m", prompt=prompt, suffix="\n    return a\n", max_tokens=8, seed=5)
+            check(middle.choices[0].text == again.choices[0].text and middle.usage.completion_tokens >= 1,
+                  "suffix: a middle, the same for the same seed")
+        else:
+            try:
+                client.completions.create(model="m", prompt=prompt, suffix="x", max_tokens=4)
+                check(False, "suffix is refused by a model without FIM tokens")
+            except openai.BadRequestError as error:
+                check(error.body.get("param") == "suffix", "suffix without FIM tokens → 400 naming suffix")
 
         for bad, param in [(dict(max_tokens=-1), "max_tokens"), (dict(n=100000), "n"), (dict(temperature=5), "temperature")]:
             try:

@@ -131,6 +131,12 @@ public struct SafetensorsWeights: WeightStore {
 
     public func has(_ name: String) -> Bool { location[name] != nil }
 
+    /// Every tensor's name, sorted.
+    public var names: [String] { location.keys.sorted() }
+
+    /// A tensor's shape, or nil when there is no such tensor.
+    public func shape(_ name: String) -> [Int]? { location[name].flatMap { files[$0]?.entries[name]?.shape } }
+
     /// A tensor that must have `shape`.
     public func tensor(_ name: String, shape: [Int]) throws -> [Float] {
         guard let shard = location[name], let file = files[shard], let entry = file.entries[name] else {

@@ -79,6 +79,9 @@ public final class Tokenizer: Sendable {
     /// One more than the largest id.
     public var vocabularySize: Int { tokenBytes.count }
 
+    /// Whether BPE starts from bytes (GPT-2, Qwen2, StarCoder, Llama-3) rather than characters (SentencePiece-style).
+    public var isByteLevel: Bool { if case .bytes = symbols { return true } else { return false } }
+
     /// Whether the text is normalized to NFC before encoding (Qwen2).
     public var normalizesToNFC: Bool { normalizer == .nfc }
 

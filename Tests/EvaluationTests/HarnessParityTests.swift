@@ -77,6 +77,36 @@ func readResults(_ path: String) throws -> [[String: Any]] {
         try check("mixed_samples", problems: try ProblemSet.load("humaneval"), ignoreIncomplete: true)
     }
 
+    /// The official HumanEval-infilling harness's verdicts on right, empty, wrong, crashing,
+    /// non-compiling, exiting and slow middles (scripts/parity_human_eval_infilling.py).
+    @Test(arguments: [("infilling_single_mixed", "humaneval-infill-single"),
+                      ("infilling_light_mixed", "humaneval-infill-random-span-light")])
+    func infillingMiddlesMatchTheOfficialHarness(name: String, problems: String) throws {
+        try check(name, problems: try ProblemSet.load(problems), ignoreIncomplete: true)
+    }
+
+    /// Every canonical middle of the four infilling benchmarks passes, judged as prefix + middle + suffix.
+    @Test func canonicalMiddlesPassEveryInfillingTask() throws {
+        let pool = try guardedPool()
+        defer { pool.shutdown() }
+        for (name, count) in [("humaneval-infill-single", 1033), ("humaneval-infill-multi", 5815),
+                              ("humaneval-infill-random-span", 1640), ("humaneval-infill-random-span-light", 164)] {
+            let problems = try ProblemSet.load(name)
+            #expect(problems.problems.count == count && problems.stops.isEmpty)
+            let lines = try problems.problems.map { problem -> String in
+                let data = try JSONSerialization.data(withJSONObject: ["task_id": problem.taskID, "completion": problem.canonicalSolution])
+                return String(decoding: data, as: UTF8.self)
+            }
+            let samples = try SampleFile(path: temporaryFile("canonical-\(name).jsonl", lines.joined(separator: "\n") + "\n"), problems: problems)
+            var options = FunctionalCorrectness.Options()
+            options.ks = [1]
+            options.quiet = true
+            let summary = try FunctionalCorrectness(problems: problems, pool: pool).evaluate(samples, options: options)
+            let failed = try readResults(summary.resultsPath).filter { $0["passed"] as? Bool != true }
+            #expect(failed.isEmpty, "\(name): \(failed.prefix(3).map { "\($0["task_id"]!): \($0["result"]!)" })")
+        }
+    }
+
     @Test func gpt4SamplesMatchHumanEval() throws {
         try check("gpt4_final_500c_long", problems: try ProblemSet.load("humaneval"))
     }

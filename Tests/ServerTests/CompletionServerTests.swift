@@ -14,9 +14,9 @@ struct LiveServer {
     let task: Task<Void, Error>
     let server: CompletionServer
 
-    static func start(limits: ServerLimits = ServerLimits()) async throws -> LiveServer {
+    static func start(limits: ServerLimits = ServerLimits(), model: String = "gpt2-tiny") async throws -> LiveServer {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("ModelsTests/Fixtures/gpt2-tiny").path
+            .appendingPathComponent("ModelsTests/Fixtures/\(model)").path
         let server = CompletionServer(model: try loadModel(directory: directory), tokenizer: try Tokenizer.named(directory),
                                       modelName: "tiny", limits: limits)
         var logger = Logger(label: "test")
