@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Sandbox", dependencies: ["BundledData"], resources: [.copy("Resources")]),
         .target(name: "Tokenizers", dependencies: ["ModelFiles", "BundledData"], resources: [.copy("Resources")]),
         .target(name: "Archives", dependencies: ["CZlib"]),
-        .target(name: "Corpus", dependencies: ["Archives", "Tokenizers"]),
+        .target(name: "Corpus", dependencies: ["Archives", "Tokenizers", "BundledData"], resources: [.copy("Resources")]),
         .target(name: "Evaluation", dependencies: ["Sandbox", "Archives", "BundledData"], resources: [.copy("Resources")]),
         .target(name: "Reports", dependencies: ["Evaluation", "Seeding"]),
         .executableTarget(

@@ -1,39 +1,28 @@
+import BundledData
 import Foundation
 
 /// Codex-S's training examples, from ordinary code: every top-level function with a docstring
 /// and a body becomes (module imports + signature + docstring → body), the shape of a HumanEval
-/// prompt and its canonical solution. Python's own ast module does the parsing; the program
-/// below runs in the sandbox (the corpus is untrusted input) with one source file on stdin and
-/// prints one JSON object per function.
+/// prompt and its canonical solution. Python's own ast module does the parsing
+/// (Resources/extract_functions.py, run in the sandbox: the corpus is untrusted input), and
+/// Codex-S's filter — keep the functions whose examples pass — runs each function's doctests
+/// (Resources/run_doctests.py, in the sandbox too, where a hanging example times out).
 public enum FunctionPairs {
-    /// Longest body kept, in lines: Codex-S's functions are short, standalone ones.
+    /// Longest body kept, in lines (extract_functions.py's MAXIMUM_BODY_LINES): Codex-S's functions are short, standalone ones.
     public static let maximumBodyLines = 40
 
-    public static let extractionProgram = #"""
-    import ast, json, sys
-    source = sys.stdin.read()
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        sys.exit(0)
-    lines = source.splitlines(keepends=True)
-    imports = "".join("".join(lines[n.lineno - 1:n.end_lineno]) for n in tree.body
-                      if isinstance(n, (ast.Import, ast.ImportFrom)) and n.col_offset == 0)
-    header = imports + "\n\n" if imports else ""
-    for node in tree.body:
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.decorator_list or len(node.body) < 2:
-            continue
-        doc = node.body[0]
-        if not (isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant) and isinstance(doc.value.value, str)):
-            continue
-        if doc.lineno == node.lineno or node.body[1].lineno <= doc.end_lineno:
-            continue  # a one-line function, or code sharing the docstring's line
-        body = "".join(lines[doc.end_lineno:node.end_lineno])
-        if not body.strip() or body.count("\n") > MAXIMUM:
-            continue
-        prompt = header + "".join(lines[node.lineno - 1:doc.end_lineno])
-        print(json.dumps({"name": node.name, "prompt": prompt, "completion": body.rstrip() + "\n"}))
-    """#.replacingOccurrences(of: "MAXIMUM", with: String(maximumBodyLines))
+    /// The program that prints one JSON object per function of the source on its stdin.
+    public static func extractionProgram() throws -> String { try program("extract_functions.py") }
+
+    /// The program that runs one pair's doctests (the pair as JSON on its stdin).
+    public static func doctestProgram() throws -> String { try program("run_doctests.py") }
+
+    static func program(_ file: String) throws -> String {
+        guard let path = BundledData.path(for: file, target: "Corpus"), let text = FileManager.default.contents(atPath: path) else {
+            throw CorpusError(BundledData.missing(file))
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 
     /// The pairs in one run's output, skipping lines that are not whole objects (a truncated tail).
     public static func parse(_ output: String) -> [(prompt: String, completion: String)] {
@@ -42,5 +31,30 @@ public enum FunctionPairs {
                   let prompt = object["prompt"] as? String, let completion = object["completion"] as? String else { return nil }
             return (prompt, completion)
         }
+    }
+
+    /// What running a function's doctests showed.
+    public enum DoctestOutcome: String, Sendable {
+        /// The docstring has no examples.
+        case none
+        case passed, failed
+        /// An example did not finish within the sandbox's time limit.
+        case timedOut = "timed out"
+    }
+
+    /// The outcome from run_doctests.py's output and how its run ended.
+    public static func doctestOutcome(stdout: String, timedOut: Bool) -> DoctestOutcome {
+        if timedOut { return .timedOut }
+        guard let line = stdout.split(separator: "\n").last,
+              let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+              let examples = object["examples"] as? Int, let failed = object["failed"] as? Int else { return .failed }
+        if examples == 0 { return .none }
+        return failed == 0 ? .passed : .failed
+    }
+
+    /// The stdin of run_doctests.py for one pair.
+    public static func doctestInput(prompt: String, completion: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: ["prompt": prompt, "completion": completion])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -104,7 +104,9 @@ struct CorpusCommand: ParsableCommand {
             Each top-level function with a docstring and a body of at most \(FunctionPairs.maximumBodyLines) lines \
             becomes one JSONL line {"prompt": imports + signature + docstring, "completion": body}, the shape of \
             a HumanEval problem. Files pass the same filters as `corpus build`; Python's ast module parses \
-            them inside the sandbox. Functions that appear twice are kept once.
+            them inside the sandbox. Functions that appear twice are kept once. With --verify-doctests, \
+            Codex-S's filter: each function's docstring examples (>>> lines) run against it in the sandbox \
+            with its module's imports, and only the functions whose examples all pass are written.
             """)
 
         @Argument(help: "Directories, .py files and archives.")
@@ -112,6 +114,9 @@ struct CorpusCommand: ParsableCommand {
 
         @Option(help: "JSONL file to write.")
         var out: String
+
+        @Flag(name: .customLong("verify-doctests"), help: "Keep only functions whose doctest examples pass (run in the sandbox).")
+        var verifyDoctests = false
 
         @OptionGroup var sandbox: SandboxOptions
 
@@ -123,22 +128,46 @@ struct CorpusCommand: ParsableCommand {
             defer { pool.shutdown() }
             let found = LockedBox<[[(prompt: String, completion: String)]]>(Array(repeating: [], count: files.count))
             let failed = LockedBox(0)
+            let extraction = try FunctionPairs.extractionProgram()
             try pool.runAll(count: files.count, job: { index in
-                SandboxJob(mode: .run, program: FunctionPairs.extractionProgram, stdin: String(decoding: files[index].bytes, as: UTF8.self))
+                SandboxJob(mode: .run, program: extraction, stdin: String(decoding: files[index].bytes, as: UTF8.self))
             }, onOutcome: { index, outcome in
                 if outcome.exitStatus != 0 { failed.update { $0 += 1 } }
                 let pairs = FunctionPairs.parse(outcome.stdout)
                 found.update { $0[index] = pairs }
             })
             var seen = Set<String>()
-            var lines: [String] = []
+            var pairs: [(prompt: String, completion: String)] = []
             for pair in found.value.joined() where seen.insert(pair.prompt + "\u{0}" + pair.completion).inserted {
-                lines.append(jsonLine(["prompt": pair.prompt, "completion": pair.completion]))
+                pairs.append(pair)
             }
+            let duplicates = found.value.joined().count - pairs.count
+            var verification = ""
+            if verifyDoctests {
+                let outcomes = try Self.runDoctests(pairs, pool: pool)
+                let count = { (outcome: FunctionPairs.DoctestOutcome) in outcomes.filter { $0 == outcome }.count }
+                verification = "; doctests: \(pairs.count - count(.none)) functions have examples, \(count(.passed)) passed, "
+                    + "\(count(.failed)) failed, \(count(.timedOut)) timed out; the \(count(.passed)) that passed are written"
+                pairs = zip(pairs, outcomes).filter { $0.1 == .passed }.map(\.0)
+            }
+            let lines = pairs.map { jsonLine(["prompt": $0.prompt, "completion": $0.completion]) }
             guard FileManager.default.createFile(atPath: out, contents: Data(lines.map { $0 + "\n" }.joined().utf8)) else {
                 throw InputError("\(out): cannot be written")
             }
-            print("\(files.count) files, \(lines.count) functions (\(found.value.joined().count - lines.count) duplicates dropped, \(failed.value) files not parsed) → \(out)")
+            print("\(files.count) files, \(found.value.joined().count - duplicates) functions (\(duplicates) duplicates dropped, \(failed.value) files not parsed)\(verification) → \(out)")
+        }
+
+        /// Each pair's doctests, run in the sandbox (a hanging example stops at its time limit).
+        static func runDoctests(_ pairs: [(prompt: String, completion: String)], pool: SandboxPool) throws -> [FunctionPairs.DoctestOutcome] {
+            let program = try FunctionPairs.doctestProgram()
+            let outcomes = LockedBox([FunctionPairs.DoctestOutcome](repeating: .failed, count: pairs.count))
+            try pool.runAll(count: pairs.count, job: { index in
+                SandboxJob(mode: .run, program: program, stdin: FunctionPairs.doctestInput(prompt: pairs[index].prompt, completion: pairs[index].completion))
+            }, onOutcome: { index, outcome in
+                let timedOut = outcome.limit == .wallTime || outcome.limit == .cpuTime
+                outcomes.update { $0[index] = FunctionPairs.doctestOutcome(stdout: outcome.stdout, timedOut: timedOut) }
+            })
+            return outcomes.value
         }
     }
 }

@@ -26,6 +26,9 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Score only the tasks that have samples.")
     var ignoreIncomplete = false
 
+    @Option(help: "Judge shard i of N (i/N) of the problem set: the samples file holds that shard's tasks (`generate --shard`).")
+    var shard: String?
+
     @Flag(name: .customLong("retry-timeouts"), help: "Run each timed-out sample again, alone, before giving its verdict.")
     var retryTimeouts = false
 
@@ -44,7 +47,8 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var sandbox: SandboxOptions
 
     func run() throws {
-        let problemSet = try ProblemSet.load(problems)
+        var problemSet = try ProblemSet.load(problems)
+        if let shard { problemSet = try Shard(parsing: shard).problems(of: problemSet) }
         var options = FunctionalCorrectness.Options()
         options.ks = try judging.ks()
         options.ignoreIncomplete = ignoreIncomplete

@@ -26,6 +26,9 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "Only the first N tasks.")
     var limit: Int?
 
+    @Option(help: "Only shard i of N (i/N, 0 ≤ i < N): the tasks at positions p with p mod N = i; join the shards' results with `codeloop merge`.")
+    var shard: String?
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -41,7 +44,8 @@ struct Generate: AsyncParsableCommand {
         let problems = try ProblemSet.load(tasks)
         let backend = try remote.backend(local: options)
         let parameters = options.parameters(defaultStops: problems.stops)
-        let chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
+        var chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
+        if let shard { chosen = try Shard(parsing: shard).problems(of: ProblemSet(name: problems.name, problems: chosen)).problems }
         let (written, tokens) = try await SampleGeneration.run(
             problems: chosen, backend: backend, parameters: parameters, n: n, out: out, quiet: quiet,
             concurrency: remote.concurrencyLimit, samplesPerRequest: remote.samplesPerRequest(n: n))

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// Codex-S's verified set: `corpus functions --verify-doctests` keeps the functions whose docstring
+/// examples pass when run in the sandbox with their module's imports.
+@Suite struct DoctestCLITests {
+    @Test func functionsThatPassFailAndHang() throws {
+        let directory = scratchDirectory()
+        try FileManager.default.createDirectory(atPath: directory + "/src", withIntermediateDirectories: true)
+        let module = #"""
+        import math
+
+
+        def hypotenuse(a, b):
+            """The long side.
+
+            >>> hypotenuse(3, 4)
+            5.0
+            """
+            return math.sqrt(a * a + b * b)
+
+
+        def double(x):
+            """Twice x.
+
+            >>> double(2)
+            5
+            """
+            return 2 * x
+
+
+        def forever(x):
+            """Never returns.
+
+            >>> forever(1)
+            1
+            """
+            while True:
+                x += 1
+            return x
+
+
+        def plain(x):
+            """No examples here."""
+            return x
+
+
+        def words(text):
+            """Split on spaces.
+
+            >>> words("a b  c")
+            ['a', 'b', 'c']
+            >>> len(words(""))
+            0
+            """
+            return text.split()
+
+        """#
+        try module.write(toFile: directory + "/src/module.py", atomically: true, encoding: .utf8)
+        let out = directory + "/verified.jsonl"
+        var (status, stdout, stderr) = try codeloop(["corpus", "functions", directory + "/src", "--out", out, "--verify-doctests"])
+        #expect(status == 0, "\(stderr)")
+        #expect(stdout.contains("5 functions") && stdout.contains("doctests: 4 functions have examples, 2 passed, 1 failed, 1 timed out"), "\(stdout)")
+        let names = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map { line -> String in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return String((object["prompt"] as! String).split(separator: "def ")[1].prefix { $0 != "(" })
+        }
+        #expect(names == ["hypotenuse", "words"])
+        // Without the flag every function is written.
+        (status, stdout, stderr) = try codeloop(["corpus", "functions", directory + "/src", "--out", directory + "/all.jsonl"])
+        #expect(status == 0 && stdout.contains("5 functions"), "\(stdout)\(stderr)")
+    }
+}
