@@ -16,13 +16,14 @@ Tests/EvaluationTests/Fixtures/infilling_*.jsonl, which `swift test` checks with
 Prints per file how many verdicts agree, and last the total.
 """
 import argparse
-import gzip
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+
+from parity_evalplus import read_jsonl, write_jsonl
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESOURCES = os.path.join(ROOT, "Sources", "Evaluation", "Resources")
@@ -49,18 +50,6 @@ with ThreadPoolExecutor(max_workers=4) as pool:
         r = future.result()
         print(json.dumps({"task_id": r["task_id"], "passed": r["passed"], "result": r["result"]}))
 """
-
-
-def read_jsonl(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def write_jsonl(path, rows):
-    with open(path, "w") as f:
-        for row in rows:
-            f.write(json.dumps(row) + "\n")
 
 
 def official_package(harness, workdir):
