@@ -1,5 +1,6 @@
 import Archives
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,14 +47,14 @@ enum ResultsFile {
 /// The verdicts of a run in progress, appended as they complete, so that a run killed at any
 /// moment resumes where it stopped. Each record names the sample by position and by a hash of
 /// its line, so a journal left by a different samples file is never trusted.
-/// Appends happen one at a time (the pool serialises outcome delivery).
-final class ResultsJournal: @unchecked Sendable {
+final class ResultsJournal: Sendable {
     let path: String
-    private var fd: Int32 = -1
+    /// The open journal (-1 until the first append); appends from the pool's threads take turns.
+    private let descriptor = Mutex<Int32>(-1)
 
     init(path: String) { self.path = path }
 
-    deinit { if fd >= 0 { close(fd) } }
+    deinit { descriptor.withLock { if $0 >= 0 { close($0) } } }
 
     /// Verdicts already recorded for these samples; a torn last record is discarded.
     func recorded(for samples: [Sample]) throws -> [Int: Verdict] {
@@ -82,19 +83,23 @@ final class ResultsJournal: @unchecked Sendable {
     }
 
     func append(index: Int, sample: Sample, verdict: Verdict) throws {
-        if fd < 0 {
-            fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw EvaluationError.file(path, "cannot be written: \(String(cString: strerror(errno)))") }
-        }
         let record = "{\"index\": \(index), \"hash\": \"\(Self.hash(sample.line))\", \"result\": \(PythonJSON.string(verdict.result)), \"passed\": \(PythonJSON.bool(verdict.passed)), \"rerun\": \(PythonJSON.bool(verdict.rerun))\(verdict.extraFields.map { ", \"\($0)\": \($1)" }.joined())}\n"
         let bytes = Array(record.utf8)
-        // One write per record: with O_APPEND a crash leaves at most one torn record at the end.
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw EvaluationError.file(path, "short write") }
+        try descriptor.withLock { fd in
+            if fd < 0 {
+                fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw EvaluationError.file(path, "cannot be written: \(String(cString: strerror(errno)))") }
+            }
+            // One write per record: with O_APPEND a crash leaves at most one torn record at the end.
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard written == bytes.count else { throw EvaluationError.file(path, "short write") }
+        }
     }
 
     func remove() {
-        if fd >= 0 { close(fd); fd = -1 }
+        descriptor.withLock { fd in
+            if fd >= 0 { close(fd); fd = -1 }
+        }
         unlink(path)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Seeding
+import Synchronization
 import Tensors
 import Tokenizers
 
@@ -59,20 +60,11 @@ public final class BatchScheduler: @unchecked Sendable {
         case done(Error?)
     }
 
-    public final class Handle: @unchecked Sendable {
-        fileprivate let lock = NSLock()
-        fileprivate var cancelled = false
+    public final class Handle: Sendable {
+        private let cancelled = Mutex(false)
         /// Stops the request: its samples leave the batch before the next step.
-        public func cancel() {
-            lock.lock()
-            cancelled = true
-            lock.unlock()
-        }
-        var isCancelled: Bool {
-            lock.lock()
-            defer { lock.unlock() }
-            return cancelled
-        }
+        public func cancel() { cancelled.withLock { $0 = true } }
+        var isCancelled: Bool { cancelled.withLock { $0 } }
     }
 
     public let model: any LanguageModel
@@ -80,10 +72,9 @@ public final class BatchScheduler: @unchecked Sendable {
     /// Samples decoding at once across all requests (bounds KV-cache memory).
     public let slots: Int
     /// Tokens generated since start, for throughput figures.
-    public var generatedTokens: Int { counters.withLock { generated } }
+    public var generatedTokens: Int { generated.withLock { $0 } }
 
-    private let counters = NSLock()
-    private var generated = 0
+    private let generated = Mutex(0)
     private let condition = NSCondition()
     private var pending: [Pending] = []
     private var stopping = false
@@ -243,7 +234,7 @@ public final class BatchScheduler: @unchecked Sendable {
                     }
                 }
             }
-            counters.withLock { generated += produced }
+            generated.withLock { $0 += produced }
             if !steps.isEmpty {
                 do {
                     let logits = try model.forward(steps)

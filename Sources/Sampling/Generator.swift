@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Synchronization
 import Tensors
 import Tokenizers
 
@@ -62,19 +63,16 @@ public final class Generator: @unchecked Sendable {
 }
 
 /// Completions arriving from the scheduler's thread.
-private final class Results: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [Completion?]
-    private var error: Error?
+private final class Results: Sendable {
+    private let values: Mutex<[Completion?]>
+    private let error = Mutex<(any Error)?>(nil)
 
-    init(count: Int) { values = Array(repeating: nil, count: count) }
+    init(count: Int) { values = Mutex(Array(repeating: nil, count: count)) }
 
-    func set(_ index: Int, _ completion: Completion) { lock.withLock { values[index] = completion } }
-    func fail(_ error: Error?) { lock.withLock { self.error = error } }
+    func set(_ index: Int, _ completion: Completion) { values.withLock { $0[index] = completion } }
+    func fail(_ error: (any Error)?) { self.error.withLock { $0 = error } }
     func completions() throws -> [Completion] {
-        try lock.withLock {
-            if let error { throw error }
-            return values.map { $0! }
-        }
+        if let error = error.withLock({ $0 }) { throw error }
+        return values.withLock { $0.map { $0! } }
     }
 }

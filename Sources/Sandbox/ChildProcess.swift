@@ -31,7 +31,7 @@ final class SpawningThread: @unchecked Sendable {
     }
 
     /// Runs `body` on the spawning thread and waits for it.
-    func perform<Result>(_ body: @escaping () -> Result) -> Result {
+    func perform<Result: Sendable>(_ body: @escaping () -> Result) -> Result {
         let result = LockedBox<Result?>(nil)
         let done = DispatchSemaphore(value: 0)
         condition.lock()

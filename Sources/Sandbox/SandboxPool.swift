@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -140,23 +141,17 @@ public final class SandboxPool: @unchecked Sendable {
     deinit { shutdown() }
 }
 
-/// A value behind a lock, for the few counters shared between worker threads.
-public final class LockedBox<Value>: @unchecked Sendable {
-    private var stored: Value
-    private let lock = NSLock()
+/// A value behind a lock (Synchronization's Mutex), for the few counters and results shared
+/// between worker threads and their callbacks.
+public final class LockedBox<Value: Sendable>: Sendable {
+    private let stored: Mutex<Value>
 
-    public init(_ value: Value) { stored = value }
+    public init(_ value: Value) { stored = Mutex(value) }
 
-    public var value: Value {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
-    }
+    public var value: Value { stored.withLock { $0 } }
 
     @discardableResult
-    public func update<Result>(_ body: (inout Value) -> Result) -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&stored)
+    public func update<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        stored.withLock { body(&$0) }
     }
 }

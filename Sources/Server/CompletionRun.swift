@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Sampling
+import Synchronization
 import Tokenizers
 
 /// Whose API a request came through: OpenAI's /v1/completions, or llama.cpp's /infill.
@@ -232,28 +233,27 @@ final class CompletionRun: @unchecked Sendable {
 }
 
 /// Prompts still running.
-final class RemainingCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int
-    init(_ value: Int) { self.value = value }
-    func decrement() -> Int { lock.withLock { value -= 1; return value } }
+final class RemainingCount: Sendable {
+    private let value: Mutex<Int>
+    init(_ value: Int) { self.value = Mutex(value) }
+    func decrement() -> Int { value.withLock { $0 -= 1; return $0 } }
 }
 
 /// Runs `onExpiry` after `seconds` unless cancelled first.
-final class TimeLimit: @unchecked Sendable {
-    private let lock = NSLock()
-    private var expired = false
-    private var task: Task<Void, Never>?
+final class TimeLimit: Sendable {
+    private let expired = Mutex(false)
+    private let task = Mutex<Task<Void, Never>?>(nil)
 
     init(seconds: Double, onExpiry: @escaping @Sendable () -> Void) {
-        task = Task { [weak self] in
+        let started = Task { [weak self] in
             try? await Task.sleep(for: .seconds(seconds))
             guard !Task.isCancelled, let self else { return }
-            self.lock.withLock { self.expired = true }
+            self.expired.withLock { $0 = true }
             onExpiry()
         }
+        task.withLock { $0 = started }
     }
 
-    var fired: Bool { lock.withLock { expired } }
-    func cancel() { task?.cancel() }
+    var fired: Bool { expired.withLock { $0 } }
+    func cancel() { task.withLock { $0?.cancel() } }
 }

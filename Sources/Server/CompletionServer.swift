@@ -4,6 +4,7 @@ import Logging
 import Models
 import NIOCore
 import Sampling
+import Synchronization
 import Tokenizers
 
 /// OpenAI's /v1/completions (with `suffix` for fill-in-the-middle) and llama.cpp's /infill over
@@ -121,34 +122,32 @@ public final class CompletionServer: Sendable {
 }
 
 /// Requests being answered, against the concurrency limit.
-final class InFlightCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
+final class InFlightCounter: Sendable {
+    private let count = Mutex(0)
 
     func acquire(limit: Int) -> Bool {
-        lock.withLock {
+        count.withLock { count in
             guard count < limit else { return false }
             count += 1
             return true
         }
     }
 
-    func release() { lock.withLock { count -= 1 } }
+    func release() { count.withLock { $0 -= 1 } }
 
     /// Requests holding a slot now.
-    var current: Int { lock.withLock { count } }
+    var current: Int { count.withLock { $0 } }
 }
 
 /// One request's slot, released once: explicitly, or when the last reference goes.
-final class SlotRelease: @unchecked Sendable {
+final class SlotRelease: Sendable {
     private let counter: InFlightCounter
-    private let lock = NSLock()
-    private var released = false
+    private let released = Mutex(false)
 
     init(_ counter: InFlightCounter) { self.counter = counter }
 
     @Sendable func release() {
-        let first = lock.withLock { () -> Bool in
+        let first = released.withLock { released in
             defer { released = true }
             return !released
         }

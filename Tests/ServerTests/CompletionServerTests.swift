@@ -197,8 +197,9 @@ func texts(_ response: [String: Any]) -> [String] {
         limits.concurrentRequests = 1
         limits.slots = 1
         let live = try await LiveServer.start(limits: limits)
-        // 64 samples through one slot keep the first request busy while the second arrives.
-        async let slow = live.send("/v1/completions", body: #"{"prompt": "y", "max_tokens": 60, "n": 64, "stop": []}"#)
+        // 16 samples through one slot keep the first request busy while the second arrives (a
+        // second or more in a debug build), and end well inside the client's 30 s on a loaded machine.
+        async let slow = live.send("/v1/completions", body: #"{"prompt": "y", "max_tokens": 30, "n": 16, "stop": []}"#)
         try await Task.sleep(for: .milliseconds(100))
         let (status, text) = try await live.send("/v1/completions", body: #"{"prompt": "z", "max_tokens": 4}"#)
         #expect(status == 429 && text.contains("rate_limit_error"), "\(status) \(text)")
