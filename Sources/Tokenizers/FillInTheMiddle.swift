@@ -67,9 +67,11 @@ public struct FIMTokens: Sendable, Equatable {
         return tokens
     }
 
-    /// Tokens that end a middle: the family's end token and the tokenizer's eos.
+    /// Tokens that end a middle: the family's end token and the tokenizer's eos, and the sentinels
+    /// themselves and the file separator (a model that writes one has left the middle; llama.cpp
+    /// ends generation at the FIM tokens too).
     public func stopTokens(_ tokenizer: Tokenizer) -> Set<Int> {
-        Set([end, tokenizer.eos].compactMap { $0 })
+        Set([end, tokenizer.eos, prefix, suffix, middle, fileSeparator].compactMap { $0 })
     }
 
     /// An extra file shown before the prefix (llama.cpp's `input_extra`).

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Fill-in-the-middle against left-to-right for codeloop models: greedy pass@1 (one sample per
+task at T = 0) on HumanEval-infilling single-line and random-span-light, judged as their authors
+judge them, beside left-to-right HumanEval greedy pass@1 and held-out bits per byte (a corpus's
+validation shard, or HumanEval's prompts and solutions) — for each model given, so that a model
+before FIM training and after it compare in one run.
+
+    swift build -c release && python3 scripts/evaluate_fim.py MODEL_DIR... [--shard val-00000.bin]
+
+Prints a Markdown table, one row per model.
+"""
+import argparse
+import gzip
+import json
+import os
+import re
+import subprocess
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
+HUMANEVAL = os.path.join(ROOT, "Sources", "Evaluation", "Resources", "HumanEval.jsonl.gz")
+
+
+def greedy_pass_at_1(model, tasks, work, max_tokens):
+    samples = os.path.join(work, f"{os.path.basename(os.path.normpath(model))}-{tasks}.jsonl")
+    generate = [CODELOOP, "generate", "--model", model, "--tasks", tasks, "--n", "1", "--temperature", "0",
+                "--max-tokens", str(max_tokens), "--out", samples, "--quiet"]
+    if tasks == "humaneval":
+        generate.append("--truncate-prompts")
+    subprocess.run(generate, check=True, capture_output=True)
+    out = subprocess.run([CODELOOP, "evaluate", samples, "--problems", tasks, "--k", "1", "--json", "--quiet"],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["pass@1"]
+
+
+def bits_per_byte(model, text):
+    out = subprocess.run([CODELOOP, "score", "--model", model, "--summary", text], check=True, capture_output=True, text=True).stdout
+    return float(re.search(r"([0-9.]+) bits per byte", out).group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("models", nargs="+")
+    parser.add_argument("--shard", help="a validation token shard in the models' vocabulary")
+    parser.add_argument("--max-tokens", type=int, default=64)
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="codeloop-fim-eval-")
+    text = args.shard
+    if text is None:
+        text = os.path.join(work, "humaneval.py")
+        with gzip.open(HUMANEVAL, "rt") as f, open(text, "w") as out:
+            for line in f:
+                problem = json.loads(line)
+                out.write(problem["prompt"] + problem["canonical_solution"] + "\n\n")
+    print("| model | held-out bits/byte | HumanEval pass@1 (greedy, left to right) | single-line infilling pass@1 | random-span-light pass@1 |")
+    print("|---|---|---|---|---|")
+    for model in args.models:
+        row = [bits_per_byte(model, text), greedy_pass_at_1(model, "humaneval", work, args.max_tokens)]
+        for tasks in ("humaneval-infill-single", "humaneval-infill-random-span-light"):
+            try:
+                row.append(greedy_pass_at_1(model, tasks, work, args.max_tokens))
+            except subprocess.CalledProcessError as error:  # a model without FIM tokens cannot infill
+                row.append(None if b"cannot fill in the middle" in (error.stderr or b"") else float("nan"))
+        cells = [f"{row[0]:.4f}"] + ["— (no FIM tokens)" if v is None else f"{100 * v:.2f}%" for v in row[1:]]
+        print(f"| {model} | " + " | ".join(cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
