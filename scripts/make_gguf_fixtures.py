@@ -32,6 +32,7 @@ MODELS = {
     "qwen2": ("Qwen2", "qwen2", "qwen2", ["f32", "f16", "q8_0", "q4_0", "q4_k_m"]),
     "llama": ("Llama", "llama3", "llama-bpe", ["f16", "q4_k_m"]),
     "gpt2": ("GPT2", "gpt2", "gpt-2", ["f16", "q8_0"]),
+    "starcoder2": ("Starcoder2", "starcoder", "starcoder", ["f16", "q8_0"]),
 }
 QUANTIZE_FTYPE = {"q4_0": 2, "q8_0": 7, "q4_k_m": 15}  # llama.cpp's llama_ftype
 
@@ -104,10 +105,12 @@ def hf_name(name):
         prefix = "transformer.h."
     else:
         fixed = {"token_embd.weight": "model.embed_tokens.weight", "output.weight": "lm_head.weight",
-                 "output_norm.weight": "model.norm.weight"}
+                 "output_norm.weight": "model.norm.weight", "output_norm.bias": "model.norm.bias"}
         parts = {"attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm", "attn_q": "self_attn.q_proj",
                  "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj", "attn_output": "self_attn.o_proj",
                  "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj"}
+        if arch == "starcoder2":  # a GELU MLP of two matrices, named as GPT-2's
+            parts.update({"ffn_up": "mlp.c_fc", "ffn_down": "mlp.c_proj"})
         prefix = "model.layers."
     if name in fixed:
         return fixed[name]
@@ -162,8 +165,12 @@ def main():
     parser.add_argument("--llama-python", required=True)
     parser.add_argument("--llama-cpp", default=os.environ.get("LLAMA_CPP"))
     args = parser.parse_args()
-    shutil.rmtree(OUT, ignore_errors=True)
-    os.makedirs(OUT)
+    # Only this script's files: blocks.gguf and blocks.json beside them come from make_block_fixtures.py.
+    os.makedirs(OUT, exist_ok=True)
+    for name in os.listdir(OUT):
+        if name == "reference.json" or any(name.startswith(model + "-") for model in MODELS):
+            path = os.path.join(OUT, name)
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
     references = {}
     for name, (kind, family, pre, files) in MODELS.items():
         with tempfile.TemporaryDirectory() as work:

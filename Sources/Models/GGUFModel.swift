@@ -18,7 +18,7 @@ public struct GGUFWeights: WeightStore {
         keyValueHeads = config.keyValueHeads
     }
 
-    /// The GGUF name of an HF tensor name (llama.cpp's tensor_mapping for gpt2, llama and qwen2).
+    /// The GGUF name of an HF tensor name (llama.cpp's tensor_mapping for gpt2, llama, qwen2 and starcoder2).
     static func ggufName(_ name: String) -> String? {
         if name.hasPrefix("transformer.") { return gpt2Name(String(name.dropFirst("transformer.".count))) }
         let fixed = ["model.embed_tokens.weight": "token_embd.weight", "lm_head.weight": "output.weight",
@@ -30,7 +30,7 @@ public struct GGUFWeights: WeightStore {
         let sublayers = ["input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
                          "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
                          "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
-                         "mlp.down_proj": "ffn_down"]
+                         "mlp.down_proj": "ffn_down", "mlp.c_fc": "ffn_up", "mlp.c_proj": "ffn_down"]
         let rest = String(parts[1])
         guard let dot = rest.lastIndex(of: "."), let mapped = sublayers[String(rest[..<dot])] else { return nil }
         return "blk.\(layer).\(mapped)\(rest[dot...])"
@@ -121,8 +121,8 @@ extension ModelConfig {
     /// The config a GGUF file's metadata gives (llama.cpp's llama-model.cpp keys).
     public static func load(gguf file: GGUFFile) throws -> ModelConfig {
         let architecture = try file.string("general.architecture")
-        guard ["gpt2", "llama", "qwen2"].contains(architecture) else {
-            throw ModelError("\(file.path): unsupported general.architecture \"\(architecture)\" (codeloop reads gpt2, llama and qwen2 from GGUF)")
+        guard ["gpt2", "llama", "qwen2", "starcoder2"].contains(architecture) else {
+            throw ModelError("\(file.path): unsupported general.architecture \"\(architecture)\" (codeloop reads gpt2, llama, qwen2 and starcoder2 from GGUF)")
         }
         func key(_ name: String) -> String { architecture + "." + name }
         if architecture == "gpt2" {
@@ -147,12 +147,14 @@ extension ModelConfig {
             values.withUnsafeMutableBufferPointer { factors.type.dequantize(file.data(factors).baseAddress!, count: factors.elementCount, into: $0.baseAddress!) }
             scaling = .frequencyFactors(values)
         }
+        // StarCoder2: LayerNorm with bias (its epsilon under the LayerNorm key), a GELU MLP.
+        let isStarCoder2 = architecture == "starcoder2"
         return ModelConfig(
-            architecture: .llama, vocabularySize: embedding.dimensions[1], hiddenSize: hidden,
+            architecture: isStarCoder2 ? .starcoder2 : .llama, vocabularySize: embedding.dimensions[1], hiddenSize: hidden,
             layers: try file.int(key("block_count")), heads: heads,
             keyValueHeads: file.metadata[key("attention.head_count_kv")]?.int ?? heads,
             intermediateSize: try file.int(key("feed_forward_length")), contextLength: try file.int(key("context_length")),
-            normEpsilon: Float(try file.double(key("attention.layer_norm_rms_epsilon"))),
+            normEpsilon: Float(try file.double(key(isStarCoder2 ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon"))),
             ropeTheta: Float(file.metadata[key("rope.freq_base")]?.double ?? 10000), ropeScaling: scaling,
             tiedEmbeddings: file.tensors["output.weight"] == nil,
             explicitHeadDimension: file.metadata[key("attention.key_length")]?.int)

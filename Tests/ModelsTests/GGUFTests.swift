@@ -49,7 +49,7 @@ import Tokenizers
         return (worst / scale, Double(agree) / Double(a.count))
     }
 
-    @Test(arguments: ["qwen2-f32.gguf", "qwen2-f16.gguf", "llama-f16.gguf", "gpt2-f16.gguf"])
+    @Test(arguments: ["qwen2-f32.gguf", "qwen2-f16.gguf", "llama-f16.gguf", "gpt2-f16.gguf", "starcoder2-f16.gguf"])
     func unquantizedFilesMatchLlamaCpp(_ file: String) throws {
         let ours = try logits(file), reference = Self.reference(file)
         let (difference, agreement) = compare(ours, reference.logits)
@@ -62,7 +62,7 @@ import Tokenizers
     /// package, transformers gets the same logits. llama.cpp quantizes the activations too (to 8
     /// bits, for its integer dot products), so its logits sit a little further off; about as far
     /// as quantizing Q8_0 weights moves them, and the top token mostly agrees.
-    @Test(arguments: ["qwen2-q8_0.gguf", "qwen2-q4_0.gguf", "qwen2-q4_k_m.gguf", "llama-q4_k_m.gguf", "gpt2-q8_0.gguf"])
+    @Test(arguments: ["qwen2-q8_0.gguf", "qwen2-q4_0.gguf", "qwen2-q4_k_m.gguf", "llama-q4_k_m.gguf", "gpt2-q8_0.gguf", "starcoder2-q8_0.gguf"])
     func quantizedFilesGiveTheDequantizedProduct(_ file: String) throws {
         let ours = try logits(file), reference = Self.reference(file)
         let exact = compare(ours, reference.dequantizedLogits)
@@ -91,7 +91,7 @@ import Tokenizers
         #expect(zip(a, b).map { abs($0 - $1) }.max()! < 1e-5)
     }
 
-    @Test(arguments: ["qwen2-f32.gguf", "llama-f16.gguf", "gpt2-f16.gguf"])
+    @Test(arguments: ["qwen2-f32.gguf", "llama-f16.gguf", "gpt2-f16.gguf", "starcoder2-f16.gguf"])
     func tokenizerFromMetadataMatchesLlamaCpp(_ file: String) throws {
         let tokenizer = try Tokenizer.named(Self.directory + "/" + file)
         let text = Self.root["text"] as! String
@@ -141,7 +141,7 @@ import Tokenizers
         let magic = try broken { $0[0] = UInt8(ascii: "X") }
         #expect(throws: GGUFError("\(magic): not a GGUF file (no GGUF magic)")) { try loadModel(directory: magic) }
         let architecture = try broken { replace(&$0, "qwen2", "mamba") }
-        #expect(throws: ModelError("\(architecture): unsupported general.architecture \"mamba\" (codeloop reads gpt2, llama and qwen2 from GGUF)")) {
+        #expect(throws: ModelError("\(architecture): unsupported general.architecture \"mamba\" (codeloop reads gpt2, llama, qwen2 and starcoder2 from GGUF)")) {
             try loadModel(directory: architecture)
         }
         // An unknown tensor type: the first tensor info's type field (after its name, rank and dims).
