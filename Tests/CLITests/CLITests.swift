@@ -4,11 +4,20 @@ import TestSupport
 import TestScratch
 
 /// Runs the built codeloop binary and returns (status, stdout, stderr).
-func codeloop(_ arguments: [String], in directory: String? = nil) throws -> (Int32, String, String) {
-    let products = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+/// The codeloop binary SwiftPM built beside this test bundle (debug or release, whatever the
+/// build directory), else the package's .build/debug one.
+let codeloopBinary: URL = {
+    if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+        let beside = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("codeloop")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+    }
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent(".build/debug/codeloop")
+}()
+
+func codeloop(_ arguments: [String], in directory: String? = nil) throws -> (Int32, String, String) {
     let process = Process()
-    process.executableURL = products
+    process.executableURL = codeloopBinary
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let out = Pipe(), err = Pipe()
@@ -70,10 +79,8 @@ func scratchDirectory() -> String {
             lines.append(#"{"task_id": "t/0", "completion": "    import time\n    time.sleep(0.1)\n    return \#(i % 2)"}"#)
         }
         try (lines.joined(separator: "\n") + "\n").write(toFile: samples, atomically: true, encoding: .utf8)
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/codeloop")
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = codeloopBinary
         process.arguments = ["evaluate", samples, "--problems", problems, "--quiet", "--workers", "2"]
         process.standardOutput = FileHandle.nullDevice
         try process.run()

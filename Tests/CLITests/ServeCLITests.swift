@@ -7,7 +7,7 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let model = root.appendingPathComponent("Tests/ModelsTests/Fixtures/gpt2-tiny").path
         let process = Process()
-        process.executableURL = root.appendingPathComponent(".build/debug/codeloop")
+        process.executableURL = codeloopBinary
         process.arguments = ["serve", "--model", model, "--port", "0", "--model-name", "tiny"]
         let err = Pipe()
         process.standardError = err
