@@ -26,8 +26,7 @@ def greedy_pass_at_1(model, tasks, work, max_tokens):
     samples = os.path.join(work, f"{os.path.basename(os.path.normpath(model))}-{tasks}.jsonl")
     generate = [CODELOOP, "generate", "--model", model, "--tasks", tasks, "--n", "1", "--temperature", "0",
                 "--max-tokens", str(max_tokens), "--out", samples, "--quiet"]
-    if tasks == "humaneval":
-        generate.append("--truncate-prompts")
+    generate.append("--truncate-prompts")  # an infill prompt is fitted as llama.cpp fits one (FIMTokens.prompt)
     subprocess.run(generate, check=True, capture_output=True)
     out = subprocess.run([CODELOOP, "evaluate", samples, "--problems", tasks, "--k", "1", "--json", "--quiet"],
                          check=True, capture_output=True, text=True).stdout

@@ -35,10 +35,12 @@ public final class Generator: @unchecked Sendable {
         var request: BatchScheduler.Request
         if let suffix {
             let fim = try FIMTokens.of(tokenizer)
-            request = .init(prompt: fim.prompt(prefix: prompt, suffix: suffix, tokenizer: tokenizer), n: n, parameters: parameters,
-                            firstSample: firstSample)
+            // With keepRoom, a prompt too long is fitted as llama.cpp fits one (FIMTokens.prompt's budget):
+            // cutting it from the left would drop its <PRE>.
+            let budget = keepRoom.map { model.config.contextLength - $0 }
+            request = .init(prompt: fim.prompt(prefix: prompt, suffix: suffix, tokenizer: tokenizer, budget: budget), n: n,
+                            parameters: parameters, firstSample: firstSample)
             request.stopTokens = fim.stopTokens(tokenizer)
-            // Cutting a FIM prompt from the left would drop its <PRE>: a prompt too long fails instead.
         } else {
             request = .init(prompt: tokenizer.encodeForModel(prompt), n: n, parameters: parameters, firstSample: firstSample)
             request.keepRoom = keepRoom

@@ -74,7 +74,8 @@ public final class CompletionServer: Sendable {
         do {
             switch style {
             case .openAI: request = try CompletionRequest(body: Data(buffer: body), tokenizer: tokenizer, vocabulary: vocabulary, limits: limits)
-            case .llamaCpp: request = try InfillRequest.parse(body: Data(buffer: body), tokenizer: tokenizer, limits: limits)
+            case .llamaCpp: request = try InfillRequest.parse(body: Data(buffer: body), tokenizer: tokenizer, limits: limits,
+                                                             contextLength: contextLength)
             }
             for prompt in request.prompts where prompt.count >= contextLength {
                 throw APIError.invalid("prompt of \(prompt.count) tokens does not fit the model's context of \(contextLength) (at least one token must be generated)",

@@ -10,7 +10,8 @@ import Tokenizers
 /// response_fields, ...) tune its own cache and timing and are accepted and ignored, as clients
 /// send them on every request.
 enum InfillRequest {
-    static func parse(body: Data, tokenizer: Tokenizer, limits: ServerLimits) throws -> CompletionRequest {
+    /// A prompt longer than the context leaves room for is fitted as llama.cpp fits one (FIMTokens.prompt's budget).
+    static func parse(body: Data, tokenizer: Tokenizer, limits: ServerLimits, contextLength: Int) throws -> CompletionRequest {
         guard let json = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else {
             throw APIError.invalid("the request body is not valid JSON")
         }
@@ -44,14 +45,15 @@ enum InfillRequest {
             }
         }
         var request = CompletionRequest()
-        let prefix = try string("input_prefix"), suffix = try string("input_suffix"), typed = try string("prompt")
-        request.prompts = [fim.prompt(prefix: prefix, suffix: suffix, middleStart: typed, extra: extra, tokenizer: tokenizer)]
-        request.promptTexts = [prefix]
-        request.stopTokens = fim.stopTokens(tokenizer)
         // n_predict -1 (llama.cpp: no limit but the context) is this server's limit; 0 computes nothing.
         let predict = Int(try number("n_predict", integer: true) ?? -1)
         guard predict >= -1 else { throw APIError.invalid("n_predict must be -1 or more", parameter: "n_predict") }
         request.parameters.maxTokens = predict == -1 ? limits.maxTokens : min(predict, limits.maxTokens)
+        let prefix = try string("input_prefix"), suffix = try string("input_suffix"), typed = try string("prompt")
+        let budget = max(1, contextLength - max(1, min(request.parameters.maxTokens, contextLength / 2)))
+        request.prompts = [fim.prompt(prefix: prefix, suffix: suffix, middleStart: typed, extra: extra, tokenizer: tokenizer, budget: budget)]
+        request.promptTexts = [prefix]
+        request.stopTokens = fim.stopTokens(tokenizer)
         request.parameters.temperature = Float(try number("temperature", integer: false) ?? 0.8)
         guard request.parameters.temperature >= 0 else { throw APIError.invalid("temperature must not be negative", parameter: "temperature") }
         request.parameters.topK = max(0, Int(try number("top_k", integer: true) ?? 40))

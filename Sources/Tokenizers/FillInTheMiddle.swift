@@ -88,8 +88,24 @@ public struct FIMTokens: Sendable, Equatable {
     /// (llama.cpp's /infill layout): the template's BOS, the extra files (after the repository and
     /// file-separator tokens when the family has them, else as plain text), then
     /// <PRE> prefix <SUF> suffix <MID> and `middleStart` (text the middle is known to begin with).
+    /// Within a `budget` of tokens, as llama.cpp fits an infill prompt to its context: the extra
+    /// files go first, then the suffix keeps at most a quarter of what is left (its start) and the
+    /// prefix the rest (its end, nearest the gap).
     public func prompt(prefix prefixText: String, suffix suffixText: String, middleStart: String = "", extra: [ExtraFile] = [],
-                       tokenizer: Tokenizer) -> [Int] {
+                       tokenizer: Tokenizer, budget: Int? = nil) -> [Int] {
+        let full = layout(prefix: prefixText, suffix: suffixText, middleStart: middleStart, extra: extra, tokenizer: tokenizer)
+        guard let budget, full.count > budget else { return full }
+        let prefixIDs = tokenizer.encode(prefixText, allowSpecial: false), suffixIDs = tokenizer.encode(suffixText, allowSpecial: false)
+        let start = tokenizer.encode(middleStart, allowSpecial: false)
+        let available = max(0, budget - tokenizer.prefixIDs.count - 3 - (middleStart.isEmpty ? 0 : start.count))
+        let keptSuffix = min(suffixIDs.count, available / 4)
+        let keptPrefix = min(prefixIDs.count, available - keptSuffix)
+        return tokenizer.prefixIDs + [prefix] + prefixIDs.suffix(keptPrefix) + [suffix] + suffixIDs.prefix(keptSuffix) + [middle]
+            + (middleStart.isEmpty ? [] : start)
+    }
+
+    private func layout(prefix prefixText: String, suffix suffixText: String, middleStart: String, extra: [ExtraFile],
+                        tokenizer: Tokenizer) -> [Int] {
         var ids = tokenizer.prefixIDs
         if !extra.isEmpty {
             if let repository, let fileSeparator {

@@ -91,3 +91,25 @@ import Tokenizers
         await fim.stop()
     }
 }
+
+/// A prompt longer than the context leaves room for is fitted as llama.cpp fits one: the suffix
+/// keeps at most a quarter of the budget (its start), the prefix the rest (its end).
+@Suite struct InfillBudgetTests {
+    @Test func aLongPromptIsFittedKeepingTheTextNearestTheGap() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ModelsTests/Fixtures/starcoder2-tiny").path
+        let tokenizer = try Tokenizer.named(directory)
+        let fim = try #require(FIMTokens(tokenizer: tokenizer))
+        let prefix = (0..<200).map { "a\($0) = \($0)\n" }.joined(), suffix = (0..<200).map { "b\($0) = \($0)\n" }.joined()
+        let ids = fim.prompt(prefix: prefix, suffix: suffix, tokenizer: tokenizer, budget: 100)
+        #expect(ids.count <= 100)
+        let p = ids.firstIndex(of: fim.prefix)!, s = ids.firstIndex(of: fim.suffix)!, m = ids.firstIndex(of: fim.middle)!
+        #expect(p < s && s < m && m == ids.count - 1)
+        let keptPrefix = Array(ids[(p + 1)..<s]), keptSuffix = Array(ids[(s + 1)..<m])
+        #expect(keptSuffix.count <= (100 - 3) / 4 && keptSuffix.count > 0)
+        #expect(tokenizer.encode(prefix).suffix(keptPrefix.count).elementsEqual(keptPrefix), "the prefix's end is kept")
+        #expect(tokenizer.encode(suffix).prefix(keptSuffix.count).elementsEqual(keptSuffix), "the suffix's start is kept")
+        // Within budget, nothing is cut.
+        #expect(fim.prompt(prefix: "x", suffix: "y", tokenizer: tokenizer, budget: 100) == fim.prompt(prefix: "x", suffix: "y", tokenizer: tokenizer))
+    }
+}
