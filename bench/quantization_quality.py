@@ -11,21 +11,13 @@ by default HumanEval's prompts with their canonical solutions, which codeloop's 
 Prints a table, and last the rise of bits per byte at Q8_0 and Q4_K_M as ratios to F32.
 """
 import argparse
-import gzip
-import json
 import os
-import re
 import subprocess
+import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
-HUMANEVAL = os.path.join(ROOT, "Sources", "Evaluation", "Resources", "HumanEval.jsonl.gz")
-
-
-def bits_per_byte(model, text):
-    out = subprocess.run([CODELOOP, "score", "--model", model, "--summary", text], check=True, capture_output=True, text=True).stdout
-    return float(re.search(r"([0-9.]+) bits per byte", out).group(1))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+from evaluate_fim import CODELOOP, bits_per_byte, held_out_text  # noqa: E402
 
 
 def main():
@@ -34,13 +26,7 @@ def main():
     parser.add_argument("--shard", help="a validation token shard in the model's vocabulary")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="codeloop-quant-quality-")
-    text = args.shard
-    if text is None:
-        text = os.path.join(work, "humaneval.py")
-        with gzip.open(HUMANEVAL, "rt") as f, open(text, "w") as out:
-            for line in f:
-                problem = json.loads(line)
-                out.write(problem["prompt"] + problem["canonical_solution"] + "\n\n")
+    text = args.shard or held_out_text(work)
     source = args.model
     if source is None:  # the bundled model, as `codeloop quantize` finds it
         source = os.path.join(work, "bundled-f32.gguf")

@@ -34,8 +34,20 @@ def greedy_pass_at_1(model, tasks, work, max_tokens):
 
 
 def bits_per_byte(model, text):
+    """`codeloop score`'s bits per byte of a text file or token shard."""
     out = subprocess.run([CODELOOP, "score", "--model", model, "--summary", text], check=True, capture_output=True, text=True).stdout
     return float(re.search(r"([0-9.]+) bits per byte", out).group(1))
+
+
+def held_out_text(work):
+    """HumanEval's prompts with their canonical solutions as one file: decontamination keeps them out
+    of codeloop's corpora, so they are held out for its models."""
+    path = os.path.join(work, "humaneval.py")
+    with gzip.open(HUMANEVAL, "rt") as f, open(path, "w") as out:
+        for line in f:
+            problem = json.loads(line)
+            out.write(problem["prompt"] + problem["canonical_solution"] + "\n\n")
+    return path
 
 
 def main():
@@ -45,13 +57,7 @@ def main():
     parser.add_argument("--max-tokens", type=int, default=64)
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="codeloop-fim-eval-")
-    text = args.shard
-    if text is None:
-        text = os.path.join(work, "humaneval.py")
-        with gzip.open(HUMANEVAL, "rt") as f, open(text, "w") as out:
-            for line in f:
-                problem = json.loads(line)
-                out.write(problem["prompt"] + problem["canonical_solution"] + "\n\n")
+    text = args.shard or held_out_text(work)
     print("| model | held-out bits/byte | HumanEval pass@1 (greedy, left to right) | single-line infilling pass@1 | random-span-light pass@1 |")
     print("|---|---|---|---|---|")
     for model in args.models:
