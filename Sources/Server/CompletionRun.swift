@@ -137,8 +137,7 @@ final class CompletionRun: @unchecked Sendable {
     /// llama.cpp's answer to /infill (and /completion): the content, whether and why it stopped,
     /// token counts and timings.
     func llamaCppAnswer(content: String, finishReason: Completion.FinishReason?) -> [String: Any] {
-        let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let ms = milliseconds(since: start)
         var answer: [String: Any] = ["content": content, "index": 0, "stop": finishReason != nil, "model": server.modelName]
         if let finishReason {
             answer["stop_type"] = finishReason == .length ? "limit" : "eos"

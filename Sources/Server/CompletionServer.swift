@@ -51,8 +51,7 @@ public final class CompletionServer: Sendable {
         let start = ContinuousClock.now
         let path = style == .openAI ? "/v1/completions" : "/infill"
         @Sendable func finish(_ response: Response, promptTokens: Int = 0, completionTokens: Int = 0, note: String = "") -> Response {
-            let elapsed = ContinuousClock.now - start
-            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let ms = milliseconds(since: start)
             logger.info("POST \(path) \(response.status.code) prompt_tokens=\(promptTokens) completion_tokens=\(completionTokens) ms=\(String(format: "%.1f", ms))\(note)")
             return response
         }
@@ -156,6 +155,12 @@ final class SlotRelease: Sendable {
     }
 
     deinit { release() }
+}
+
+/// Milliseconds from `start` to now, for the request log and llama.cpp's timings.
+func milliseconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
 }
 
 func jsonResponse(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
