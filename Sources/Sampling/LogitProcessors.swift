@@ -68,17 +68,19 @@ public enum LogitProcessors {
         let inverse = 1 / temperature
         var weights = [Float](repeating: 0, count: count)
         var total: Float = 0
-        let binCount = 128
+        // Bins of a 32nd of an octave: a flat distribution (a high temperature, an untrained
+        // model) leaves few tokens in the bin that crosses top_p, the only one sorted.
+        let binCount = 1024
         var binMass = [Float](repeating: 0, count: binCount)
-        var bins = [UInt8](repeating: 0, count: count)
+        var bins = [UInt16](repeating: 0, count: count)
         for i in 0..<count {
             let scaled = (logits[i] - maximum) * inverse  // <= 0
             let w = expf(scaled)
             weights[i] = w
             total += w
-            // log2(w) * 4, as a bin index: bin 0 holds the most likely tokens.
-            let bin = min(binCount - 1, Int(-scaled * 1.4426950408889634 * 4))
-            bins[i] = UInt8(bin)
+            // log2(w) * 32, as a bin index: bin 0 holds the most likely tokens.
+            let bin = min(binCount - 1, Int(-scaled * 1.4426950408889634 * 32))
+            bins[i] = UInt16(bin)
             binMass[bin] += w
         }
         // Group token ids by bin (a counting sort, stable by id).

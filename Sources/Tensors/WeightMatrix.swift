@@ -13,12 +13,14 @@ public protocol WeightMatrix: Sendable {
 
 extension PackedMatrix: WeightMatrix {}
 
-/// A weight matrix in one of ggml's block formats (F16, Q8_0, Q4_0, Q4_K, Q6_K), used where it lies — in a
-/// memory-mapped GGUF file, whose owner the matrix keeps alive — and widened in registers by the
-/// C kernel (CKernels/block_matmul.c): a Q8_0 matrix reads 8.5 bits a weight instead of 32.
+/// A weight matrix in one of ggml's block formats, used where it lies — in a memory-mapped GGUF
+/// file, whose owner the matrix keeps alive — so that a Q8_0 matrix reads 8.5 bits a weight instead
+/// of 32. F16 is widened in registers and multiplied with float activations (CKernels/block_matmul.c);
+/// the quantized formats multiply in integers with activations quantized to 8 bits once per call,
+/// as llama.cpp does (CKernels/quantized_matmul.c).
 public struct BlockMatrix: WeightMatrix, @unchecked Sendable {  // the blocks are never written
     public enum Format: Int32, Sendable {
-        case f16 = 1, q4_0 = 2, q8_0 = 8, q4_K = 12, q6_K = 14
+        case f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q4_K = 12, q6_K = 14
 
         /// Weights per block (for F16: per group the kernel widens at once).
         public var blockSize: Int { cl_block_size(rawValue) }
@@ -44,22 +46,36 @@ public struct BlockMatrix: WeightMatrix, @unchecked Sendable {  // the blocks ar
     public var bytesPerRow: Int { cl_block_row_bytes(format.rawValue, inputs) }
 
     public func multiply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
-        multiply(x, rows: rows, bias: bias, into: out, kernel: cl_block_matmul)
+        multiply(x, rows: rows, bias: bias, into: out, path: nil)
     }
 
-    typealias Kernel = @convention(c) (Int32, UnsafePointer<Float>?, Int, Int, UnsafeRawPointer?, Int, Int, Int,
-                                       UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
-
-    /// `kernel`: the machine's best (cl_block_matmul) or, in the tests, the portable one.
-    func multiply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>, kernel: Kernel) {
-        guard rows * outputs * inputs >= 1 << 16 else {
-            kernel(format.rawValue, x, rows, inputs, blocks, outputs, 0, outputs, bias, out)
+    /// `path`: one of CKernels' CL_PATH_… (the tests), or nil for the machine's best.
+    func multiply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>, path: Int32?) {
+        let type = format.rawValue
+        guard format != .f16 else {
+            let kernel = path == Int32(CL_PATH_PORTABLE) ? cl_block_matmul_portable : cl_block_matmul
+            inParallel(rows: rows) { first, end in kernel(type, x, rows, inputs, blocks, outputs, first, end, bias, out) }
             return
         }
-        let chunks = min(outputs, parallelThreads * 4)
-        parallelFor(chunks) { chunk in
-            kernel(format.rawValue, x, rows, inputs, blocks, outputs, outputs * chunk / chunks, outputs * (chunk + 1) / chunks, bias, out)
+        withUnsafeTemporaryAllocation(byteCount: cl_quantized_activation_bytes(type, rows, inputs), alignment: 64) { activations in
+            let quantized = UnsafeRawPointer(activations.baseAddress!)
+            cl_quantize_activations(type, x, rows, inputs, activations.baseAddress!)
+            inParallel(rows: rows) { first, end in
+                if let path {
+                    cl_quantized_matmul_on(path, type, quantized, rows, inputs, blocks, outputs, first, end, bias, out)
+                } else {
+                    cl_quantized_matmul(type, quantized, rows, inputs, blocks, outputs, first, end, bias, out)
+                }
+            }
         }
+    }
+
+    /// `body(first, end)` over outputs first..<end: all at once for small products, else in chunks
+    /// across the threads.
+    private func inParallel(rows: Int, _ body: (Int, Int) -> Void) {
+        guard rows * outputs * inputs >= 1 << 16 else { return body(0, outputs) }
+        let chunks = min(outputs, parallelThreads * 4)
+        parallelFor(chunks) { chunk in body(outputs * chunk / chunks, outputs * (chunk + 1) / chunks) }
     }
 
     public func copyRow(_ index: Int, into target: UnsafeMutablePointer<Float>) {

@@ -58,18 +58,19 @@ import Tokenizers
         #expect(compare(ours, reference.dequantizedLogits).difference < 1e-4)
     }
 
-    /// codeloop computes the dequantized-F32 product: on the file's weights widened by the gguf
-    /// package, transformers gets the same logits. llama.cpp quantizes the activations too (to 8
-    /// bits, for its integer dot products), so its logits sit a little further off; about as far
-    /// as quantizing Q8_0 weights moves them, and the top token mostly agrees.
+    /// codeloop multiplies quantized weights as llama.cpp does, in integers against activations
+    /// rounded to 8 bits: its logits are no further from the exact product (transformers on the
+    /// file's weights as the gguf package widens them) than llama.cpp's own are, and close to
+    /// llama.cpp's — the two round the activations' scales a little differently.
     @Test(arguments: ["qwen2-q8_0.gguf", "qwen2-q4_0.gguf", "qwen2-q4_k_m.gguf", "llama-q4_k_m.gguf", "gpt2-q8_0.gguf", "starcoder2-q8_0.gguf"])
-    func quantizedFilesGiveTheDequantizedProduct(_ file: String) throws {
+    func quantizedFilesAreAsCloseToTheExactProductAsLlamaCpp(_ file: String) throws {
         let ours = try logits(file), reference = Self.reference(file)
-        let exact = compare(ours, reference.dequantizedLogits)
-        #expect(exact.difference < 1e-4, "\(file): \(exact.difference) from transformers on the dequantized weights")
-        #expect(exact.agreement == 1)
+        let exact = compare(ours, reference.dequantizedLogits), llamaCppError = compare(reference.logits, reference.dequantizedLogits)
+        #expect(exact.difference <= 1.1 * llamaCppError.difference,
+                "\(file): \(exact.difference) from the exact product, llama.cpp \(llamaCppError.difference)")
+        #expect(exact.agreement >= 0.75, "\(file): top token agrees with the exact product's at \(exact.agreement) of positions")
         let (difference, agreement) = compare(ours, reference.logits)
-        #expect(difference < 0.03, "\(file): \(difference) from llama.cpp's logits on the same file")
+        #expect(difference < 0.02, "\(file): \(difference) from llama.cpp's logits on the same file")
         #expect(agreement >= 0.75, "\(file): top token agrees with llama.cpp's at \(agreement) of positions")
     }
 

@@ -4,13 +4,15 @@ import ModelFiles
 import Testing
 @testable import Tensors
 
-/// The in-place block kernels (AVX2 and portable) against ggml's formats widened by the plain
-/// reference (ModelFiles' GGMLType.dequantize) and multiplied in Double.
+/// The in-place block kernels, every code path this machine has, against ggml's formats widened by
+/// the plain reference (ModelFiles' GGMLType.dequantize) and multiplied in Double.
 @Suite struct BlockMatrixTests {
     /// The test's arrays outlive every matrix made over them; nothing needs keeping alive.
     final class Owner {}
 
-    /// Random blocks: quants anywhere in their range, scales finite halves.
+    static let quantized: [BlockMatrix.Format] = [.q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q6_K]
+
+    /// Random blocks: quants anywhere in their range (Q8_0's −128 included), scales finite halves.
     func randomBlocks(_ format: BlockMatrix.Format, outputs: Int, inputs: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         let rowBytes = cl_block_row_bytes(format.rawValue, inputs)
@@ -20,61 +22,127 @@ import Testing
             bytes[offset] = UInt8(bits & 0xFF)
             bytes[offset + 1] = UInt8(bits >> 8)
         }
-        switch format {
-        case .f16:
+        if format == .f16 {
             for i in 0..<(outputs * inputs) { putHalf(Float.random(in: -2...2), at: 2 * i) }
-        case .q8_0, .q4_0:
-            let blockBytes = format == .q8_0 ? 34 : 18
-            for block in 0..<(bytes.count / blockBytes) { putHalf(Float.random(in: 0.001...0.1), at: block * blockBytes) }
-        case .q4_K:
-            for block in 0..<(bytes.count / 144) {
-                putHalf(Float.random(in: 0.001...0.1), at: block * 144)
-                putHalf(Float.random(in: 0.001...0.1), at: block * 144 + 2)
-            }
-        case .q6_K:
-            for block in 0..<(bytes.count / 210) { putHalf(Float.random(in: 0.001...0.1), at: block * 210 + 208) }
+            return bytes
+        }
+        // Each format's half-precision fields: (offsets in the block, block bytes).
+        let (halves, blockBytes): ([Int], Int) = switch format {
+        case .q8_0: ([0], 34)
+        case .q4_0: ([0], 18)
+        case .q4_1: ([0, 2], 20)
+        case .q5_0: ([0], 22)
+        case .q5_1: ([0, 2], 24)
+        case .q4_K: ([0, 2], 144)
+        case .q6_K: ([208], 210)
+        case .f16: ([], 0)
+        }
+        for block in 0..<(bytes.count / blockBytes) {
+            for offset in halves { putHalf(Float.random(in: 0.001...0.1) * (offset == 2 && blockBytes < 32 ? -1 : 1), at: block * blockBytes + offset) }
         }
         return bytes
     }
 
-    @Test(arguments: [BlockMatrix.Format.f16, .q8_0, .q4_0, .q4_K, .q6_K])
-    func kernelsMatchTheReference(_ format: BlockMatrix.Format) throws {
-        let type = GGMLType(rawValue: UInt32(format.rawValue))!
-        let shapes = format.blockSize == 256 ? [(1, 1, 256), (1, 7, 512), (3, 33, 256), (5, 16, 768), (30, 70, 256)]
-            : [(1, 1, 32), (1, 7, 96), (3, 33, 64), (5, 16, 128), (9, 40, 256), (30, 300, 64)]
-        for (rows, outputs, inputs) in shapes {
-            let bytes = randomBlocks(format, outputs: outputs, inputs: inputs)
-            var weights = [Float](repeating: 0, count: outputs * inputs)
-            bytes.withUnsafeBytes { raw in
-                weights.withUnsafeMutableBufferPointer { type.dequantize(raw.baseAddress!, count: outputs * inputs, into: $0.baseAddress!) }
+    /// Rows of x not a multiple of the kernels' group of 4, one output and many.
+    func shapes(_ format: BlockMatrix.Format) -> [(rows: Int, outputs: Int, inputs: Int)] {
+        format.blockSize == 256 ? [(1, 1, 256), (1, 7, 512), (3, 33, 256), (5, 16, 768), (30, 70, 256)]
+            : [(1, 1, 32), (1, 7, 96), (3, 33, 64), (3, 5, 96), (5, 16, 128), (6, 9, 160), (9, 40, 256), (30, 300, 64)]
+    }
+
+    struct Case {
+        let bytes: [UInt8], weights: [Float], x: [Float], bias: [Float]
+        let rows: Int, outputs: Int, inputs: Int
+
+        /// x · Wᵀ + bias in Double, on the reference's widened weights.
+        var exact: [Float] {
+            (0..<(rows * outputs)).map { index in
+                let r = index / outputs, j = index % outputs
+                var sum = Double(bias[j])
+                for i in 0..<inputs { sum += Double(x[r * inputs + i]) * Double(weights[j * inputs + i]) }
+                return Float(sum)
             }
-            let x = (0..<(rows * inputs)).map { _ in Float.random(in: -1...1) }
-            let bias = (0..<outputs).map { _ in Float.random(in: -1...1) }
-            var expected = [Float](repeating: 0, count: rows * outputs)
-            for r in 0..<rows {
-                for j in 0..<outputs {
-                    var sum = Double(bias[j])
-                    for i in 0..<inputs { sum += Double(x[r * inputs + i]) * Double(weights[j * inputs + i]) }
-                    expected[r * outputs + j] = Float(sum)
-                }
-            }
+        }
+
+        func run(_ format: BlockMatrix.Format, path: Int32) -> [Float] {
+            var out = [Float](repeating: .nan, count: rows * outputs)
             bytes.withUnsafeBytes { raw in
                 let matrix = BlockMatrix(format: format, blocks: raw.baseAddress!, outputs: outputs, inputs: inputs, owner: Owner())
-                for (name, kernel) in [("best", cl_block_matmul), ("portable", cl_block_matmul_portable)] as [(String, BlockMatrix.Kernel)] {
-                    var out = [Float](repeating: .nan, count: rows * outputs)
-                    x.withUnsafeBufferPointer { xs in
-                        bias.withUnsafeBufferPointer { b in
-                            out.withUnsafeMutableBufferPointer { matrix.multiply(xs.baseAddress!, rows: rows, bias: b.baseAddress!, into: $0.baseAddress!, kernel: kernel) }
-                        }
+                x.withUnsafeBufferPointer { xs in
+                    bias.withUnsafeBufferPointer { b in
+                        out.withUnsafeMutableBufferPointer { matrix.multiply(xs.baseAddress!, rows: rows, bias: b.baseAddress!, into: $0.baseAddress!, path: path) }
                     }
-                    let scale = expected.map(abs).max()!
-                    let worst = zip(out, expected).map { abs($0 - $1) }.max()!
-                    #expect(worst <= 1e-5 * scale, "\(format) \(name) \(rows)×\(outputs)×\(inputs): \(worst)")
                 }
-                var row = [Float](repeating: 0, count: inputs)
-                matrix.copyRow(outputs - 1, into: &row)
-                #expect(row == Array(weights[((outputs - 1) * inputs)...]))
             }
+            return out
+        }
+    }
+
+    func makeCase(_ format: BlockMatrix.Format, rows: Int, outputs: Int, inputs: Int) -> Case {
+        let type = GGMLType(rawValue: UInt32(format.rawValue))!
+        let bytes = randomBlocks(format, outputs: outputs, inputs: inputs)
+        var weights = [Float](repeating: 0, count: outputs * inputs)
+        bytes.withUnsafeBytes { raw in
+            weights.withUnsafeMutableBufferPointer { type.dequantize(raw.baseAddress!, count: outputs * inputs, into: $0.baseAddress!) }
+        }
+        return Case(bytes: bytes, weights: weights, x: (0..<(rows * inputs)).map { _ in Float.random(in: -1...1) },
+                    bias: (0..<outputs).map { _ in Float.random(in: -1...1) }, rows: rows, outputs: outputs, inputs: inputs)
+    }
+
+    static var paths: [Int32] {
+        [CL_PATH_PORTABLE, CL_PATH_AVX2, CL_PATH_VNNI].map(Int32.init).filter { cl_quantized_paths() & (1 << $0) != 0 }
+    }
+
+    @Test func f16GivesTheDequantizedProduct() {
+        for (rows, outputs, inputs) in shapes(.f16) {
+            let test = makeCase(.f16, rows: rows, outputs: outputs, inputs: inputs), exact = test.exact
+            let scale = exact.map(abs).max()!
+            for path in [Int32(CL_PATH_PORTABLE), Int32(CL_PATH_AVX2)] {
+                let worst = zip(test.run(.f16, path: path), exact).map { abs($0 - $1) }.max()!
+                #expect(worst <= 1e-5 * scale, "F16 path \(path) \(rows)×\(outputs)×\(inputs): \(worst)")
+            }
+        }
+    }
+
+    /// The quantized formats multiply with 8-bit activations: the plain path is off the exact
+    /// product by no more than rounding each activation to its block's step d = max|x| / 127 can
+    /// explain (Σ |w| · d/2), and every vector path gives the plain path's result.
+    @Test(arguments: quantized)
+    func quantizedPathsStayWithinTheActivationRounding(_ format: BlockMatrix.Format) {
+        let activationBlock = format.blockSize
+        for (rows, outputs, inputs) in shapes(format) {
+            let test = makeCase(format, rows: rows, outputs: outputs, inputs: inputs), exact = test.exact
+            let plain = test.run(format, path: Int32(CL_PATH_PORTABLE))
+            for index in 0..<(rows * outputs) {
+                let r = index / outputs, j = index % outputs
+                var bound: Double = 0, magnitude: Double = 0
+                for start in stride(from: 0, to: inputs, by: activationBlock) {
+                    let xs = test.x[(r * inputs + start)..<(r * inputs + start + activationBlock)]
+                    let step = Double(xs.map(abs).max()!) / 127
+                    for i in start..<(start + activationBlock) {
+                        let w = Double(abs(test.weights[j * inputs + i]))
+                        bound += w * step / 2
+                        magnitude += w * Double(abs(test.x[r * inputs + i]))
+                    }
+                }
+                let error = Double(abs(plain[index] - exact[index]))
+                #expect(error <= bound + 1e-5 * magnitude, "\(format) \(rows)×\(outputs)×\(inputs) [\(r)][\(j)]: \(error) > \(bound)")
+            }
+            let scale = exact.map(abs).max()!
+            for path in Self.paths.dropFirst() {
+                let worst = zip(test.run(format, path: path), plain).map { abs($0 - $1) }.max()!
+                #expect(worst <= 1e-5 * scale, "\(format) path \(path) \(rows)×\(outputs)×\(inputs): \(worst) from the plain path")
+            }
+        }
+    }
+
+    @Test(arguments: [BlockMatrix.Format.f16] + quantized)
+    func copyRowWidensLikeTheReference(_ format: BlockMatrix.Format) {
+        let test = makeCase(format, rows: 1, outputs: 3, inputs: 2 * format.blockSize)
+        test.bytes.withUnsafeBytes { raw in
+            let matrix = BlockMatrix(format: format, blocks: raw.baseAddress!, outputs: 3, inputs: test.inputs, owner: Owner())
+            var row = [Float](repeating: 0, count: test.inputs)
+            matrix.copyRow(2, into: &row)
+            #expect(row == Array(test.weights[(2 * test.inputs)...]))
         }
     }
 }

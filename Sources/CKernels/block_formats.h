@@ -1,0 +1,159 @@
+// ggml's block layouts (ggml/src/ggml-common.h, ggml-quants.c), shared by the float and the integer
+// kernels: block sizes, the half-precision scale, and one block widened to floats.
+#ifndef CODELOOP_BLOCK_FORMATS_H
+#define CODELOOP_BLOCK_FORMATS_H
+
+#include <stdint.h>
+#include <string.h>
+#include "block_matmul.h"
+
+static inline float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF, bits;
+    if (exponent == 0) {
+        if (mantissa == 0) {
+            bits = sign;
+        } else {  // subnormal: normalise
+            exponent = 127 - 15 + 1;
+            while (!(mantissa & 0x400)) { mantissa <<= 1; exponent--; }
+            bits = sign | (exponent << 23) | ((mantissa & 0x3FF) << 13);
+        }
+    } else if (exponent == 31) {
+        bits = sign | 0x7F800000 | (mantissa << 13);
+    } else {
+        bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static inline uint16_t load_half(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return h; }
+
+/// Bytes of one block (for F16, of 32 weights).
+static inline size_t block_bytes(int type) {
+    switch (type) {
+    case CL_BLOCK_F16: return 64;
+    case CL_BLOCK_Q4_0: return 18;
+    case CL_BLOCK_Q4_1: return 20;
+    case CL_BLOCK_Q5_0: return 22;
+    case CL_BLOCK_Q5_1: return 24;
+    case CL_BLOCK_Q8_0: return 34;
+    case CL_BLOCK_Q4_K: return 144;
+    case CL_BLOCK_Q6_K: return 210;
+    default: return 0;
+    }
+}
+
+/// Q4_K's 6-bit scale and min of sub-block j (get_scale_min_k4).
+static inline void scale_min_k4(int j, const uint8_t *q, uint8_t *scale, uint8_t *min) {
+    if (j < 4) {
+        *scale = q[j] & 63;
+        *min = q[j + 4] & 63;
+    } else {
+        *scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+        *min = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+/// Q4_1, Q5_0 and Q5_1's nibbles (low ones weights 0..15, high ones 16..31), and in `high` the fifth
+/// bits (bit i of weight i; none for Q4_1).
+static inline const uint8_t *fifth_bits_and_nibbles(int type, const uint8_t *block, uint32_t *high) {
+    size_t at = type == CL_BLOCK_Q5_0 ? 2 : 4;  // after d (and m)
+    *high = 0;
+    if (type == CL_BLOCK_Q4_1) return block + at;
+    memcpy(high, block + at, 4);
+    return block + at + 4;
+}
+
+/// One block (32 weights, or 256 for the K formats) widened into out.
+static inline void widen_block(int type, const uint8_t *block, float *out) {
+    switch (type) {
+    case CL_BLOCK_F16:
+        for (int i = 0; i < 32; i++) out[i] = half_to_float(load_half(block + 2 * i));
+        break;
+    case CL_BLOCK_Q4_0: {
+        float d = half_to_float(load_half(block));
+        for (int i = 0; i < 16; i++) {
+            out[i] = d * (float)((int)(block[2 + i] & 0xF) - 8);
+            out[i + 16] = d * (float)((int)(block[2 + i] >> 4) - 8);
+        }
+        break;
+    }
+    case CL_BLOCK_Q4_1: case CL_BLOCK_Q5_0: case CL_BLOCK_Q5_1: {
+        float d = half_to_float(load_half(block));
+        uint32_t high;
+        const uint8_t *qs = fifth_bits_and_nibbles(type, block, &high);
+        float m = type == CL_BLOCK_Q5_0 ? -16 * d : half_to_float(load_half(block + 2));
+        for (int i = 0; i < 16; i++) {
+            out[i] = d * (float)((qs[i] & 0xF) | (((high >> i) & 1) << 4)) + m;
+            out[i + 16] = d * (float)((qs[i] >> 4) | (((high >> (i + 16)) & 1) << 4)) + m;
+        }
+        break;
+    }
+    case CL_BLOCK_Q8_0: {
+        float d = half_to_float(load_half(block));
+        for (int i = 0; i < 32; i++) out[i] = d * (float)(int8_t)block[2 + i];
+        break;
+    }
+    case CL_BLOCK_Q4_K: {
+        float d = half_to_float(load_half(block)), dmin = half_to_float(load_half(block + 2));
+        const uint8_t *scales = block + 4, *qs = block + 16;
+        for (int group = 0; group < 4; group++) {
+            uint8_t s1, m1, s2, m2;
+            scale_min_k4(2 * group, scales, &s1, &m1);
+            scale_min_k4(2 * group + 1, scales, &s2, &m2);
+            float d1 = d * s1, n1 = dmin * m1, d2 = d * s2, n2 = dmin * m2;
+            for (int l = 0; l < 32; l++) {
+                out[64 * group + l] = d1 * (float)(qs[32 * group + l] & 0xF) - n1;
+                out[64 * group + 32 + l] = d2 * (float)(qs[32 * group + l] >> 4) - n2;
+            }
+        }
+        break;
+    }
+    case CL_BLOCK_Q6_K: {
+        float d = half_to_float(load_half(block + 208));
+        for (int half128 = 0; half128 < 2; half128++) {
+            const uint8_t *ql = block + 64 * half128, *qh = block + 128 + 32 * half128;
+            const int8_t *sc = (const int8_t *)(block + 192 + 8 * half128);
+            float *y = out + 128 * half128;
+            for (int l = 0; l < 32; l++) {
+                int s = l / 16;
+                int q1 = (int)((ql[l] & 0xF) | ((qh[l] & 3) << 4)) - 32;
+                int q2 = (int)((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+                int q3 = (int)((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+                int q4 = (int)((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+                y[l] = d * sc[s] * q1;
+                y[l + 32] = d * sc[s + 2] * q2;
+                y[l + 64] = d * sc[s + 4] * q3;
+                y[l + 96] = d * sc[s + 6] * q4;
+            }
+        }
+        break;
+    }
+    }
+}
+
+#if defined(__x86_64__)
+/// AVX2 with FMA and F16C, asked of the CPU once.
+static inline int cpu_has_avx2(void) {
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    }
+    return known;
+}
+
+/// AVX-512 with VNNI (vpdpbusd) and byte operations (BW, VL), asked of the CPU once.
+static inline int cpu_has_avx512_vnni(void) {
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+    }
+    return known;
+}
+#endif
+
+#endif
