@@ -35,6 +35,8 @@ SHAPES = {
     "gpt2-124M": dict(kind="gpt2", n_layer=12, n_head=12, n_embd=768, vocab_size=50257, n_positions=1024),
     "qwen2.5-0.5B": dict(kind="qwen2", num_hidden_layers=24, num_attention_heads=14, num_key_value_heads=2, hidden_size=896,
                          intermediate_size=4864, vocab_size=151936, max_position_embeddings=1024, tie_word_embeddings=True),
+    "qwen2.5-1.5B": dict(kind="qwen2", num_hidden_layers=28, num_attention_heads=12, num_key_value_heads=2, hidden_size=1536,
+                         intermediate_size=8960, vocab_size=151936, max_position_embeddings=1024, tie_word_embeddings=True),
 }
 
 MAKE_MODEL = r'''
@@ -43,7 +45,7 @@ from transformers import GPT2Config, GPT2LMHeadModel, Qwen2Config, Qwen2ForCausa
 shape = json.loads(sys.argv[2]); kind = shape.pop("kind")
 torch.manual_seed(0)
 model = GPT2LMHeadModel(GPT2Config(**shape)) if kind == "gpt2" else Qwen2ForCausalLM(Qwen2Config(**shape))
-model.save_pretrained(sys.argv[1], safe_serialization=True)
+model.save_pretrained(sys.argv[1], safe_serialization=True, max_shard_size="100GB")  # one file: WRITE_GGUF reads model.safetensors
 '''
 
 TRANSFORMERS_RUN = r'''
@@ -185,7 +187,7 @@ def main():
     parser.add_argument("--torch-python", required=True)
     parser.add_argument("--llama-python", required=True)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--shapes", default=",".join(SHAPES))
+    parser.add_argument("--shapes", default="gpt2-124M,qwen2.5-0.5B")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="codeloop-engine-")
     sys.path.insert(0, os.path.join(ROOT, "scripts"))

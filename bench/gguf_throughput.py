@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Decoding speed on the same quantized GGUF file, codeloop against llama.cpp, in one run.
 
-A Qwen2.5-0.5B-shaped model (and, with --shapes, others) with random weights is written as F32 GGUF
+Qwen2.5-0.5B- and 1.5B-shaped models with random weights are written as F32 GGUF
 by the gguf package, quantized by llama.cpp's own quantizer (llama-cpp-python's
 llama_model_quantize) to Q8_0 and Q4_K_M, and each file is decoded by both engines with the same
 threads: batch-1 greedy decode of 64 tokens, and 20 samples of one prompt (llama.cpp has no n: one
@@ -42,7 +42,7 @@ def main():
     parser.add_argument("--torch-python", required=True)
     parser.add_argument("--llama-python", required=True)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--shapes", default="qwen2.5-0.5B")
+    parser.add_argument("--shapes", default="qwen2.5-0.5B,qwen2.5-1.5B")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="codeloop-gguf-")
     rows = []
@@ -56,6 +56,7 @@ def main():
             out = subprocess.run([args.llama_python, "-c", PLAIN_LLAMA_RUN, path, json.dumps(prompt_ids), str(NEW_TOKENS), str(SAMPLES), str(args.threads)],
                                  capture_output=True, text=True, check=True).stdout
             rows.append((name, kind, os.path.getsize(path) / 1e6, ours, json.loads(out.strip().splitlines()[-1])))
+            print(name, kind, rows[-1][3:], file=sys.stderr, flush=True)  # kept if a later shape fails
             os.remove(path)
         os.remove(f32)
     shutil.rmtree(work, ignore_errors=True)
