@@ -28,7 +28,7 @@ from peak_rss import MEASURED, peak_kb  # noqa: E402
 SHAPE = dict(layers=28, hidden=3584, heads=28, kv_heads=4, intermediate=18944, vocabulary=152064)
 TOKENIZER_SOURCE = os.path.join(ROOT, "Tests/ModelsTests/Fixtures/gguf/qwen2-f32.gguf")
 PROMPT = "def add(a, b):"
-PROMPT_IDS = [750, 912, 2877, 11, 293, 1648]  # a prompt of the same length for llama.cpp; its text does not matter here
+PROMPT_IDS = [750, 912, 287, 11, 293, 164]  # a prompt of the same length for llama.cpp; its text does not matter here
 
 WRITE = r'''
 import json, sys
@@ -83,7 +83,8 @@ for name, shape, kind in tensors:
     if kind == F32:
         writer.add_tensor_info(name, shape, np.dtype(np.float32), 4 * int(np.prod(shape)))
     else:
-        writer.add_tensor_info(name, shape, np.dtype(np.uint8), shape[0] * shape[1] // 256 * LAYOUT[kind][0], raw_dtype=kind)
+        row_bytes = shape[1] // 256 * LAYOUT[kind][0]  # a quantized tensor's shape is given in bytes
+        writer.add_tensor_info(name, (shape[0], row_bytes), np.dtype(np.uint8), shape[0] * row_bytes, raw_dtype=kind)
 writer.write_header_to_file()
 writer.write_kv_data_to_file()
 writer.write_ti_data_to_file()
@@ -110,6 +111,7 @@ def main():
         if done.returncode != 0:
             sys.exit(f"codeloop failed: {done.stderr.strip()[-500:]}")
         ours = {"decode": float(re.search(r"= ([\d.]+) tokens/s", done.stderr).group(1)), "rss_mb": peak_kb(done.stderr) / 1024}
+        print(f"codeloop: batch-1 decode {ours['decode']:.2f} tokens/s, peak RSS {ours['rss_mb'] / 1024:.2f} GB", flush=True)
         out = subprocess.run([args.llama_python, "-c", PLAIN_BUFFERS + LLAMA_RUN, path, json.dumps(PROMPT_IDS), "16", "1", str(args.threads)],
                              capture_output=True, text=True, check=True).stdout
         theirs = json.loads(out.strip().splitlines()[-1])
@@ -117,7 +119,6 @@ def main():
         if os.path.exists(path):
             os.remove(path)
         os.rmdir(work)
-    print(f"codeloop: batch-1 decode {ours['decode']:.2f} tokens/s, peak RSS {ours['rss_mb'] / 1024:.2f} GB")
     print(f"llama.cpp: batch-1 decode {theirs['batch1']:.2f} tokens/s, peak RSS {theirs['rss_mb'] / 1024:.2f} GB")
     print(f"7B-shaped Q4_K_M: codeloop peak RSS {ours['rss_mb'] / 1024:.2f} GB (limit 8), {ours['rss_mb'] / theirs['rss_mb']:.2f}x llama.cpp's")
 
