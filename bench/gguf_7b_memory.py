@@ -5,7 +5,7 @@ A 7B model at F32 (30 GB) does not fit this machine, so llama.cpp's quantizer ca
 file is written directly by the gguf package (the library llama.cpp's converter is built on) with
 random Q4_K and Q6_K blocks in the mix llama.cpp's Q4_K_M uses (Q6_K for the output and for
 attn_v/ffn_down in the first and last eighth of the layers and every third one), and the tokenizer
-of a converter-made fixture. Both engines decode 16 greedy tokens from it with 2 threads.
+of a converter-made fixture padded to the vocabulary. Both engines decode 16 greedy tokens from it with 2 threads.
 
     swift build -c release && python3 bench/gguf_7b_memory.py --llama-python L/bin/python
 
@@ -75,10 +75,15 @@ writer.add_float32("qwen2.rope.freq_base", 1000000.0)
 writer.add_float32("qwen2.attention.layer_norm_rms_epsilon", 1e-6)
 writer.add_file_type(15)  # llama.cpp's LLAMA_FTYPE_MOSTLY_Q4_K_M
 writer.add_quantization_version(2)
-for field in gguf.GGUFReader(source).fields.values():
-    if field.name.startswith("tokenizer."):
-        sub = field.types[-1] if field.types[0] == gguf.GGUFValueType.ARRAY else None
-        writer.add_key_value(field.name, field.contents(), field.types[0], sub_type=sub)
+# The fixture's tokenizer, padded to the embedding's rows as llama.cpp's converter pads a vocabulary
+# (llama.cpp requires as many tokens as rows).
+fields = [f for f in gguf.GGUFReader(source).fields.values() if f.name.startswith("tokenizer.")]
+known = len(next(f for f in fields if f.name == "tokenizer.ggml.tokens").contents())
+padding = {"tokenizer.ggml.tokens": [f"[PAD{i}]" for i in range(known, V)], "tokenizer.ggml.token_type": [gguf.TokenType.UNUSED] * (V - known)}
+for field in fields:
+    sub = field.types[-1] if field.types[0] == gguf.GGUFValueType.ARRAY else None
+    value = field.contents()
+    writer.add_key_value(field.name, value + padding[field.name] if field.name in padding else value, field.types[0], sub_type=sub)
 for name, shape, kind in tensors:
     if kind == F32:
         writer.add_tensor_info(name, shape, np.dtype(np.float32), 4 * int(np.prod(shape)))
