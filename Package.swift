@@ -47,10 +47,11 @@ let package = Package(
         .target(name: "Corpus", dependencies: ["Archives", "Tokenizers", "BundledData"], resources: [.copy("Resources")]),
         .target(name: "Evaluation", dependencies: ["Sandbox", "Archives", "BundledData"], resources: [.copy("Resources")]),
         .target(name: "Reports", dependencies: ["Evaluation", "Seeding"]),
+        .target(name: "Generation", dependencies: ["Backends", "Evaluation", "Sampling", "Sandbox"]),
         .executableTarget(
             name: "codeloop",
             dependencies: [
-                "Evaluation", "Reports", "Sandbox", "Tokenizers", "Models", "Sampling", "Backends", "Corpus", "Training", "Tensors", "Seeding", "BundledData", "Server",
+                "Evaluation", "Reports", "Sandbox", "Tokenizers", "Models", "Sampling", "Backends", "Corpus", "Training", "Tensors", "Seeding", "BundledData", "Server", "Generation",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 scripts/install-deps.sh --tests
 # The Python codeloop ships (the sandbox worker) and its scripts, as Python: names and imports.
-/usr/bin/python3 -m flake8 --select=F Sources/Sandbox/Resources scripts bench
+/usr/bin/python3 -m flake8 --select=F Sources/Sandbox/Resources Sources/Evaluation/Resources Sources/Corpus/Resources scripts bench
 swift test --no-parallel
 python3 scripts/check_report_png.py --codeloop .build/debug/codeloop

@@ -1,5 +1,6 @@
 import Foundation
 import Sampling
+import Synchronization
 
 /// One interface for "complete this prompt n times": codeloop's own engine, or any server that
 /// speaks OpenAI's /v1/completions (vLLM, llama.cpp's server, Ollama, OpenAI, codeloop serve).
@@ -16,11 +17,12 @@ extension CompletionBackend {
 }
 
 /// The local engine. Generation is CPU-bound, so it runs off the cooperative thread pool.
-public final class LocalBackend: CompletionBackend, @unchecked Sendable {
+public final class LocalBackend: CompletionBackend, Sendable {
     public let generator: Generator
     /// Cut prompts from the left to leave this many positions (see BatchScheduler.Request.keepRoom).
     public let keepRoom: Int?
-    private let lock = NSLock()
+    /// One generation at a time: each already uses every core.
+    private let running = Mutex(())
 
     public init(generator: Generator, keepRoom: Int? = nil) {
         self.generator = generator
@@ -30,10 +32,10 @@ public final class LocalBackend: CompletionBackend, @unchecked Sendable {
     public func complete(prompt: String, suffix: String?, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion] {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread { [self] in
-                lock.lock()
-                defer { lock.unlock() }
-                continuation.resume(with: Result { try generator.complete(prompt: prompt, suffix: suffix, n: n, parameters: parameters,
-                                                                          firstSample: firstSample, keepRoom: keepRoom) })
+                running.withLock { _ in
+                    continuation.resume(with: Result { try generator.complete(prompt: prompt, suffix: suffix, n: n, parameters: parameters,
+                                                                              firstSample: firstSample, keepRoom: keepRoom) })
+                }
             }
         }
     }

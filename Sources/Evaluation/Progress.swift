@@ -1,19 +1,24 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A one-line progress bar on stderr: done/total, rate, ETA, passed so far.
 /// Silent when stderr is not a terminal or when asked to be quiet.
-public final class ProgressBar: @unchecked Sendable {
+public final class ProgressBar: Sendable {
     private let total: Int
     private let enabled: Bool
     private let unit: String
     private let started = Date()
-    private var lastDraw = Date.distantPast
-    private var done = 0
-    private var passed = 0
-    private let lock = NSLock()
+
+    private struct Counts {
+        var lastDraw = Date.distantPast
+        var done = 0
+        var passed = 0
+    }
+
+    private let counts = Mutex(Counts())
 
     /// More to show after the counts (say, tokens/s); called under the bar's lock.
     private let detail: (@Sendable (Double) -> String)?
@@ -30,24 +35,24 @@ public final class ProgressBar: @unchecked Sendable {
     }
 
     public func advance(passed didPass: Bool) {
-        lock.lock()
-        defer { lock.unlock() }
-        done += 1
-        if didPass { passed += 1 }
-        let now = Date()
-        if enabled && (now.timeIntervalSince(lastDraw) > 0.1 || done == total) {
-            lastDraw = now
-            draw(now: now)
+        counts.withLock { counts in
+            counts.done += 1
+            if didPass { counts.passed += 1 }
+            let now = Date()
+            if enabled && (now.timeIntervalSince(counts.lastDraw) > 0.1 || counts.done == total) {
+                counts.lastDraw = now
+                draw(now: now, done: counts.done, passed: counts.passed)
+            }
         }
     }
 
     public func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        if enabled && done > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+        counts.withLock { counts in
+            if enabled && counts.done > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
     }
 
-    private func draw(now: Date) {
+    private func draw(now: Date, done: Int, passed: Int) {
         let elapsed = max(now.timeIntervalSince(started), 1e-9)
         let rate = Double(done) / elapsed
         let remaining = rate > 0 ? Double(total - done) / rate : 0

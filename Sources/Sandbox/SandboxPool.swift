@@ -17,7 +17,8 @@ public final class SandboxPool: @unchecked Sendable {
     private let primaryCount: Int
     private let started = LockedBox<[SandboxWorker]>([])
     private let nextWorkerIndex: LockedBox<Int>
-    private let lock = NSLock()
+    /// One run (or runAll) at a time: each hands out the workers.
+    private let running = Mutex(())
 
     /// Starts `workers` sandboxes; fails with a one-line reason if the first cannot start.
     /// Spare workers start only when a run needs them.
@@ -56,9 +57,7 @@ public final class SandboxPool: @unchecked Sendable {
 
     /// Runs one job on the first worker.
     public func run(_ job: SandboxJob) throws -> SandboxOutcome {
-        lock.lock()
-        defer { lock.unlock() }
-        return try started.value[0].run(job)
+        try running.withLock { _ in try started.value[0].run(job) }
     }
 
     /// Runs jobs `0..<count`, building each with `job` and handing each outcome to `onOutcome`
@@ -70,10 +69,17 @@ public final class SandboxPool: @unchecked Sendable {
         onOutcome: @escaping @Sendable (Int, SandboxOutcome) -> Void,
         shouldStop: @escaping @Sendable () -> Bool = { false }
     ) throws {
-        lock.lock()
-        defer { lock.unlock() }
+        try running.withLock { _ in try runAllHoldingThePool(count: count, job: job, onOutcome: onOutcome, shouldStop: shouldStop) }
+    }
+
+    private func runAllHoldingThePool(
+        count: Int,
+        job: @escaping @Sendable (Int) -> SandboxJob,
+        onOutcome: @escaping @Sendable (Int, SandboxOutcome) -> Void,
+        shouldStop: @escaping @Sendable () -> Bool
+    ) throws {
         let next = LockedBox(0)
-        let delivery = NSLock()
+        let delivery = LockedBox(())  // onOutcome is never called twice at once
         let failure = LockedBox<Error?>(nil)
         // A place is held by each job that has not yet run past slowAfterSeconds.
         let places = DispatchSemaphore(value: primaryCount)
@@ -110,9 +116,7 @@ public final class SandboxPool: @unchecked Sendable {
                         holding = false
                         places.signal()
                     }
-                    delivery.lock()
-                    onOutcome(index, outcome)
-                    delivery.unlock()
+                    delivery.update { _ in onOutcome(index, outcome) }
                 } catch {
                     failure.update { if $0 == nil { $0 = error } }
                 }

@@ -108,8 +108,10 @@ final class SandboxWorker: @unchecked Sendable {
     /// Makes the pipes and spawns the sandbox under `spawnLock`, so that no other spawn inherits
     /// them; returns the process and our ends: its stdin, stdout and stderr.
     private func launch() throws -> (ChildProcess, Int32, Int32, Int32) {
-        spawnLock.lock()
-        defer { spawnLock.unlock() }
+        try spawnLock.withLock { _ in try launchHoldingSpawnLock() }
+    }
+
+    private func launchHoldingSpawnLock() throws -> (ChildProcess, Int32, Int32, Int32) {
         let input = try Pipe(), output = try Pipe(), errorPipe = try Pipe()
         var mapping: [Int32: Int32] = [0: input.read, 1: output.write, 2: errorPipe.write]
         var seccompPipe: Pipe?
@@ -124,7 +126,7 @@ final class SandboxWorker: @unchecked Sendable {
             mapping[3] = pipe.read
             seccompPipe = pipe
         }
-        guard let workerSource = WorkerScript.source else {
+        guard let workerSource = configuration.workerSourceOverride ?? WorkerScript.source else {
             [input.read, input.write, output.read, output.write, errorPipe.read, errorPipe.write].forEach { close($0) }
             if let seccompPipe { close(seccompPipe.read) }
             throw SandboxError.startFailed(BundledData.missing(WorkerScript.fileName))

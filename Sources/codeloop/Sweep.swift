@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import Generation
 import Reports
 
 struct Sweep: AsyncParsableCommand {

@@ -16,7 +16,15 @@ struct HostileCase: Sendable, CustomStringConvertible {
     let run: Run
     /// The honest completion placed before the attack: "return 1" passes the test, "return 2" fails it.
     var completion = "    return 1\n"
+    /// The audit event whose blocking is the expected check-mode verdict, exactly.
+    var blockedEvent: String?
     var description: String { name }
+
+    /// The case as a check-mode program: the completion, the attack, and a test it passes only
+    /// with "return 1".
+    var checkProgram: String {
+        "def return1():\n" + completion + code + "\n\ndef check(candidate):\n    assert candidate() == 1\n\ncheck(return1)"
+    }
 }
 
 /// Things on the host that no sample may reach; set up once for the suite.
@@ -77,8 +85,8 @@ let hostileCases: [HostileCase] = [
     HostileCase(name: "network interfaces beyond loopback", code: """
         import socket
         names = [n for _, n in socket.if_nameindex()]
-        assert names == ["lo"], names
-        raise RuntimeError("only loopback")
+        if names == ["lo"]:
+            raise RuntimeError("only loopback")
         """, check: .failed, run: .exitNonZero),
     // Files
     HostileCase(name: "write under /usr", code: """
@@ -280,18 +288,21 @@ let hostileCases: [HostileCase] = [
     HostileCase(name: "look for the token in the environment", code: """
         import os
         token = [v for k, v in os.environ.items() if len(v) == 32]
-        if token:
-            raise SystemExit("found " + token[0])
-        raise RuntimeError("no token in the environment")
-        """, check: .failed, run: .exitNonZero, completion: "    return 2\n"),
-    HostileCase(name: "hunt the token with the garbage collector", code: """
+        if not token:
+            raise RuntimeError("no token in the environment")
+        """, check: .failed, run: .exitNonZero),
+    HostileCase(name: "hunt the token with the garbage collector", code: forgeFromAHookIn("""
         import gc
-        gc.get_objects()
-        """, check: .failed, run: .exitZero, completion: "    return 2\n"),
-    HostileCase(name: "hunt the token in other threads' frames", code: """
-        import sys
-        sys._current_frames()
-        """, check: .failed, run: .exitZero, completion: "    return 2\n"),
+        found = gc.get_objects()
+        """), check: .failed, run: .exitZero, completion: "    return 2\n", blockedEvent: "gc.get_objects"),
+    HostileCase(name: "hunt the token in other threads' frames", code: forgeFromAHookIn("""
+        found = []
+        for frame in sys._current_frames().values():
+            while frame is not None:
+                for value in list(frame.f_locals.values()):
+                    found += [value] + (list(value.values()) if isinstance(value, dict) else [])
+                frame = frame.f_back
+        """), check: .failed, run: .exitZero, completion: "    return 2\n", blockedEvent: "sys._current_frames"),
     HostileCase(name: "walk the calling frames for the verdict hook", code: forgeFromAHookIn("""
         frame, found = sys._getframe(), []
         while frame is not None:
@@ -309,9 +320,17 @@ let hostileCases: [HostileCase] = [
         found = gc.get_objects()
         """), check: .failed, run: .exitZero, completion: "    return 2\n"),
     HostileCase(name: "trace every frame", code: """
-        import sys
-        sys.settrace(lambda *a: None)
-        """, check: .failed, run: .exitZero, completion: "    return 2\n"),
+        import os, sys
+
+        def tracer(frame, event, arg):
+            names = frame.f_locals  # a closure's cells are among its frame's locals
+            if isinstance(names.get("passed"), bytes) and isinstance(names.get("channel"), int):
+                os.write(names["channel"], names["passed"])
+                os._exit(0)
+            return tracer
+
+        sys.settrace(tracer)
+        """, check: .failed, run: .exitZero, completion: "    return 2\n", blockedEvent: "sys.settrace"),
     HostileCase(name: "close the worker's channel", code: """
         import posix
         for fd in range(3, 1024):
@@ -391,15 +410,12 @@ let hostileCases: [HostileCase] = [
         let uid = try #require(pool.sandboxUIDs.first)
         #expect(Self.settledProcessCount(uid: uid, expected: baseline) == baseline)
         for hostile in hostileCases {
-            let program: String
-            if mode == .check {
-                program = "def return1():\n" + hostile.completion + hostile.code + "\n\ndef check(candidate):\n    assert candidate() == 1\n\ncheck(return1)"
-            } else {
-                program = hostile.code
-            }
-            let outcome = try pool.run(SandboxJob(mode: mode, program: program))
+            let outcome = try pool.run(SandboxJob(mode: mode, program: mode == .check ? hostile.checkProgram : hostile.code))
             if mode == .check {
                 let result = outcome.result ?? ""
+                if let event = hostile.blockedEvent {
+                    #expect(result == "failed: codeloop sandbox blocked " + event, "\(hostile): \(result)")
+                }
                 switch hostile.check {
                 case .failed: #expect(result.hasPrefix("failed"), "\(hostile): \(result)")
                 case .timedOut: #expect(result == "timed out", "\(hostile): \(result)")
@@ -431,4 +447,46 @@ let hostileCases: [HostileCase] = [
     @Test func hostileProgramsAsCompletions() throws { try runAll(mode: .check) }
 
     @Test func hostileProgramsAsPlainPrograms() throws { try runAll(mode: .run) }
+
+    /// Positive controls: each tampering attack against a worker weakened at exactly the defence
+    /// that stops it (or without namespaces) must succeed — the test passes — so that its blocked
+    /// outcome against the real worker shows the defence working, not an attack that cannot work.
+    /// Two attacks find nothing even unblocked (no frame holds the hook once installed, and CPython
+    /// does not trace audit hooks), so theirs shows only that the exact blocked verdict the suite
+    /// asserts goes away with the block.
+    @Test func tamperingSucceedsAgainstAWeakenedWorker() throws {
+        let source = try #require(WorkerScript.source)
+        let controls: [(name: String, weakened: [(String, String)], noNamespaces: Bool, forges: Bool)] = [
+            ("forge the pass record on every descriptor",
+             [("elif kind == b\"P\" and token is not None and body == token:", "elif kind == b\"P\":")], false, true),
+            ("raise the report event itself", [("if frame.f_code is code and frame.f_lineno == report_line:", "if True:")], false, true),
+            ("look for the token in the environment", [("        del token\n", "        os.environ._data[b\"JOB_TOKEN\"] = token.encode()\n")], false, true),
+            ("hunt the token with the garbage collector", [("\"gc.get_objects\", ", "")], false, true),
+            ("hunt the token in other threads' frames", [("\"sys._current_frames\", ", "")], false, false),
+            ("trace every frame", [("\"sys.settrace\", ", "")], false, false),
+            ("network interfaces beyond loopback", [], true, true),
+        ]
+        for control in controls {
+            let hostile = try #require(hostileCases.first { $0.name == control.name })
+            var configuration = try SandboxConfiguration(limits: Self.limits)
+            configuration.humanEvalGuard = true
+            configuration.unsafeNoNamespaces = control.noNamespaces
+            var weakened = source
+            for (defence, replacement) in control.weakened {
+                #expect(weakened.contains(defence), "\(hostile): the worker no longer has \(defence)")
+                weakened = weakened.replacingOccurrences(of: defence, with: replacement)
+            }
+            configuration.workerSourceOverride = weakened
+            let pool = try SandboxPool(configuration: configuration, workers: 1)
+            defer { pool.shutdown() }
+            let outcome = try pool.run(SandboxJob(mode: .check, program: hostile.checkProgram))
+            if control.forges {
+                #expect(outcome.result == "passed", "\(hostile) against a weakened worker: \(outcome.result ?? "")")
+            } else {
+                let event = try #require(hostile.blockedEvent)
+                #expect(outcome.result != nil && outcome.result != "failed: codeloop sandbox blocked " + event,
+                        "\(hostile) against a weakened worker: \(outcome.result ?? "")")
+            }
+        }
+    }
 }

@@ -1,0 +1,51 @@
+import Backends
+import Evaluation
+import Foundation
+import Sampling
+import Sandbox
+
+/// Draws the samples a file still lacks, task by task, appending each as it arrives.
+public enum SampleGeneration {
+    /// Returns the samples written and the tokens they hold.
+    public static func run(problems: [Problem], backend: any CompletionBackend, parameters: SamplingParameters, n: Int, out: String,
+                    quiet: Bool, concurrency: Int, samplesPerRequest: Int) async throws -> (samples: Int, tokens: Int) {
+        let done = try SamplesFileAppender.existingCounts(out)
+        let appender = try SamplesFileAppender(path: out)
+        let remaining = problems.reduce(0) { $0 + max(0, n - (done[$1.taskID] ?? 0)) }
+        let tokensSoFar = LockedBox(0)
+        let progress = ProgressBar(total: remaining, quiet: quiet, countsPasses: false) { elapsed in
+            String(format: "%.1f tokens/s", Double(tokensSoFar.value) / max(elapsed, 1e-9))
+        }
+        // Work items: (task, first sample, count); a task's samples continue where the file stopped,
+        // so a resumed run draws the same samples.
+        var work: [(Problem, Int, Int)] = []
+        for problem in problems {
+            var next = done[problem.taskID] ?? 0
+            while next < n {
+                work.append((problem, next, min(samplesPerRequest, n - next)))
+                next += min(samplesPerRequest, n - next)
+            }
+        }
+        try await withThrowingTaskGroup(of: (Problem, [Completion]).self) { group in
+            var queue = work[...]
+            func launch() {
+                guard let (problem, first, count) = queue.popFirst() else { return }
+                group.addTask {
+                    (problem, try await backend.complete(prompt: problem.prompt, suffix: problem.suffix, n: count,
+                                                         parameters: parameters, firstSample: first))
+                }
+            }
+            for _ in 0..<concurrency { launch() }
+            while let (problem, completions) = try await group.next() {
+                for completion in completions {
+                    try appender.append(taskID: problem.taskID, completion: completion, temperature: parameters.temperature)
+                    tokensSoFar.update { $0 += max(completion.tokens.count, completion.logprobs.count) }
+                    progress.advance(passed: false)
+                }
+                launch()
+            }
+        }
+        progress.finish()
+        return (remaining, tokensSoFar.value)
+    }
+}
