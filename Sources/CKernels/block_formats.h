@@ -65,34 +65,49 @@ static inline const uint8_t *fifth_bits_and_nibbles(int type, const uint8_t *blo
     return block + at + 4;
 }
 
+/// A 32-weight block's quants in weight order, offsets taken off (Q4_0's 8, Q5_0's 16); Q4_1 and
+/// Q5_1 keep theirs unsigned, their min added apart. w = d · q (+ m).
+static inline void small_block_quants(int type, const uint8_t *block, int8_t q[32]) {
+    if (type == CL_BLOCK_Q8_0) {
+        memcpy(q, block + 2, 32);
+        return;
+    }
+    uint32_t high = 0;
+    const uint8_t *qs = type == CL_BLOCK_Q4_0 ? block + 2 : fifth_bits_and_nibbles(type, block, &high);
+    int offset = type == CL_BLOCK_Q4_0 ? 8 : type == CL_BLOCK_Q5_0 ? 16 : 0;
+    for (int i = 0; i < 16; i++) {
+        q[i] = (int8_t)(((qs[i] & 0xF) | (((high >> i) & 1) << 4)) - offset);
+        q[i + 16] = (int8_t)(((qs[i] >> 4) | (((high >> (i + 16)) & 1) << 4)) - offset);
+    }
+}
+
+/// Q6_K's 256 quants in weight order, the offset of 32 taken off; weight i's scale is the int8 at
+/// block + 192 + i / 16.
+static inline void q6k_quants(const uint8_t *block, int8_t q[256]) {
+    for (int half128 = 0; half128 < 2; half128++) {
+        const uint8_t *ql = block + 64 * half128, *qh = block + 128 + 32 * half128;
+        int8_t *y = q + 128 * half128;
+        for (int l = 0; l < 32; l++) {
+            y[l] = (int8_t)(((ql[l] & 0xF) | ((qh[l] & 3) << 4)) - 32);
+            y[l + 32] = (int8_t)(((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32);
+            y[l + 64] = (int8_t)(((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
+            y[l + 96] = (int8_t)(((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
+        }
+    }
+}
+
 /// One block (32 weights, or 256 for the K formats) widened into out.
 static inline void widen_block(int type, const uint8_t *block, float *out) {
     switch (type) {
     case CL_BLOCK_F16:
         for (int i = 0; i < 32; i++) out[i] = half_to_float(load_half(block + 2 * i));
         break;
-    case CL_BLOCK_Q4_0: {
+    case CL_BLOCK_Q4_0: case CL_BLOCK_Q4_1: case CL_BLOCK_Q5_0: case CL_BLOCK_Q5_1: case CL_BLOCK_Q8_0: {
         float d = half_to_float(load_half(block));
-        for (int i = 0; i < 16; i++) {
-            out[i] = d * (float)((int)(block[2 + i] & 0xF) - 8);
-            out[i + 16] = d * (float)((int)(block[2 + i] >> 4) - 8);
-        }
-        break;
-    }
-    case CL_BLOCK_Q4_1: case CL_BLOCK_Q5_0: case CL_BLOCK_Q5_1: {
-        float d = half_to_float(load_half(block));
-        uint32_t high;
-        const uint8_t *qs = fifth_bits_and_nibbles(type, block, &high);
-        float m = type == CL_BLOCK_Q5_0 ? -16 * d : half_to_float(load_half(block + 2));
-        for (int i = 0; i < 16; i++) {
-            out[i] = d * (float)((qs[i] & 0xF) | (((high >> i) & 1) << 4)) + m;
-            out[i + 16] = d * (float)((qs[i] >> 4) | (((high >> (i + 16)) & 1) << 4)) + m;
-        }
-        break;
-    }
-    case CL_BLOCK_Q8_0: {
-        float d = half_to_float(load_half(block));
-        for (int i = 0; i < 32; i++) out[i] = d * (float)(int8_t)block[2 + i];
+        float m = type == CL_BLOCK_Q4_1 || type == CL_BLOCK_Q5_1 ? half_to_float(load_half(block + 2)) : 0;
+        int8_t q[32];
+        small_block_quants(type, block, q);
+        for (int i = 0; i < 32; i++) out[i] = d * (float)q[i] + m;
         break;
     }
     case CL_BLOCK_Q4_K: {
@@ -112,22 +127,10 @@ static inline void widen_block(int type, const uint8_t *block, float *out) {
     }
     case CL_BLOCK_Q6_K: {
         float d = half_to_float(load_half(block + 208));
-        for (int half128 = 0; half128 < 2; half128++) {
-            const uint8_t *ql = block + 64 * half128, *qh = block + 128 + 32 * half128;
-            const int8_t *sc = (const int8_t *)(block + 192 + 8 * half128);
-            float *y = out + 128 * half128;
-            for (int l = 0; l < 32; l++) {
-                int s = l / 16;
-                int q1 = (int)((ql[l] & 0xF) | ((qh[l] & 3) << 4)) - 32;
-                int q2 = (int)((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
-                int q3 = (int)((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-                int q4 = (int)((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-                y[l] = d * sc[s] * q1;
-                y[l + 32] = d * sc[s + 2] * q2;
-                y[l + 64] = d * sc[s + 4] * q3;
-                y[l + 96] = d * sc[s + 6] * q4;
-            }
-        }
+        const int8_t *scales = (const int8_t *)(block + 192);
+        int8_t q[256];
+        q6k_quants(block, q);
+        for (int i = 0; i < 256; i++) out[i] = d * scales[i / 16] * q[i];
         break;
     }
     }

@@ -51,35 +51,16 @@ void cl_quantize_activations(int type, const float *x, size_t m, size_t k, void 
     }
 }
 
-float cl_quantized_activation_scale(int type, const void *xq, size_t block) {
-    return is_k_format(type) ? ((const act256 *)xq)[block].d : ((const act32 *)xq)[block].d;
-}
-
 // MARK: - The plain reference
 
 /// Σ w·x over one 32-weight block.
 static float dot32_portable(int type, const uint8_t *block, const act32 *a) {
-    float d = half_to_float(load_half(block));
+    int8_t q[32];
+    small_block_quants(type, block, q);
     int sum = 0;
-    switch (type) {
-    case CL_BLOCK_Q8_0:
-        for (int i = 0; i < 32; i++) sum += (int8_t)block[2 + i] * a->q[i];
-        return d * a->d * (float)sum;
-    case CL_BLOCK_Q4_0:
-        for (int i = 0; i < 16; i++) sum += ((block[2 + i] & 0xF) - 8) * a->q[i] + ((block[2 + i] >> 4) - 8) * a->q[i + 16];
-        return d * a->d * (float)sum;
-    default: {  // Q4_1, Q5_0, Q5_1
-        uint32_t high;
-        const uint8_t *qs = fifth_bits_and_nibbles(type, block, &high);
-        int offset = type == CL_BLOCK_Q5_0 ? 16 : 0;
-        for (int i = 0; i < 16; i++) {
-            int low = (qs[i] & 0xF) | (((high >> i) & 1) << 4), upper = (qs[i] >> 4) | (((high >> (i + 16)) & 1) << 4);
-            sum += (low - offset) * a->q[i] + (upper - offset) * a->q[i + 16];
-        }
-        float product = d * a->d * (float)sum;
-        return type == CL_BLOCK_Q5_0 ? product : product + half_to_float(load_half(block + 2)) * a->s;
-    }
-    }
+    for (int i = 0; i < 32; i++) sum += q[i] * a->q[i];
+    float product = half_to_float(load_half(block)) * a->d * (float)sum;
+    return type == CL_BLOCK_Q4_1 || type == CL_BLOCK_Q5_1 ? product + half_to_float(load_half(block + 2)) * a->s : product;
 }
 
 /// Σ w·x over one 256-weight block.
@@ -99,20 +80,11 @@ static float dot256_portable(int type, const uint8_t *block, const act256 *a) {
         return a->d * (d * (float)sum - dmin * (float)mins);
     }
     float d = half_to_float(load_half(block + 208));
+    const int8_t *scales = (const int8_t *)(block + 192);
+    int8_t q[256];
+    q6k_quants(block, q);
     int sum = 0;
-    for (int half128 = 0; half128 < 2; half128++) {
-        const uint8_t *ql = block + 64 * half128, *qh = block + 128 + 32 * half128;
-        const int8_t *sc = (const int8_t *)(block + 192 + 8 * half128);
-        const int8_t *x = a->q + 128 * half128;
-        for (int l = 0; l < 32; l++) {
-            int s = l / 16;
-            int q1 = (int)((ql[l] & 0xF) | ((qh[l] & 3) << 4)) - 32;
-            int q2 = (int)((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
-            int q3 = (int)((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-            int q4 = (int)((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-            sum += sc[s] * q1 * x[l] + sc[s + 2] * q2 * x[l + 32] + sc[s + 4] * q3 * x[l + 64] + sc[s + 6] * q4 * x[l + 96];
-        }
-    }
+    for (int i = 0; i < 256; i++) sum += scales[i / 16] * q[i] * a->q[i];
     return d * a->d * (float)sum;
 }
 

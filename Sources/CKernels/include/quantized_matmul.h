@@ -32,7 +32,4 @@ int cl_quantized_paths(void);
 void cl_quantized_matmul_on(int path, int type, const void *xq, size_t m, size_t k, const void *w, size_t n,
                             size_t first, size_t end, const float *bias, float *out);
 
-/// Block r·k/size + b's scale (the activation step of that block), for the tests' error bound.
-float cl_quantized_activation_scale(int type, const void *xq, size_t block);
-
 #endif
