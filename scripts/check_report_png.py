@@ -2,7 +2,7 @@
 """Render a codeloop report in headless Chromium and check that every chart is in the picture.
 
 Builds a report from the two results files in Tests/ReportsTests/Fixtures (runs at T=0.2 and
-T=0.8, so the temperature chart appears), renders it to a PNG with Debian's
+T=0.8, so the temperature chart appears) and a third written here (chained-docstring tasks with BLEU), renders it to a PNG with Debian's
 chromium-headless-shell (or chromium), decodes the PNG with the standard library, and counts the
 pixels of each chart's plot-area tint (Report.tints in Sources/Reports/Report.swift). Exits 1 and
 names the chart if one is missing.
@@ -10,6 +10,7 @@ names the chart if one is missing.
     python3 scripts/check_report_png.py [--codeloop PATH] [--out report.png]
 """
 import argparse
+import json
 import os
 import shutil
 import struct
@@ -26,7 +27,22 @@ CHARTS = {
     "pass@k against temperature": ((0xEA, 0xF8, 0xEC), 20000),
     "ranking": ((0xFB, 0xF1, 0xE6), 20000),
     "per-task heat map": ((0xF3, 0xEC, 0xFA), 500),
+    "BLEU of passing and failing samples": ((0xF7, 0xF7, 0xE6), 20000),
+    "pass rate against chained operations": ((0xE6, 0xF6, 0xF7), 20000),
 }
+
+
+def chained_results(path):
+    """A third run over the chained-docstring tasks (`--problems chained`), with BLEU, so that the
+    figure-11 and figure-14 charts appear: pass rate falls with k."""
+    with open(path, "w") as f:
+        for k in range(1, 14):
+            for task in range(10):
+                for sample in range(4):
+                    passed = (task + sample) < 13 - k
+                    f.write(json.dumps({"task_id": f"Chained/k={k}/{task}", "completion": f"c{sample}", "passed": passed,
+                                        "result": "passed" if passed else "failed: x",
+                                        "bleu": (0.6 if passed else 0.3) + 0.03 * sample}) + "\n")
 
 
 def decode_png(path):
@@ -84,8 +100,10 @@ def main():
     work = tempfile.mkdtemp(prefix="codeloop-report-")
     html = os.path.join(work, "report.html")
     png = args.out or os.path.join(work, "report.png")
+    chained = os.path.join(work, "chained_results.jsonl")
+    chained_results(chained)
     subprocess.run([codeloop, "report", os.path.join(FIXTURES, "cold_results.jsonl"),
-                    os.path.join(FIXTURES, "ranking_results.jsonl"), "--out", html], check=True, stdout=subprocess.DEVNULL)
+                    os.path.join(FIXTURES, "ranking_results.jsonl"), chained, "--out", html], check=True, stdout=subprocess.DEVNULL)
     subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                     "--window-size=1200,4000", "--screenshot=" + png, "file://" + html],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -42,6 +42,8 @@ public final class FunctionalCorrectness {
         public var deduplicate = false
         /// Add each sample's sentence BLEU against the canonical solution to its results line.
         public var bleu = false
+        /// Where evalplus tasks' expected outputs are kept between runs; nil computes them anew.
+        public var referenceCache: ReferenceCache?
         public init() {}
     }
 
@@ -84,7 +86,7 @@ public final class FunctionalCorrectness {
         let verdicts = LockedBox(try journal.recorded(for: samples))
         let pending = (0..<samples.count).filter { verdicts.value[$0] == nil }
         let runs = options.deduplicate ? Self.distinctPrograms(pending, samples) : pending.map { [$0] }
-        let references = try prepareReferences(for: Set(runs.map { samples[$0[0]].taskID }))
+        let references = try prepareReferences(for: Set(runs.map { samples[$0[0]].taskID }), cache: options.referenceCache)
         let problems = self.problems
         // SampleFile checked every task_id against the problems, so the lookup cannot fail.
         let judge = { @Sendable (sample: Sample) -> Judgement in
@@ -177,26 +179,39 @@ public final class FunctionalCorrectness {
             resultsPath: resultsPath, perTask: perTask, otherPassAtK: other)
     }
 
-    /// Per-input time limits for the evalplus tasks among `taskIDs`, one sandbox run each.
-    func prepareReferences(for taskIDs: Set<String>) throws -> [String: DifferentialReference] {
-        let tasks: [(String, DifferentialTests)] = problems.problems.compactMap { problem in
-            guard taskIDs.contains(problem.taskID), case .differential(let tests) = problem.suite else { return nil }
-            return (problem.taskID, tests)
+    /// Expected outputs and per-input time limits for the evalplus tasks among `taskIDs`: from
+    /// the cache where it has them, else one sandbox run of the canonical solution each.
+    func prepareReferences(for taskIDs: Set<String>, cache: ReferenceCache?) throws -> [String: DifferentialReference] {
+        let python = pool.configuration.python
+        let driver = DifferentialDriver.module
+        var missing: [(taskID: String, tests: DifferentialTests, cachePath: String?)] = []
+        var references: [String: DifferentialReference] = [:]
+        for problem in problems.problems {
+            guard taskIDs.contains(problem.taskID), case .differential(let tests) = problem.suite else { continue }
+            let path = cache?.path(record: tests.dataset + "\n" + tests.recordJSON, driver: driver, python: python)
+            if let path, let report = cache?.load(path), let reference = try? DifferentialReference(report: report, taskID: problem.taskID) {
+                references[problem.taskID] = reference
+            } else {
+                missing.append((problem.taskID, tests, path))
+            }
         }
-        let references = LockedBox<[String: DifferentialReference]>([:])
+        let tasks = missing
+        let computed = LockedBox(references)
         let failure = LockedBox<Error?>(nil)
         try pool.runAll(
             count: tasks.count,
-            job: { DifferentialReference.job(for: tasks[$0].1) },
+            job: { DifferentialReference.job(for: tasks[$0].tests) },
             onOutcome: { position, outcome in
+                let task = tasks[position]
                 do {
-                    let reference = try DifferentialReference(outcome: outcome, taskID: tasks[position].0)
-                    references.update { $0[tasks[position].0] = reference }
+                    let report = try DifferentialReference.report(of: outcome, taskID: task.taskID)
+                    let reference = try DifferentialReference(report: report, taskID: task.taskID)
+                    computed.update { $0[task.taskID] = reference }
+                    if let path = task.cachePath { cache?.store(report, at: path) }
                 } catch { failure.update { $0 = $0 ?? error } }
             },
             shouldStop: { failure.value != nil })
         if let error = failure.value { throw error }
-        return references.value
+        return computed.value
     }
 }
-

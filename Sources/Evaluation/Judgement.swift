@@ -8,13 +8,14 @@ struct Judgement: Sendable {
 }
 
 /// What a run learns once per evalplus task by running its canonical solution in the sandbox:
-/// each input's time limit, and so each suite's time budget.
+/// each input's expected output and time limit, and so each suite's time budget.
 struct DifferentialReference: Sendable {
     struct Suite: Sendable {
-        /// The check job's first stdin line: {"suite": ..., "limits": [...]}.
+        /// The check job's first stdin line: {"suite", "limits", "expected", "recompute"}.
         let header: String
-        /// evalplus's budget, min(60 s, sum of limits) + 2 s, plus twice the canonical solution's
-        /// time, which the check job spends first computing the expected outputs.
+        /// evalplus's budget, min(60 s, sum of limits) + 2 s, a second for reading the expected
+        /// outputs, and twice the canonical solution's time on the inputs whose outputs are too
+        /// large to ship, which the check job computes first.
         let wallSeconds: Double
     }
 
@@ -26,25 +27,35 @@ struct DifferentialReference: Sendable {
         var job = SandboxJob(mode: .run, program: DifferentialDriver.referenceProgram(dataset: tests.dataset), stdin: tests.recordJSON)
         job.wallSeconds = 300
         job.memoryMB = DifferentialDriver.memoryMB
+        // Expected outputs up to 64 KB each are shipped: a suite's can reach megabytes.
+        job.outputBytes = 1 << 26
         return job
     }
 
-    init(outcome: SandboxOutcome, taskID: String) throws {
-        func fail(_ why: String) -> EvaluationError {
-            EvaluationError("\(taskID): the canonical solution failed on the task's inputs: \(why)")
+    /// The report line of the reference job, or why there is none.
+    static func report(of outcome: SandboxOutcome, taskID: String) throws -> String {
+        if let limit = outcome.limit { throw failure(taskID, "stopped by the \(limit.rawValue) limit") }
+        guard outcome.exitStatus == 0, let line = outcome.stdout.split(separator: "\n").last else {
+            throw failure(taskID, outcome.stderr.split(separator: "\n").last.map(String.init) ?? "exit status \(outcome.exitStatus ?? -1)")
         }
-        if let limit = outcome.limit { throw fail("stopped by the \(limit.rawValue) limit") }
-        guard outcome.exitStatus == 0,
-              let line = outcome.stdout.split(separator: "\n").last,
-              let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        else {
-            throw fail(outcome.stderr.split(separator: "\n").last.map(String.init) ?? "exit status \(outcome.exitStatus ?? -1)")
+        return String(line)
+    }
+
+    static func failure(_ taskID: String, _ why: String) -> EvaluationError {
+        EvaluationError("\(taskID): the canonical solution failed on the task's inputs: \(why)")
+    }
+
+    init(report: String, taskID: String) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any] else {
+            throw Self.failure(taskID, "unreadable report")
         }
         func suite(_ name: String) throws -> Suite {
             guard let entry = object[name] as? [String: Any], let limits = entry["limits"] as? [Double],
-                  let seconds = entry["seconds"] as? Double else { throw fail("unreadable report") }
-            let header = "{\"suite\": \"\(name)\", \"limits\": [\(limits.map { "\($0)" }.joined(separator: ", "))]}"
-            return Suite(header: header, wallSeconds: min(60, limits.reduce(0, +)) + 2 + 2 * seconds + 1)
+                  let expected = entry["expected"] as? String, let recompute = entry["recompute"] as? [Int],
+                  let recomputeSeconds = entry["recompute_seconds"] as? Double else { throw Self.failure(taskID, "unreadable report") }
+            let header = "{\"suite\": \"\(name)\", \"limits\": [\(limits.map { "\($0)" }.joined(separator: ", "))], "
+                + "\"expected\": \(PythonJSON.string(expected)), \"recompute\": [\(recompute.map(String.init).joined(separator: ", "))]}"
+            return Suite(header: header, wallSeconds: min(60, limits.reduce(0, +)) + 2 + 1 + 2 * recomputeSeconds)
         }
         base = try suite("base")
         plus = try suite("plus")

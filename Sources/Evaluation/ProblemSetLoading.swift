@@ -25,8 +25,9 @@ extension ProblemSet {
                 title: "HumanEval random-span infilling (light)"),
     ]
 
-    /// The built-in sets' names (each may also go by an alias, e.g. humanevalplus).
-    public static var builtInNames: [String] { builtIns.map { $0.names[0] } }
+    /// The built-in sets' names (each may also go by an alias, e.g. humanevalplus), and the
+    /// generated chained-docstring set.
+    public static var builtInNames: [String] { builtIns.map { $0.names[0] } + ["chained[:seed=S,tasks=N]"] }
 
     /// evalplus's stop sequences for MBPP-style prompts, where the model writes whole functions.
     public static let mbppStops = ["\nif __name__", "\ndef main(", "\nprint(", "\n\"\"\"", "\nassert"]
@@ -35,6 +36,7 @@ extension ProblemSet {
 
     /// A built-in set by name, or a file by path in any of the formats below.
     public static func load(_ nameOrPath: String) throws -> ProblemSet {
+        if let chained = try ChainedTasks.problemSet(named: nameOrPath) { return chained }
         if let builtIn = builtIns.first(where: { $0.names.contains(nameOrPath.lowercased()) }) {
             guard let path = BundledData.path(for: builtIn.file, target: "Evaluation") else {
                 throw EvaluationError(BundledData.missing(builtIn.file))

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 
 /// A report over one or more evaluated runs: a self-contained HTML page with SVG charts, and a
@@ -8,7 +9,7 @@ public struct Report: Sendable {
 
     /// Plot-area tints, one per chart kind (see scripts/check_report_png.py).
     public static let tints = ["pass-at-k": "#eaf1fb", "temperature": "#eaf8ec", "ranking": "#fbf1e6", "heatmap": "#f3ecfa",
-                               "bleu": "#f7f7e6"]
+                               "bleu": "#f7f7e6", "chained": "#e6f6f7"]
 
     public init(runs: [RunSummary], title: String = "codeloop report") {
         self.runs = runs
@@ -110,6 +111,32 @@ public struct Report: Sendable {
         return (chart, overlap, (passing.reduce(0, +) / Double(passing.count), failing.reduce(0, +) / Double(failing.count)))
     }
 
+    /// The Codex paper's figure 11: pass rate against the number of operations a docstring chains
+    /// (runs over `--problems chained`), per run, with a 95% bootstrap interval over the tasks of each k.
+    func chainedRates() -> [(run: String, points: [(k: Int, rate: Double, low: Double, high: Double)])] {
+        runs.compactMap { run in
+            var rates: [Int: [Double]] = [:]
+            for (taskID, samples) in zip(run.taskIDs, run.tasks) {
+                guard let k = ChainedTasks.length(ofTaskID: taskID) else { continue }
+                rates[k, default: []].append(Double(samples.filter(\.verdict.passed).count) / Double(samples.count))
+            }
+            guard !rates.isEmpty else { return nil }
+            return (run.label, rates.keys.sorted().map { k in
+                let interval = Bootstrap.interval(rates[k]!)
+                return (k, rates[k]!.reduce(0, +) / Double(rates[k]!.count), interval.low, interval.high)
+            })
+        }
+    }
+
+    func chainedChart() -> LineChart? {
+        let rates = chainedRates()
+        guard !rates.isEmpty else { return nil }
+        return LineChart(id: "chart-chained", title: "Pass rate against the number of operations the docstring chains (95% bootstrap CI over tasks)",
+                         xLabel: "operations chained (k)", yLabel: "pass rate (pass@1)", logX: false,
+                         series: rates.map { run in .init(name: run.run, points: run.points.map { .init(x: Double($0.k), y: $0.rate, low: $0.low, high: $0.high) }) },
+                         background: Self.tints["chained"]!)
+    }
+
     func heatMap() -> HeatMap {
         var taskIDs: [String] = []
         var seen = Set<String>()
@@ -135,6 +162,9 @@ public struct Report: Sendable {
         if let bleu = bleuChart() {
             body += "<h2>BLEU and correctness</h2><p>" + String(format: "Mean BLEU %.3f for passing samples, %.3f for failing ones; the distributions overlap by %.2f. ", bleu.means.passing, bleu.means.failing, bleu.overlap)
                 + "Sentence BLEU-4 against the canonical solution over code tokens (identifiers, numbers, other characters), smoothed as Lin &amp; Och (2004).</p><figure>" + bleu.chart.svg() + "</figure>"
+        }
+        if let chart = chainedChart() {
+            body += "<h2>Chained docstrings</h2><p>Synthetic tasks that chain k of 13 string operations (the Codex paper's section 6 and figure 11; docs/CHAINED.md).</p><figure>" + chart.svg() + "</figure>"
         }
         body += "<h2>Runs</h2><ul>" + runs.map { "<li>\(SVG.escape($0.label)): \(SVG.escape($0.path))</li>" }.joined() + "</ul>"
         return """
@@ -168,6 +198,10 @@ public struct Report: Sendable {
         if let bleu = bleuChart() {
             out += String(format: "\n## BLEU and correctness\n\nMean BLEU %.3f (passing), %.3f (failing); overlap of the distributions %.2f.\n",
                           bleu.means.passing, bleu.means.failing, bleu.overlap)
+        }
+        for run in chainedRates() {
+            out += "\n## Chained docstrings: \(run.run)\n\n| k | pass rate [95% CI] |\n|---|---|\n"
+            out += run.points.map { String(format: "| %d | %.4f [%.3f, %.3f] |\n", $0.k, $0.rate, $0.low, $0.high) }.joined()
         }
         return out
     }

@@ -77,6 +77,8 @@ struct Evaluate: ParsableCommand {
         configuration.humanEvalGuard = humanEvalGuard
         let pool = try SandboxPool(configuration: configuration, workers: judging.workers, spareWorkers: judging.spareWorkers)
         defer { pool.shutdown() }
+        var options = options
+        options.referenceCache = judging.referenceCache
         return try FunctionalCorrectness(problems: problems, pool: pool).evaluate(file, options: options)
     }
 }

@@ -18,10 +18,23 @@ struct JudgeOptions: ParsableArguments {
 
     var spareWorkers: Int { spareWorkerCount ?? workers }
 
+    @Option(name: .customLong("reference-cache"), help: "Where HumanEval+/MBPP+ expected outputs are kept between runs (default: $XDG_CACHE_HOME/codeloop/references or ~/.cache/codeloop/references).")
+    var referenceCacheDirectory: String?
+
+    @Flag(name: .customLong("no-reference-cache"), help: "Compute HumanEval+/MBPP+ expected outputs anew, without reading or writing the cache.")
+    var noReferenceCache = false
+
+    var referenceCache: ReferenceCache? {
+        noReferenceCache ? nil : ReferenceCache(directory: referenceCacheDirectory ?? ReferenceCache.defaultDirectory)
+    }
+
     func validate() throws {
         _ = try ks()
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard spareWorkers >= 0 else { throw ValidationError("--spare-workers must be at least 0") }
+        if noReferenceCache && referenceCacheDirectory != nil {
+            throw ValidationError("--reference-cache and --no-reference-cache contradict each other")
+        }
     }
 
     func ks() throws -> [Int] {

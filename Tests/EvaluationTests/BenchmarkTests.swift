@@ -1,9 +1,10 @@
 import Foundation
 import Sandbox
 import Testing
+import TestScratch
 @testable import Evaluation
 
-func evaluateFixture(_ name: String, problems: ProblemSet, timeout: Double? = nil) throws -> (EvaluationSummary, [[String: Any]]) {
+func evaluateFixture(_ name: String, problems: ProblemSet, timeout: Double? = nil, referenceCache: ReferenceCache? = nil) throws -> (EvaluationSummary, [[String: Any]]) {
     var configuration = try SandboxConfiguration()
     configuration.humanEvalGuard = true
     if let timeout { configuration.limits.wallSeconds = timeout }
@@ -14,14 +15,25 @@ func evaluateFixture(_ name: String, problems: ProblemSet, timeout: Double? = ni
     options.ks = [1]
     options.quiet = true
     options.ignoreIncomplete = true
+    options.referenceCache = referenceCache
     let summary = try FunctionalCorrectness(problems: problems, pool: pool).evaluate(samples, options: options)
     return (summary, try readResults(summary.resultsPath))
 }
 
 @Suite(.serialized) struct BenchmarkParityTests {
-    /// evalplus 0.3.1's verdicts, committed by scripts/parity_evalplus.py --update-fixtures.
-    @Test func humanEvalPlusMatchesEvalplus() throws {
-        let (_, rows) = try evaluateFixture("humanevalplus_mixed.jsonl", problems: try ProblemSet.load("humaneval+"))
+    /// A reference cache filled by judging the mixed file once.
+    static let warmCache: String = {
+        let directory = Scratch.directory("warm-references")
+        _ = try! evaluateFixture("humanevalplus_mixed.jsonl", problems: try! ProblemSet.load("humaneval+"),
+                                 referenceCache: ReferenceCache(directory: directory))
+        return directory
+    }()
+
+    /// evalplus 0.3.1's verdicts, committed by scripts/parity_evalplus.py --update-fixtures: with
+    /// the expected outputs computed (and cached), then read from the cache.
+    @Test(arguments: ["cold", "warm"]) func humanEvalPlusMatchesEvalplus(cacheState: String) throws {
+        let (_, rows) = try evaluateFixture("humanevalplus_mixed.jsonl", problems: try ProblemSet.load("humaneval+"),
+                                            referenceCache: ReferenceCache(directory: cacheState == "cold" ? Scratch.directory("references") : Self.warmCache))
         let expected = try JSONLines.read(fixture("humanevalplus_mixed.expected.jsonl")).map(\.object)
         #expect(rows.count == expected.count)
         for (row, want) in zip(rows, expected) {

@@ -74,6 +74,18 @@ func fixture(_ name: String) -> String {
         #expect(markdown.contains("| ranking | 0.1667 | 0.3333 | 0.3333 | 0.6667 |"))
     }
 
+    /// k = 1: tasks at 2/2 and 1/2 → 0.75; k = 2: 1/2 and 0/2 → 0.25; k = 3: 0.
+    @Test func chainedPassRatesByLength() throws {
+        let report = Report(runs: [try RunSummary(path: fixture("chained_results.jsonl"))])
+        let points = try #require(report.chainedRates().first).points
+        #expect(points.map(\.k) == [1, 2, 3])
+        #expect(points.map(\.rate) == [0.75, 0.25, 0])
+        #expect(points[0].low <= 0.75 && points[0].high >= 0.75 && points[0].low >= 0.5 && points[0].high <= 1)
+        #expect(report.html().contains("<svg id=\"chart-chained\""))
+        #expect(report.markdown().contains("| 2 | 0.2500 ["))
+        #expect(Report(runs: [try RunSummary(path: fixture("cold_results.jsonl"))]).chainedChart() == nil)
+    }
+
     @Test func temperatureChartOnlyWhenRunsDiffer() throws {
         let run = try RunSummary(path: fixture("cold_results.jsonl"))
         #expect(Report(runs: [run]).temperatureChart() == nil)

@@ -4,14 +4,16 @@ evalplus/eval/_special_oracle.py, evalplus/data/mbpp.py).
 
 Sources/Evaluation/DifferentialDriver.swift appends one call to this module's text: _reference_main
 (run mode, stdin = the task's evalplus record) or _codeloop_differential (check mode, stdin = a line
-{"suite", "limits"} then the record).
+{"suite", "limits", "expected", "recompute"} then the record).
 """
 import base64 as _b64
 import contextlib as _contextlib
 import copy as _copy
+import gc as _gc
 import io as _io
 import json as _json
 import math as _math
+import pickle as _pickle
 import signal as _signal
 import sys as _sys
 import time as _time
@@ -89,15 +91,28 @@ _MINIMUM_SECONDS_PER_INPUT = 1.0
 _REFERENCE_TIME_FACTOR = 4.0
 
 
+# An expected output larger than this, pickled, is computed again in each check job rather than
+# shipped to it: a few HumanEval+ inputs return strings and lists of megabytes, which cost more
+# to pass through the sandbox than to recompute.
+_LARGEST_SHIPPED_OUTPUT = 1 << 16
+
+
 def _reference_main(dataset):
-    """The time limit of every input of both suites, and how long the canonical solution took,
-    as one JSON line."""
+    """Per suite: the time limit of every input, how long the canonical solution took, and its
+    outputs (pickled, base64; the indices and time of those too large to ship are listed
+    instead), as one JSON line that codeloop caches as evalplus caches its ground truth."""
     record = _json.loads(_sys.stdin.read())
     report = {}
     for suite in ("base", "plus"):
         outputs, seconds = _canonical_outputs(record, _inputs_of(record, suite, dataset), dataset)
+        recompute = [i for i, value in enumerate(outputs) if len(_pickle.dumps(value)) > _LARGEST_SHIPPED_OUTPUT]
+        for i in recompute:
+            outputs[i] = None
         report[suite] = {"limits": [max(_MINIMUM_SECONDS_PER_INPUT, _REFERENCE_TIME_FACTOR * t) for t in seconds],
-                         "seconds": sum(seconds)}
+                         "seconds": sum(seconds),
+                         "expected": _b64.b64encode(_pickle.dumps(outputs)).decode("ascii"),
+                         "recompute": recompute,
+                         "recompute_seconds": sum(seconds[i] for i in recompute)}
     _sys.stdout.write(_json.dumps(report) + "\n")
 
 
@@ -167,15 +182,22 @@ def _allclose(a, b, atol, rtol=1e-07):
 
 
 def _codeloop_differential(encoded_code, entry_point, dataset):
-    """Computes the expected outputs with the canonical solution, then runs the completion's function
-    (base64 of its UTF-8, surrogate escapes kept) on each input under its time limit and compares as
-    evalplus does; the first mismatch fails."""
+    """Runs the completion's function (base64 of its UTF-8, surrogate escapes kept) on each input
+    under its time limit and compares with the canonical solution's outputs (the header's, from
+    _reference_main) as evalplus does; the first mismatch fails."""
     code = _b64.b64decode(encoded_code).decode("utf-8", "surrogateescape")
     header = _json.loads(_sys.stdin.readline())
     record = _json.loads(_sys.stdin.read())
     _sys.stdin = _NoInput()
     inputs = _inputs_of(record, header["suite"], dataset)
-    expected, _ = _canonical_outputs(record, inputs, dataset)
+    expected = _pickle.loads(_b64.b64decode(header["expected"]))
+    if header["recompute"]:
+        again, _ = _canonical_outputs(record, [inputs[i] for i in header["recompute"]], dataset)
+        for i, value in zip(header["recompute"], again):
+            expected[i] = value
+    # Megabytes of expected outputs would otherwise be walked by every full collection during the
+    # completion's calls, and charged to its time limits.
+    _gc.freeze()
     limits, atol = header["limits"], float(record["atol"])
     del record
     namespace = {}
