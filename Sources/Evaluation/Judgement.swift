@@ -63,8 +63,22 @@ struct DifferentialReference: Sendable {
 }
 
 extension Problem {
-    /// How a completion of this problem is judged; evalplus problems need their reference.
-    func judgement(completion: String, reference: DifferentialReference?) -> Judgement {
+    /// How a completion of this problem is judged; evalplus problems need their reference. With
+    /// `examples`, one more job runs the completion on them, and the verdict's publicPassed says
+    /// whether they all held (the example filter); the verdict itself is unchanged.
+    func judgement(completion: String, reference: DifferentialReference?, examples: [PromptExample] = []) -> Judgement {
+        let judgement = testJudgement(completion: completion, reference: reference)
+        guard !examples.isEmpty else { return judgement }
+        let job = SandboxJob(mode: .check, program: ExampleDriver.checkProgram(code: exampleCode(completion: completion), examples: examples))
+        let testJobs = judgement.jobs.count
+        return Judgement(jobs: judgement.jobs + [job]) { outcomes in
+            var verdict = judgement.verdict(Array(outcomes.prefix(testJobs)))
+            verdict.publicPassed = outcomes[testJobs].passed
+            return verdict
+        }
+    }
+
+    private func testJudgement(completion: String, reference: DifferentialReference?) -> Judgement {
         switch suite {
         case .humanEval, .asserts:
             let job = SandboxJob(mode: .check, program: program(completion: completion))

@@ -2,12 +2,14 @@ import Evaluation
 
 /// Picking one sample per task without running the tests, as in figure 7 of the Codex paper:
 /// by the model's mean or summed token log-probability, at random, or by an oracle that knows
-/// which samples pass.
+/// which samples pass; or, as section 3.4 does for APPS, among the samples that pass the prompt's
+/// examples by mean log-prob (a task where none does counts as failed, as filtered pass@k has it).
 public enum Picker: String, CaseIterable, Sendable {
     case meanLogprob = "mean log-prob"
     case sumLogprob = "sum log-prob"
     case random = "random"
     case oracle = "oracle"
+    case examplesThenMeanLogprob = "examples, then mean log-prob"
 
     /// The chance that the sample picked for one task passes. Ties in log-probability are
     /// broken uniformly at random, so their share of passes is the expectation; random picking
@@ -19,6 +21,9 @@ public enum Picker: String, CaseIterable, Sendable {
             return Double(samples.filter(\.verdict.passed).count) / Double(samples.count)
         case .oracle:
             return samples.contains(where: \.verdict.passed) ? 1 : 0
+        case .examplesThenMeanLogprob:
+            let submitted = samples.filter { $0.verdict.publicPassed ?? true }
+            return submitted.isEmpty ? 0 : Picker.meanLogprob.passProbability(submitted)
         case .meanLogprob, .sumLogprob:
             let scores = samples.map { self == .meanLogprob ? $0.meanLogprob : $0.sumLogprob }
             guard scores.allSatisfy({ $0 != nil }), let best = scores.compactMap({ $0 }).max() else { return nil }
@@ -27,8 +32,10 @@ public enum Picker: String, CaseIterable, Sendable {
         }
     }
 
-    /// pass@1 after picking: the mean over tasks; nil when any task cannot be ranked.
+    /// pass@1 after picking: the mean over tasks; nil when any task cannot be ranked, or, for the
+    /// example filter, when no sample was run on examples.
     public func passAt1(_ tasks: [[EvaluatedSample]]) -> Double? {
+        if self == .examplesThenMeanLogprob, !tasks.joined().contains(where: { $0.verdict.publicPassed != nil }) { return nil }
         var total = 0.0
         for samples in tasks {
             guard let p = passProbability(samples) else { return nil }

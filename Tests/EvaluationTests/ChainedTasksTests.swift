@@ -44,15 +44,7 @@ import Testing
     @Test func thePythonReferencePassesTheTestsTheSwiftOperationsComputed() throws {
         let set = try ProblemSet.load("chained")
         func judged(_ completion: (Problem) -> String) throws -> [Bool] {
-            let lines = set.problems.map { "{\"task_id\": \(PythonJSON.string($0.taskID)), \"completion\": \(PythonJSON.string(completion($0)))}" }
-            let samples = try SampleFile(path: temporaryFile("chained.jsonl", lines.joined(separator: "\n") + "\n"), problems: set)
-            let pool = try SandboxPool(configuration: try SandboxConfiguration(), workers: 2)
-            defer { pool.shutdown() }
-            var options = FunctionalCorrectness.Options()
-            options.quiet = true
-            options.ks = [1]
-            let summary = try FunctionalCorrectness(problems: set, pool: pool).evaluate(samples, options: options)
-            return try readResults(summary.resultsPath).map { $0["passed"] as! Bool }
+            try evaluateCompletions(set.problems.map { ($0.taskID, completion($0)) }, problems: set).1.map { $0["passed"] as! Bool }
         }
         let canonical = try judged(\.canonicalSolution)
         #expect(canonical.allSatisfy { $0 }, "\(canonical.filter { !$0 }.count) canonical solutions failed")

@@ -7,16 +7,10 @@ import TestScratch
 @Suite struct ReferenceCacheTests {
     /// Two HumanEval+ tasks, each with its canonical solution as the one sample.
     func judge(_ cache: ReferenceCache, _ problems: ProblemSet) throws -> [String: String] {
-        let lines = problems.problems.map { "{\"task_id\": \(PythonJSON.string($0.taskID)), \"completion\": \(PythonJSON.string($0.canonicalSolution))}" }
-        let samples = try SampleFile(path: temporaryFile("canonical.jsonl", lines.joined(separator: "\n") + "\n"), problems: problems)
-        let pool = try SandboxPool(configuration: try SandboxConfiguration(), workers: 2)
-        defer { pool.shutdown() }
-        var options = FunctionalCorrectness.Options()
-        options.ks = [1]
-        options.quiet = true
-        options.referenceCache = cache
-        let summary = try FunctionalCorrectness(problems: problems, pool: pool).evaluate(samples, options: options)
-        return Dictionary(uniqueKeysWithValues: try readResults(summary.resultsPath).map { ($0["task_id"] as! String, $0["result"] as! String) })
+        let (_, rows) = try evaluateCompletions(problems.problems.map { ($0.taskID, $0.canonicalSolution) }, problems: problems) {
+            $0.referenceCache = cache
+        }
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0["task_id"] as! String, $0["result"] as! String) })
     }
 
     func cacheFile(_ cache: ReferenceCache, _ problem: Problem) throws -> String {
