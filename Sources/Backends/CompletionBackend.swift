@@ -8,6 +8,10 @@ public protocol CompletionBackend: Sendable {
     /// Samples firstSample..<firstSample+n of `prompt` (the sample index seeds local sampling); with
     /// a `suffix`, of the middle between the two (fill-in-the-middle).
     func complete(prompt: String, suffix: String?, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion]
+
+    /// The summed log-probability the model gives `continuation` after `context` (for ranking by
+    /// back-translation: a task's docstring after a sample's code).
+    func logprob(of continuation: String, after context: String) async throws -> Double
 }
 
 extension CompletionBackend {
@@ -30,12 +34,20 @@ public final class LocalBackend: CompletionBackend, Sendable {
     }
 
     public func complete(prompt: String, suffix: String?, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion] {
+        try await offThePool {
+            try $0.complete(prompt: prompt, suffix: suffix, n: n, parameters: parameters, firstSample: firstSample, keepRoom: self.keepRoom)
+        }
+    }
+
+    public func logprob(of continuation: String, after context: String) async throws -> Double {
+        try await offThePool { try $0.logprob(of: continuation, after: context) }
+    }
+
+    /// `work` on its own thread, one at a time.
+    private func offThePool<Value: Sendable>(_ work: @escaping @Sendable (Generator) throws -> Value) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread { [self] in
-                running.withLock { _ in
-                    continuation.resume(with: Result { try generator.complete(prompt: prompt, suffix: suffix, n: n, parameters: parameters,
-                                                                              firstSample: firstSample, keepRoom: keepRoom) })
-                }
+                running.withLock { _ in continuation.resume(with: Result { try work(generator) }) }
             }
         }
     }

@@ -89,6 +89,29 @@ public final class OpenAICompletionsBackend: CompletionBackend, @unchecked Senda
         return completions
     }
 
+    /// Echoes context + continuation with their log-probabilities (`echo`, as vLLM, llama.cpp's
+    /// server and codeloop serve give them; one token is generated, for servers that refuse 0) and
+    /// sums those of the tokens that start inside the continuation (`text_offset`, in characters).
+    public func logprob(of continuation: String, after context: String) async throws -> Double {
+        let payload = try JSONSerialization.data(withJSONObject: [
+            "model": modelName, "prompt": context + continuation, "max_tokens": 1, "temperature": 0, "echo": true, "logprobs": 0,
+        ] as [String: Any])
+        let data = try await post(payload)
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let choice = (object["choices"] as? [[String: Any]])?.first,
+              let logprobs = choice["logprobs"] as? [String: Any],
+              let values = logprobs["token_logprobs"] as? [Any], let offsets = logprobs["text_offset"] as? [Int] else {
+            throw Failure(description: "\(endpoint): an echo request got no \"token_logprobs\" and \"text_offset\" (\(Self.errorMessage(data))); the server must support echo with logprobs")
+        }
+        let start = context.unicodeScalars.count, end = start + continuation.unicodeScalars.count
+        var total = 0.0
+        for (value, offset) in zip(values, offsets) where offset >= start && offset < end {
+            guard let logprob = value as? Double else { throw Failure(description: "\(endpoint): an echoed token has no log-probability") }
+            total += logprob
+        }
+        return total
+    }
+
     /// Whether the server was seen to answer fewer choices than n asked.
     private let ignoresN = Mutex(false)
 

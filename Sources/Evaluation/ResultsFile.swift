@@ -118,6 +118,8 @@ public struct EvaluatedSample: Sendable {
     public let sumLogprob: Double?
     /// The sampling temperature, when the producer recorded it (codeloop generate does).
     public let temperature: Double?
+    /// The log-probability of the task's docstring after the sample's code (codeloop backtranslate).
+    public var backTranslationLogprob: Double? = nil
 
     /// Reads `<samples>_results.jsonl`; errors name the file and line.
     public static func readResults(_ path: String) throws -> [EvaluatedSample] {
@@ -131,8 +133,10 @@ public struct EvaluatedSample: Sendable {
             var verdict = Verdict(result: result, rerun: line.object["rerun"] as? Bool ?? false)
             verdict.readExtraFields(line.object)
             func number(_ key: String) -> Double? { (line.object[key] as? NSNumber)?.doubleValue }
-            return EvaluatedSample(taskID: taskID, verdict: verdict, meanLogprob: number("mean_logprob"),
-                                   sumLogprob: number("sum_logprob"), temperature: number("temperature"))
+            var sample = EvaluatedSample(taskID: taskID, verdict: verdict, meanLogprob: number("mean_logprob"),
+                                         sumLogprob: number("sum_logprob"), temperature: number("temperature"))
+            sample.backTranslationLogprob = number(BackTranslationField.name)
+            return sample
         }
     }
 }

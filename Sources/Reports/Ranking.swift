@@ -10,6 +10,8 @@ public enum Picker: String, CaseIterable, Sendable {
     case random = "random"
     case oracle = "oracle"
     case examplesThenMeanLogprob = "examples, then mean log-prob"
+    /// Codex-D's ranking: the log-probability of the task's docstring after the sample's code.
+    case backTranslation = "back-translation"
 
     /// The chance that the sample picked for one task passes. Ties in log-probability are
     /// broken uniformly at random, so their share of passes is the expectation; random picking
@@ -24,8 +26,8 @@ public enum Picker: String, CaseIterable, Sendable {
         case .examplesThenMeanLogprob:
             let submitted = samples.filter { $0.verdict.publicPassed ?? true }
             return submitted.isEmpty ? 0 : Picker.meanLogprob.passProbability(submitted)
-        case .meanLogprob, .sumLogprob:
-            let scores = samples.map { self == .meanLogprob ? $0.meanLogprob : $0.sumLogprob }
+        case .meanLogprob, .sumLogprob, .backTranslation:
+            let scores = samples.map { self == .meanLogprob ? $0.meanLogprob : self == .sumLogprob ? $0.sumLogprob : $0.backTranslationLogprob }
             guard scores.allSatisfy({ $0 != nil }), let best = scores.compactMap({ $0 }).max() else { return nil }
             let top = samples.indices.filter { scores[$0] == best }
             return Double(top.filter { samples[$0].verdict.passed }.count) / Double(top.count)

@@ -206,13 +206,18 @@ final class CompletionRun: @unchecked Sendable {
     }
 
     /// OpenAI's logprobs object: tokens, their log-probabilities, the top alternatives, and the
-    /// UTF-8 byte offset of each token in the choice's text.
+    /// offset of each token in the choice's text, in characters (code points) as OpenAI and vLLM
+    /// count them; a token that starts inside a character counts from that character's start.
     func logprobsJSON(_ reports: [BatchScheduler.TokenReport]) -> [String: Any] {
         var offsets: [Int] = []
-        var offset = 0
+        var characters = 0, pending: [UInt8] = []
         for report in reports {
-            offsets.append(offset)
-            offset += report.bytes.count
+            offsets.append(characters)
+            pending += report.bytes
+            // Whole characters leave `pending`; an incomplete one waits for the next token's bytes.
+            let complete = Self.completeUTF8Prefix(pending)
+            characters += String(decoding: pending[..<complete], as: UTF8.self).unicodeScalars.count
+            pending.removeFirst(complete)
         }
         return [
             "tokens": reports.map { String(decoding: $0.bytes, as: UTF8.self) },
@@ -228,6 +233,19 @@ final class CompletionRun: @unchecked Sendable {
             },
             "text_offset": offsets,
         ]
+    }
+
+    /// How many leading bytes of `bytes` form whole UTF-8 sequences (invalid bytes count as whole:
+    /// they decode to one replacement character each).
+    static func completeUTF8Prefix(_ bytes: [UInt8]) -> Int {
+        var index = bytes.count
+        // Back up over at most three continuation bytes to the lead byte of the last sequence.
+        var back = 0
+        while back < 3, index > 0, bytes[index - 1] & 0xC0 == 0x80 { index -= 1; back += 1 }
+        guard index > 0 else { return bytes.count }
+        let lead = bytes[index - 1]
+        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+        return length > back + 1 ? index - 1 : bytes.count
     }
 }
 

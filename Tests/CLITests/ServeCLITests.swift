@@ -24,7 +24,7 @@ import Testing
 
         let directory = scratchDirectory()
         let problems = directory + "/problems.jsonl"
-        try #"{"task_id": "t/0", "prompt": "def one():\n", "test": "def check(c):\n    assert c() == 1\n", "entry_point": "one"}"#
+        try #"{"task_id": "t/0", "prompt": "def one():\n    \"\"\"Return the number one.\"\"\"\n", "test": "def check(c):\n    assert c() == 1\n", "entry_point": "one"}"#
             .write(toFile: problems, atomically: true, encoding: .utf8)
         let (status, _, stderr) = try codeloop(["generate", "--endpoint", "http://127.0.0.1:\(port)", "--model-name", "tiny", "--tasks", problems,
                                                 "--n", "4", "--max-tokens", "8", "--out", directory + "/s.jsonl", "--quiet"])
@@ -33,6 +33,19 @@ import Testing
         #expect(lines.count == 4 && lines.allSatisfy { $0.contains(#""mean_logprob":-"#) })
         let (evaluated, stdout, _) = try codeloop(["evaluate", directory + "/s.jsonl", "--problems", problems, "--json", "--quiet"])
         #expect(evaluated == 0 && stdout.contains(#""pass@1":"#))
+
+        // Back-translation scores from the server's echoed log-probabilities equal the local engine's.
+        func scores(_ source: [String], _ name: String) throws -> [Double] {
+            let (status, _, stderr) = try codeloop(["backtranslate", directory + "/s.jsonl", "--tasks", problems, "--out", directory + "/\(name).jsonl"] + source)
+            #expect(status == 0, "\(stderr)")
+            return try String(contentsOfFile: directory + "/\(name).jsonl", encoding: .utf8).split(separator: "\n").map {
+                try #require((try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["backtranslation_logprob"] as? Double)
+            }
+        }
+        let remote = try scores(["--endpoint", "http://127.0.0.1:\(port)", "--model-name", "tiny"], "remote")
+        let local = try scores(["--model", model], "local")
+        #expect(remote.count == 4 && local.count == 4 && remote.allSatisfy { $0 < 0 })
+        #expect(zip(remote, local).allSatisfy { abs($0 - $1) < 1e-3 }, "\(remote) vs \(local)")
 
         process.terminate()  // SIGTERM
         process.waitUntilExit()

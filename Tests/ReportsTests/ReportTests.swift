@@ -26,11 +26,13 @@ func fixture(_ name: String) -> String {
     // T/0: the examples keep a (fails) and b (passes); mean log-prob among them picks a; over all
     // samples it picks c (fails). T/1: the examples keep b (passes); over all, a (fails). T/2: the
     // examples keep nothing, so the task fails. Filter then rank: 1/3; rank alone: 0.
+    // Back-translation (highest backtranslation_logprob): T/0 b (passes), T/1 a, T/2 a: 1/3.
     @Test func examplesThenMeanLogprobMatchesHandWorkedValues() throws {
         let run = try RunSummary(path: fixture("filtered_results.jsonl"))
         let byPicker = Dictionary(uniqueKeysWithValues: run.ranking.map { ($0.picker, $0.passAt1) })
         #expect(abs(byPicker[.examplesThenMeanLogprob]!! - 1.0 / 3.0) < 1e-12)
         #expect(byPicker[.meanLogprob]!! == 0)
+        #expect(abs(byPicker[.backTranslation]!! - 1.0 / 3.0) < 1e-12)
         #expect(try RunSummary(path: fixture("ranking_results.jsonl")).ranking.first { $0.picker == .examplesThenMeanLogprob }!.passAt1 == nil)
     }
 
@@ -82,7 +84,7 @@ func fixture(_ name: String) -> String {
         #expect(!html.contains("<script"))
         let markdown = Report(runs: runs).markdown()
         #expect(markdown.contains("| cold | 0.2 | 3 | 9 | 0.2222"))
-        #expect(markdown.contains("| ranking | 0.1667 | 0.3333 | 0.3333 | 0.6667 | – |"))
+        #expect(markdown.contains("| ranking | 0.1667 | 0.3333 | 0.3333 | 0.6667 | – | – |"))
     }
 
     /// k = 1: tasks at 2/2 and 1/2 → 0.75; k = 2: 1/2 and 0/2 → 0.25; k = 3: 0.
