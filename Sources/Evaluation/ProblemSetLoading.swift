@@ -27,7 +27,7 @@ extension ProblemSet {
 
     /// The built-in sets' names (each may also go by an alias, e.g. humanevalplus), and the
     /// generated chained-docstring set.
-    public static var builtInNames: [String] { builtIns.map { $0.names[0] } + ["chained[:seed=S,tasks=N]"] }
+    public static var builtInNames: [String] { builtIns.map { $0.names[0] } + ["apps-1shot", "chained[:seed=S,tasks=N]"] }
 
     /// evalplus's stop sequences for MBPP-style prompts, where the model writes whole functions.
     public static let mbppStops = ["\nif __name__", "\ndef main(", "\nprint(", "\n\"\"\"", "\nassert"]
@@ -37,6 +37,12 @@ extension ProblemSet {
     /// A built-in set by name, or a file by path in any of the formats below.
     public static func load(_ nameOrPath: String) throws -> ProblemSet {
         if let chained = try ChainedTasks.problemSet(named: nameOrPath) { return chained }
+        // APPS with one solved problem before each (the Codex paper's 1-shot): `apps-1shot`, or
+        // `FILE.jsonl:1shot` for an APPS file.
+        for suffix in ["-1shot", ":1shot"] where nameOrPath.lowercased().hasSuffix(suffix) {
+            let base = try load(String(nameOrPath.dropLast(suffix.count)))
+            return ProblemSet(name: base.name + " (1-shot)", problems: base.problems.map(AppsOneShot.prompted), stops: base.stops)
+        }
         if let builtIn = builtIns.first(where: { $0.names.contains(nameOrPath.lowercased()) }) {
             guard let path = BundledData.path(for: builtIn.file, target: "Evaluation") else {
                 throw EvaluationError(BundledData.missing(builtIn.file))
@@ -156,16 +162,48 @@ struct ProblemRecord {
                        suite: .asserts(setup: setup, asserts: tests))
     }
 
-    /// APPS (codeparrot/apps): question, starter_code, input_output as a JSON string.
+    /// APPS (codeparrot/apps): question, starter_code, input_output as a JSON string (with
+    /// fn_name for call-based problems), difficulty. The prompt is the APPS paper's format.
     func apps() throws -> Problem {
         let taskID: String = line.object["task_id"] != nil ? try self.taskID() : try self.taskID("problem_id", prefix: "APPS/")
         let question = try string("question")
         let starter = try optionalString("starter_code") ?? ""
-        let hidden = try ioCases("input_output")
-        let examples = line.object["public_input_output"] != nil ? try ioCases("public_input_output") : StatementExamples.parse(question)
-        let prompt = "\nQUESTION:\n" + question + "\n" + starter + "\nUse Standard Input format\nANSWER:\n"
-        return Problem(taskID: taskID, prompt: prompt, canonicalSolution: "", entryPoint: "",
-                       suite: .standardIO(StandardIOTests(publicCases: examples, cases: hidden)))
+        var problem: Problem
+        if let calls = try callCases("input_output") {
+            let prompt = "\nQUESTION:\n" + question + "\n" + starter + "\nUse Call-Based format\nANSWER:\n"
+            problem = Problem(taskID: taskID, prompt: prompt, canonicalSolution: "", entryPoint: calls.functionName, suite: .callBased(calls))
+        } else {
+            let hidden = try ioCases("input_output")
+            let examples = line.object["public_input_output"] != nil ? try ioCases("public_input_output") : StatementExamples.parse(question)
+            let prompt = "\nQUESTION:\n" + question + "\n" + starter + "\nUse Standard Input format\nANSWER:\n"
+            problem = Problem(taskID: taskID, prompt: prompt, canonicalSolution: "", entryPoint: "",
+                              suite: .standardIO(StandardIOTests(publicCases: examples, cases: hidden)))
+        }
+        problem.difficulty = try optionalString("difficulty")
+        return problem
+    }
+
+    /// A call-based `input_output` field (one with fn_name): each input a JSON list of arguments,
+    /// each output any JSON value. nil for a stdin/stdout one.
+    func callCases(_ key: String) throws -> CallBasedTests? {
+        let text = try string(key)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw error("field \"\(key)\" is not a JSON object in a string")
+        }
+        guard let name = object["fn_name"] else { return nil }
+        guard let functionName = name as? String, !functionName.isEmpty else { throw error("field \"\(key)\": fn_name must be a non-empty string") }
+        guard let inputs = object["inputs"] as? [Any], let outputs = object["outputs"] as? [Any] else {
+            throw error("field \"\(key)\" needs lists \"inputs\" and \"outputs\"")
+        }
+        guard inputs.count == outputs.count else { throw error("field \"\(key)\" has \(inputs.count) inputs but \(outputs.count) outputs") }
+        func json(_ value: Any) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]), as: UTF8.self)
+        }
+        let cases = try zip(inputs, outputs).map { input, output -> IOCase in
+            guard input is [Any] else { throw error("field \"\(key)\": each input of a call-based problem must be a list of arguments") }
+            return IOCase(input: try json(input), output: try json(output))
+        }
+        return CallBasedTests(functionName: functionName, cases: cases)
     }
 
     /// An APPS `input_output` field: a JSON string with "inputs" and "outputs", each case a
@@ -174,9 +212,6 @@ struct ProblemRecord {
         let text = try string(key)
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
             throw error("field \"\(key)\" is not a JSON object in a string")
-        }
-        if object["fn_name"] != nil {
-            throw error("field \"\(key)\" has fn_name: call-based APPS problems are not supported, only stdin/stdout ones")
         }
         func texts(_ name: String) throws -> [String] {
             guard let values = object[name] as? [Any] else { throw error("field \"\(key)\" needs a list \"\(name)\"") }

@@ -10,6 +10,8 @@ public enum TestSuite: Sendable {
     /// APPS: a stdin/stdout program run once per test case; the statement's own examples are
     /// the public cases used for filtering.
     case standardIO(StandardIOTests)
+    /// APPS call-based problems (fn_name): the function is called on each case's arguments.
+    case callBased(CallBasedTests)
 }
 
 /// evalplus's test data for one task. The record is kept as the JSON text it was read from and
@@ -27,7 +29,7 @@ public struct DifferentialTests: Sendable {
     }
 }
 
-/// One stdin/stdout test case.
+/// One test case: stdin and expected stdout, or (call-based) the JSON of the arguments and of the result.
 public struct IOCase: Sendable, Equatable {
     public let input: String
     public let output: String
@@ -49,6 +51,22 @@ public struct StandardIOTests: Sendable {
 
     public init(publicCases: [IOCase], cases: [IOCase], secondsPerCase: Double = 4) {
         self.publicCases = publicCases
+        self.cases = cases
+        self.secondsPerCase = secondsPerCase
+    }
+}
+
+/// An APPS call-based problem's tests.
+public struct CallBasedTests: Sendable {
+    /// fn_name: the function, or the method of class Solution, that is called.
+    public let functionName: String
+    /// Each case's input is the JSON text of its argument list, its output that of the expected value.
+    public let cases: [IOCase]
+    /// APPS's testing_util gives each case 4 s.
+    public let secondsPerCase: Double
+
+    public init(functionName: String, cases: [IOCase], secondsPerCase: Double = 4) {
+        self.functionName = functionName
         self.cases = cases
         self.secondsPerCase = secondsPerCase
     }

@@ -99,6 +99,13 @@ extension EvaluationSummary {
         for (name, values) in otherPassAtK {
             object[name] = Dictionary(uniqueKeysWithValues: values.map { ("pass@\($0.k)", $0.value) })
         }
+        if !byDifficulty.isEmpty {
+            object["by_difficulty"] = Dictionary(uniqueKeysWithValues: byDifficulty.map { group in
+                (group.difficulty, ["tasks": group.tasks,
+                                    "raw": Dictionary(uniqueKeysWithValues: group.passAtK.map { ("pass@\($0.k)", $0.value) }),
+                                    "filtered": Dictionary(uniqueKeysWithValues: group.filtered.map { ("pass@\($0.k)", $0.value) })] as [String: Any])
+            })
+        }
         if !examples.isEmpty {
             object["examples_read"] = examples.reduce(0) { $0 + $1.read }
             object["examples_kept"] = examples.reduce(0) { $0 + $1.kept }
@@ -122,6 +129,10 @@ extension EvaluationSummary {
         }
         for (name, values) in otherPassAtK {
             lines.append(name + ": " + values.map { String(format: "pass@%d %.4f", $0.k, $0.value) }.joined(separator: ", "))
+        }
+        for group in byDifficulty {
+            lines.append("\(group.difficulty) (\(group.tasks) tasks): raw " + group.passAtK.map { String(format: "pass@%d %.4f", $0.k, $0.value) }.joined(separator: ", ")
+                         + "; filtered " + group.filtered.map { String(format: "pass@%d %.4f", $0.k, $0.value) }.joined(separator: ", "))
         }
         if !examples.isEmpty {
             let read = examples.reduce(0) { $0 + $1.read }, kept = examples.reduce(0) { $0 + $1.kept }

@@ -117,8 +117,8 @@ func evaluateCompletions(_ completions: [(taskID: String, completion: String)], 
     }
 
     @Test func badProblemFilesNameTheLine() throws {
-        let callBased = temporaryFile("apps_call.jsonl", "{\"problem_id\": 1, \"question\": \"q\", \"input_output\": \"{\\\"fn_name\\\": \\\"f\\\", \\\"inputs\\\": [], \\\"outputs\\\": []}\"}\n")
-        #expect { try ProblemSet.load(callBased) } throws: { "\($0)".contains("apps_call.jsonl:1:") && "\($0)".contains("call-based") }
+        let callBased = temporaryFile("apps_call.jsonl", "{\"problem_id\": 1, \"question\": \"q\", \"input_output\": \"{\\\"fn_name\\\": \\\"f\\\", \\\"inputs\\\": [1], \\\"outputs\\\": [2]}\"}\n")
+        #expect { try ProblemSet.load(callBased) } throws: { "\($0)".contains("apps_call.jsonl:1:") && "\($0)".contains("list of arguments") }
         let uneven = temporaryFile("apps_uneven.jsonl", "{\"problem_id\": 1, \"question\": \"q\", \"input_output\": \"{\\\"inputs\\\": [\\\"1\\\"], \\\"outputs\\\": []}\"}\n")
         #expect { try ProblemSet.load(uneven) } throws: { "\($0)".contains("apps_uneven.jsonl:1:") && "\($0)".contains("1 inputs but 0 outputs") }
         let noAtol = temporaryFile("plus.jsonl", "{\"task_id\": \"HumanEval/0\", \"prompt\": \"p\", \"entry_point\": \"f\", \"canonical_solution\": \"c\", \"base_input\": [], \"plus_input\": []}\n")
@@ -157,5 +157,58 @@ func evaluateCompletions(_ completions: [(taskID: String, completion: String)], 
         // k larger than what passed the filter: all submitted samples are tried.
         #expect(PassAtK.filtered(submitted: 2, correct: 1, k: 5) == 1)
         #expect(abs(PassAtK.filtered(submitted: 4, correct: 1, k: 2) - 0.5) < 1e-12)
+    }
+}
+
+/// APPS call-based problems (fixtures written here: a function, and a method of class Solution),
+/// judged by calling them on each case as APPS's testing_util does, worked out by hand:
+/// APPS/9001 add_pair: right (3/3, example right); right only on the stated example (2/3: fails
+/// case 2, (10, -4) → 6); raising (0/3, example fails). APPS/9002 twoSmallest: returning a tuple,
+/// which APPS compares as a list (3/3); returning one element (0/3).
+/// Raw pass@1: (1/3 + 1/2) / 2; filtered (only samples that pass the example): (1/2 + 1) / 2.
+@Suite struct AppsCallBasedTests {
+    @Test func callBasedProblemsAreJudgedByCalls() throws {
+        let problems = try ProblemSet.load(path: fixture("apps_call.jsonl"), name: "apps-call")
+        #expect(problems["APPS/9001"]?.statedExamples == [.comparison(call: "add_pair(a = 2, b = 3)", expected: "5")])
+        let (summary, rows) = try evaluateCompletions([
+            ("APPS/9001", "def add_pair(a, b):\n    return a + b\n"),
+            ("APPS/9001", "def add_pair(a, b):\n    return 5 if (a, b) == (2, 3) else 0\n"),
+            ("APPS/9001", "def add_pair(a, b):\n    raise ValueError('no')\n"),
+            ("APPS/9002", "class Solution:\n    def twoSmallest(self, nums):\n        s = sorted(nums)\n        return (s[0], s[1])\n"),
+            ("APPS/9002", "class Solution:\n    def twoSmallest(self, nums):\n        return sorted(nums)[:1]\n"),
+        ], problems: problems)
+        #expect(rows.map { $0["passed"] as? Bool } == [true, false, false, true, false])
+        #expect(rows.map { $0["tests_passed"] as? Int } == [3, 2, 0, 3, 0])
+        #expect(rows.map { $0["public_passed"] as? Bool } == [true, true, false, true, false])
+        #expect((rows[1]["result"] as? String)?.hasPrefix("failed: case 2 of 3") == true, "\(rows[1]["result"] ?? "")")
+        #expect(abs(summary.passAtK[0].value - (1.0 / 3 + 0.5) / 2) < 1e-12)
+        let filtered = try #require(summary.otherPassAtK.first { $0.name.hasPrefix("filtered") })
+        #expect(abs(filtered.values[0].value - 0.75) < 1e-12)
+        #expect(summary.byDifficulty.map(\.difficulty) == ["introductory", "interview"])
+        #expect(abs(summary.byDifficulty[0].filtered[0].value - 0.5) < 1e-12 && abs(summary.byDifficulty[1].passAtK[0].value - 0.5) < 1e-12)
+    }
+
+    /// Every sample of the fixture gets APPS's own verdict (eval/testing_util.py, committed by
+    /// scripts/parity_apps.py): passed, and how many cases passed.
+    @Test func verdictsMatchAppsTestingUtil() throws {
+        let problems = try ProblemSet.load(path: fixture("apps_call.jsonl"), name: "apps-call")
+        let samples = try JSONLines.read(fixture("apps_call.samples.jsonl")).map(\.object)
+        let expected = try JSONLines.read(fixture("apps_call.expected.jsonl")).map(\.object)
+        let (_, rows) = try evaluateCompletions(samples.map { ($0["task_id"] as! String, $0["completion"] as! String) }, problems: problems)
+        #expect(rows.count == expected.count && rows.count == 9)
+        for (row, want) in zip(rows, expected) {
+            let what = "\(want["task_id"]!) (\(want["variant"]!)): \(row["result"] ?? "")"
+            #expect(row["passed"] as? Bool == want["passed"] as? Bool, "\(what)")
+            #expect(row["tests_passed"] as? Int ?? 0 == want["tests_passed"] as? Int, "\(what)")
+        }
+    }
+
+    @Test func oneShotPromptsCarryASolvedExampleOfTheirKind() throws {
+        let calls = try ProblemSet.load(fixture("apps_call.jsonl") + ":1shot")
+        #expect(calls.problems[0].prompt.hasPrefix("\nQUESTION:\nGiven a list of integers nums"))
+        #expect(calls.problems[0].prompt.hasSuffix("Use Call-Based format\nANSWER:\n"))
+        let stdin = try ProblemSet.load("apps-1shot")
+        #expect(stdin.problems.count == 10 && stdin.problems.allSatisfy { $0.prompt.hasPrefix("\nQUESTION:\nYou are given two integers a and b.") })
+        #expect(stdin.problems[0].difficulty != nil)
     }
 }

@@ -17,8 +17,11 @@ def _codeloop_example_holds(namespace, example):
         return True
     actual = eval(example[1], namespace)
     expected_text = example[2]
-    # The answer is a literal, as a doctest prints it: equal as a value, or printed the same.
-    return actual == eval(expected_text, {}) or repr(actual) == expected_text
+    # The answer is a literal, as a doctest prints it: equal as a value, or printed the same; a
+    # tuple answers a list (JSON-born answers such as APPS's have no tuples).
+    expected = eval(expected_text, {})
+    return (actual == expected or repr(actual) == expected_text
+            or (isinstance(actual, tuple) and isinstance(expected, list) and list(actual) == expected))
 
 
 def _codeloop_examples(encoded_examples, report):
