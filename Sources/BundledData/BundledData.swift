@@ -18,6 +18,11 @@ public enum BundledData {
         return candidates.first { FileManager.default.isReadableFile(atPath: $0) }
     }
 
+    /// A data file's contents as UTF-8 text; nil when it is missing or unreadable.
+    public static func text(_ file: String, target: String) -> String? {
+        path(for: file, target: target).flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+    }
+
     /// The message for a file that is not where it should be.
     public static func missing(_ file: String) -> String {
         "built-in data file \(file) not found beside the codeloop executable; set CODELOOP_DATA to a folder holding it"

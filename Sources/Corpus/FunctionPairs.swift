@@ -18,10 +18,8 @@ public enum FunctionPairs {
     public static func doctestProgram() throws -> String { try program("run_doctests.py") }
 
     static func program(_ file: String) throws -> String {
-        guard let path = BundledData.path(for: file, target: "Corpus"), let text = FileManager.default.contents(atPath: path) else {
-            throw CorpusError(BundledData.missing(file))
-        }
-        return String(decoding: text, as: UTF8.self)
+        guard let text = BundledData.text(file, target: "Corpus") else { throw CorpusError(BundledData.missing(file)) }
+        return text
     }
 
     /// The pairs in one run's output, skipping lines that are not whole objects (a truncated tail).

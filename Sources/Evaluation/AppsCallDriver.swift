@@ -1,17 +1,11 @@
-import BundledData
 import Foundation
 
 /// The programs that judge APPS call-based problems in the sandbox: a header of the imports APPS
 /// solutions assume (testing_util.py puts such a header before every program), the sample's
 /// program, then Resources/apps_call.py and one call.
 enum AppsCallDriver {
-    static let fileName = "apps_call.py"
-
     /// Resources/apps_call.py, read once.
-    static let source: String? = BundledData.path(for: fileName, target: "Evaluation")
-        .flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
-
-    static var module: String { source ?? "raise SystemExit(\"codeloop: \" + \(PythonJSON.string(BundledData.missing(fileName))))" }
+    static let module = PythonResource("apps_call.py").text
 
     /// What APPS solutions use without importing it.
     static let header = """

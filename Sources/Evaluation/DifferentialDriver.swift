@@ -1,4 +1,3 @@
-import BundledData
 import Foundation
 
 /// The programs that run evalplus's differential tests in the sandbox: Resources/differential.py
@@ -7,22 +6,18 @@ enum DifferentialDriver {
     /// evalplus's memory limit for a sample (EVALPLUS_MAX_MEMORY_BYTES, 4 GiB).
     static let memoryMB = 4096
 
-    static let fileName = "differential.py"
-
     /// Resources/differential.py, read once.
-    static let source: String? = BundledData.path(for: fileName, target: "Evaluation")
-        .flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+    static let module = PythonResource("differential.py").text
 
-    static var module: String { source ?? "raise SystemExit(\"codeloop: \" + \(PythonJSON.string(BundledData.missing(fileName))))" }
-
-    /// Run mode, stdin = the task's evalplus record: the time limit of every input of both
-    /// suites, and how long the canonical solution took, as one JSON line.
+    /// Run mode, stdin = the task's evalplus record: per suite, the time limit of every input, how
+    /// long the canonical solution took and its outputs (DifferentialReference reads the line).
     static func referenceProgram(dataset: String) -> String {
         module + "\n_reference_main(\(PythonJSON.string(dataset)))\n"
     }
 
-    /// Check mode, stdin = a line {"suite", "limits"} then the task's record: the completion's
-    /// function against the canonical solution's outputs, input by input, as evalplus compares.
+    /// Check mode, stdin = a line {"suite", "limits", "expected", "recompute"} then the task's
+    /// record: the completion's function against the canonical solution's outputs, input by
+    /// input, as evalplus compares.
     static func checkProgram(code: String, entryPoint: String, dataset: String) -> String {
         let encoded = Data(code.utf8).base64EncodedString()
         return module + "\n_codeloop_differential(\(PythonJSON.string(encoded)), \(PythonJSON.string(entryPoint)), \(PythonJSON.string(dataset)))\n"

@@ -1,16 +1,10 @@
-import BundledData
 import Foundation
 
 /// The programs that run a prompt's examples (PromptExample) in the sandbox:
 /// Resources/examples.py, an ordinary module that CI lints, with one call appended.
 enum ExampleDriver {
-    static let fileName = "examples.py"
-
     /// Resources/examples.py, read once.
-    static let source: String? = BundledData.path(for: fileName, target: "Evaluation")
-        .flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
-
-    static var module: String { source ?? "raise SystemExit(\"codeloop: \" + \(PythonJSON.string(BundledData.missing(fileName))))" }
+    static let module = PythonResource("examples.py").text
 
     /// Check mode: passes when every example holds after `code`.
     static func checkProgram(code: String, examples: [PromptExample]) -> String {

@@ -173,8 +173,8 @@ public final class FunctionalCorrectness {
             let base = TaskCounts.count(ordered) { $0.basePassed ?? false }.map { (n: $0.n, c: $0.c) }
             other.append((name: "base tests", values: kept.map { (k: $0, value: PassAtK.mean(counts: base, k: $0)) }))
         }
+        let filtered = TaskCounts.filtered(ordered)
         if ordered.contains(where: { $0.1.publicPassed != nil }) {
-            let filtered = TaskCounts.filtered(ordered)
             other.append((name: "filtered on the statement's examples", values: kept.map { k in
                 (k: k, value: PassAtK.meanFiltered(filtered.map { ($0.submitted, $0.correct) }, k: k))
             }))
@@ -190,14 +190,13 @@ public final class FunctionalCorrectness {
             rerun: all.values.filter(\.rerun).count,
             seconds: Date().timeIntervalSince(started),
             resultsPath: resultsPath, perTask: perTask, otherPassAtK: other)
-        let filteredCounts = TaskCounts.filtered(ordered)
         for difficulty in Self.difficultyOrder(problems.problems.compactMap(\.difficulty)) {
             let inGroup = Set(perTask.map(\.taskID).filter { problems[$0]?.difficulty == difficulty })
             let raw = perTask.filter { inGroup.contains($0.taskID) }.map { (n: $0.n, c: $0.c) }
-            let filtered = filteredCounts.filter { inGroup.contains($0.taskID) }.map { ($0.submitted, $0.correct) }
+            let groupFiltered = filtered.filter { inGroup.contains($0.taskID) }.map { ($0.submitted, $0.correct) }
             guard !raw.isEmpty else { continue }
             summary.byDifficulty.append((difficulty, raw.count, kept.map { (k: $0, value: PassAtK.mean(counts: raw, k: $0)) },
-                                         kept.map { (k: $0, value: PassAtK.meanFiltered(filtered, k: $0)) }))
+                                         kept.map { (k: $0, value: PassAtK.meanFiltered(groupFiltered, k: $0)) }))
         }
         summary.examples = perTask.compactMap { task in examples[task.taskID].map { (task.taskID, $0.read, $0.kept.count) } }
         return summary

@@ -117,13 +117,10 @@ extension Problem {
                 return job
             }
             return Judgement(jobs: jobs) { outcomes in
-                let failures = outcomes.enumerated().filter { !$0.element.passed }
-                var verdict = Verdict(result: failures.first.map { index, outcome in
-                    outcome.result == "timed out" ? "timed out" : "failed: case \(index + 1) of \(outcomes.count): " + (outcome.result ?? "no verdict").replacingOccurrences(of: "failed: ", with: "")
-                } ?? "passed")
-                verdict.testsPassed = outcomes.count - failures.count
-                verdict.testsTotal = outcomes.count
-                return verdict
+                Self.appsVerdict(outcomes.map { outcome in
+                    let result = outcome.result ?? "failed: no verdict"
+                    return result == "passed" ? nil : result == "timed out" ? result : String(result.dropFirst("failed: ".count))
+                })
             }
         case .standardIO(let tests):
             let program = program(completion: completion)
@@ -136,17 +133,23 @@ extension Problem {
             let publicCount = tests.publicCases.count
             return Judgement(jobs: jobs) { outcomes in
                 let results = zip(cases, outcomes).map { Self.appsCaseResult($1, expected: $0.output) }
-                let hidden = results.dropFirst(publicCount)
-                let firstFailure = hidden.enumerated().first { $0.element != nil }
-                var verdict = Verdict(result: firstFailure.map { index, failure in
-                    failure == "timed out" ? "timed out" : "failed: case \(index + 1) of \(hidden.count): \(failure!)"
-                } ?? "passed")
+                var verdict = Self.appsVerdict(Array(results.dropFirst(publicCount)))
                 verdict.publicPassed = results.prefix(publicCount).allSatisfy { $0 == nil }
-                verdict.testsPassed = hidden.filter { $0 == nil }.count
-                verdict.testsTotal = hidden.count
                 return verdict
             }
         }
+    }
+
+    /// An APPS verdict from each hidden case's failure (nil when it passed): the first failure
+    /// decides the result, and the cases passed are counted.
+    static func appsVerdict(_ failures: [String?]) -> Verdict {
+        let first = failures.enumerated().first { $0.element != nil }
+        var verdict = Verdict(result: first.map { index, failure in
+            failure == "timed out" ? "timed out" : "failed: case \(index + 1) of \(failures.count): \(failure!)"
+        } ?? "passed")
+        verdict.testsPassed = failures.filter { $0 == nil }.count
+        verdict.testsTotal = failures.count
+        return verdict
     }
 
     /// evalplus's words for a verdict.

@@ -27,10 +27,20 @@ public enum Picker: String, CaseIterable, Sendable {
             let submitted = samples.filter { $0.verdict.publicPassed ?? true }
             return submitted.isEmpty ? 0 : Picker.meanLogprob.passProbability(submitted)
         case .meanLogprob, .sumLogprob, .backTranslation:
-            let scores = samples.map { self == .meanLogprob ? $0.meanLogprob : self == .sumLogprob ? $0.sumLogprob : $0.backTranslationLogprob }
+            let scores = samples.map(score)
             guard scores.allSatisfy({ $0 != nil }), let best = scores.compactMap({ $0 }).max() else { return nil }
             let top = samples.indices.filter { scores[$0] == best }
             return Double(top.filter { samples[$0].verdict.passed }.count) / Double(top.count)
+        }
+    }
+
+    /// What a score-ranking picker ranks a sample by; nil for the others.
+    func score(_ sample: EvaluatedSample) -> Double? {
+        switch self {
+        case .meanLogprob: return sample.meanLogprob
+        case .sumLogprob: return sample.sumLogprob
+        case .backTranslation: return sample.backTranslationLogprob
+        case .random, .oracle, .examplesThenMeanLogprob: return nil
         }
     }
 

@@ -1,6 +1,18 @@
 import Foundation
 import Models
 
+extension LanguageModel {
+    /// The log-probability of each token of `tokens` after the ones before it, from one forward
+    /// pass on a fresh cache: element i is that of tokens[i + 1] (the first token has no context).
+    public func tokenLogprobs(_ tokens: [Int]) throws -> [Float] {
+        let logits = try forward(tokens, cache: makeCache())
+        let v = config.vocabularySize
+        return tokens.indices.dropFirst().map { position in
+            logits[((position - 1) * v)..<(position * v)].withUnsafeBufferPointer { LogitProcessors.logprob(of: tokens[position], in: $0) }
+        }
+    }
+}
+
 extension Generator {
     /// The summed log-probability of `continuation`'s tokens after `context`, in one forward pass;
     /// the context is cut from the left when the two do not fit the model's window (the
@@ -15,14 +27,6 @@ extension Generator {
         }
         if prefix.count + scored.count > window { prefix = Array(prefix.suffix(window - scored.count)) }
         guard !prefix.isEmpty else { throw ModelError("no context to score the text after") }
-        let tokens = prefix + scored
-        let logits = try model.forward(tokens, cache: model.makeCache())
-        let v = model.config.vocabularySize
-        var total = 0.0
-        for position in prefix.count..<tokens.count {
-            let row = position - 1
-            total += Double(logits[(row * v)..<((row + 1) * v)].withUnsafeBufferPointer { LogitProcessors.logprob(of: tokens[position], in: $0) })
-        }
-        return total
+        return try model.tokenLogprobs(prefix + scored).suffix(scored.count).reduce(0.0) { $0 + Double($1) }
     }
 }

@@ -6,6 +6,5 @@ enum WorkerScript {
     static let fileName = "worker.py"
 
     /// Its source, read once from the Sandbox target's resources.
-    static let source: String? = BundledData.path(for: fileName, target: "Sandbox")
-        .flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+    static let source: String? = BundledData.text(fileName, target: "Sandbox")
 }

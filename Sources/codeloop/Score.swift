@@ -31,14 +31,13 @@ struct Score: ParsableCommand {
         if let bad = tokens.first(where: { $0 >= languageModel.config.vocabularySize }) {
             throw InputError("\(file): token id \(bad) is outside the model's vocabulary of \(languageModel.config.vocabularySize)")
         }
-        let v = languageModel.config.vocabularySize, window = languageModel.config.contextLength
+        let window = languageModel.config.contextLength
         var nats = 0.0, scoredBytes = 0, scored = 0
         // Window w predicts its tokens 1... from the ones before (the first token of each window has no context).
         for start in stride(from: 0, to: tokens.count, by: window) {
             let chunk = Array(tokens[start..<min(tokens.count, start + window)])
-            let logits = try languageModel.forward(chunk, cache: languageModel.makeCache())
-            for i in 1..<max(chunk.count, 1) {
-                let logprob = logits[((i - 1) * v)..<(i * v)].withUnsafeBufferPointer { LogitProcessors.logprob(of: chunk[i], in: $0) }
+            let logprobs = try languageModel.tokenLogprobs(chunk)
+            for (i, logprob) in zip(chunk.indices.dropFirst(), logprobs) {
                 let bytes = try tokenizer.decodeBytes([chunk[i]])
                 nats -= Double(logprob)
                 scoredBytes += bytes.count
