@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Sandbox", dependencies: ["BundledData"], resources: [.copy("Resources")]),
         .target(name: "Tokenizers", dependencies: ["ModelFiles", "BundledData"], resources: [.copy("Resources")]),
         .target(name: "Archives", dependencies: ["CZlib"]),
-        .target(name: "Corpus", dependencies: ["Archives", "Tokenizers", "BundledData"], resources: [.copy("Resources")]),
+        .target(name: "Corpus", dependencies: ["Archives", "Tokenizers", "BundledData", "Sandbox"], resources: [.copy("Resources")]),
         .target(name: "Evaluation", dependencies: ["Sandbox", "Archives", "BundledData", "Seeding"], resources: [.copy("Resources")]),
         .target(name: "Reports", dependencies: ["Evaluation", "Seeding"]),
         .target(name: "Generation", dependencies: ["Backends", "Evaluation", "Sampling", "Sandbox"]),

@@ -52,7 +52,12 @@ public enum FunctionPairs {
 
     /// The stdin of run_doctests.py for one pair.
     public static func doctestInput(prompt: String, completion: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: ["prompt": prompt, "completion": completion])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        String(decoding: jsonObject(prompt: prompt, completion: completion), as: UTF8.self)
+    }
+
+    /// One pair as a JSON object {"completion", "prompt"}: a line of the JSONL file and run_doctests.py's input.
+    static func jsonObject(prompt: String, completion: String) -> Data {
+        (try? JSONSerialization.data(withJSONObject: ["prompt": prompt, "completion": completion],
+                                     options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
     }
 }

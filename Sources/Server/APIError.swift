@@ -19,7 +19,26 @@ struct APIError: Error {
         APIError(status: .badRequest, message: message, type: "invalid_request_error", parameter: parameter)
     }
 
-    var json: [String: Any] {
-        ["error": ["message": message, "type": type, "param": parameter ?? NSNull(), "code": NSNull()] as [String: Any]]
+    /// {"error": {...}}, with param and code null when absent as OpenAI sends them.
+    var body: Body { Body(error: .init(message: message, type: type, param: parameter)) }
+
+    struct Body: Encodable {
+        struct Detail: Encodable {
+            let message: String
+            let type: String
+            let param: String?
+            let code: String? = nil
+
+            func encode(to encoder: Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(message, forKey: .message)
+                try container.encode(type, forKey: .type)
+                try container.encode(param, forKey: .param)
+                try container.encode(code, forKey: .code)
+            }
+
+            enum CodingKeys: String, CodingKey { case message, type, param, code }
+        }
+        let error: Detail
     }
 }

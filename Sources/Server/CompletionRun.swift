@@ -46,7 +46,7 @@ final class CompletionRun: @unchecked Sendable {
     }
 
     /// The whole answer, as OpenAI's JSON.
-    func collect() async throws -> [String: Any] {
+    func collect() async throws -> CompletionResponse {
         let (stream, handles, limit) = events()
         defer { limit.cancel() }
         var prompts: [Int: [BatchScheduler.TokenReport]] = [:]
@@ -70,23 +70,20 @@ final class CompletionRun: @unchecked Sendable {
                            type: "timeout_error")
         }
         if let failure { throw APIError(status: .badRequest, message: "\(failure)", type: "invalid_request_error", parameter: "prompt") }
-        var choices: [[String: Any]] = []
+        var choices: [CompletionResponse.Choice] = []
         for p in request.prompts.indices {
             for i in 0..<request.n {
                 let index = p * request.n + i
                 let completion = completions[index]!
                 completionTokens += completion.tokens.count
                 let echoed = request.echo ? prompts[p] ?? [] : []
-                var choice: [String: Any] = [
-                    "index": index, "text": (request.echo ? request.promptTexts[p] : "") + completion.text,
-                    "finish_reason": completion.finishReason.rawValue,
-                ]
-                choice["logprobs"] = request.wantsLogprobs ? logprobsJSON(echoed + (reports[index] ?? [])) : NSNull()
-                choices.append(choice)
+                choices.append(.init(index: index, text: (request.echo ? request.promptTexts[p] : "") + completion.text,
+                                     finishReason: completion.finishReason.rawValue, logprobs: logprobs(echoed + (reports[index] ?? []))))
             }
         }
-        return ["id": id, "object": "text_completion", "created": created, "model": server.modelName, "choices": choices,
-                "usage": ["prompt_tokens": promptTokens, "completion_tokens": completionTokens, "total_tokens": promptTokens + completionTokens]]
+        var answer = chunk(choices: choices)
+        answer.usage = .init(promptTokens: promptTokens, completionTokens: completionTokens)
+        return answer
     }
 
     /// Server-sent events: one chunk per settled piece of text, a last chunk with the finish
@@ -101,19 +98,18 @@ final class CompletionRun: @unchecked Sendable {
                 switch event {
                 case .prompt(let tokens):
                     for i in 0..<request.n {
-                        try await send(["index": p * request.n + i, "text": request.promptTexts[p], "finish_reason": NSNull(),
-                                        "logprobs": request.wantsLogprobs ? logprobsJSON(tokens) : NSNull()], to: &writer)
+                        try await send(.init(index: p * request.n + i, text: request.promptTexts[p], finishReason: nil, logprobs: logprobs(tokens)),
+                                       to: &writer)
                     }
                 case .tokens(let index, let text, let tokens):
                     completionTokens += tokens.count
-                    try await send(["index": p * request.n + index, "text": text, "finish_reason": NSNull(),
-                                    "logprobs": request.wantsLogprobs ? logprobsJSON(tokens) : NSNull()], to: &writer)
+                    try await send(.init(index: p * request.n + index, text: text, finishReason: nil, logprobs: logprobs(tokens)), to: &writer)
                 case .finished(let index, let completion):
-                    try await send(["index": p * request.n + index, "text": "", "finish_reason": completion.finishReason.rawValue,
-                                    "logprobs": NSNull()], to: &writer)
+                    try await send(.init(index: p * request.n + index, text: "", finishReason: completion.finishReason.rawValue, logprobs: nil),
+                                   to: &writer)
                 case .done(let error):
                     if let error, !(error is CancellationError) {
-                        try await writeEvent(APIError(status: .badRequest, message: "\(error)", type: "invalid_request_error").json, to: &writer)
+                        try await writeEvent(APIError(status: .badRequest, message: "\(error)", type: "invalid_request_error").body, to: &writer)
                     }
                 }
             }
@@ -123,11 +119,12 @@ final class CompletionRun: @unchecked Sendable {
         }
         if limit.fired {
             try await writeEvent(APIError(status: .requestTimeout, message: "the request took over \(server.limits.requestSeconds) s and was stopped",
-                                          type: "timeout_error").json, to: &writer)
+                                          type: "timeout_error").body, to: &writer)
         }
         if request.includeUsageInStream {
-            try await writeEvent(chunk(choices: []).merging(["usage": ["prompt_tokens": promptTokens, "completion_tokens": completionTokens,
-                                                                      "total_tokens": promptTokens + completionTokens]]) { $1 }, to: &writer)
+            var usage = chunk(choices: [])
+            usage.usage = .init(promptTokens: promptTokens, completionTokens: completionTokens)
+            try await writeEvent(usage, to: &writer)
         }
         beforeLastWrite()
         try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
@@ -136,26 +133,25 @@ final class CompletionRun: @unchecked Sendable {
 
     /// llama.cpp's answer to /infill (and /completion): the content, whether and why it stopped,
     /// token counts and timings.
-    func llamaCppAnswer(content: String, finishReason: Completion.FinishReason?) -> [String: Any] {
-        let ms = milliseconds(since: start)
-        var answer: [String: Any] = ["content": content, "index": 0, "stop": finishReason != nil, "model": server.modelName]
+    func llamaCppAnswer(content: String, finishReason: Completion.FinishReason?) -> LlamaCppAnswer {
+        var answer = LlamaCppAnswer(content: content, stop: finishReason != nil, model: server.modelName)
         if let finishReason {
-            answer["stop_type"] = finishReason == .length ? "limit" : "eos"
-            answer["tokens_predicted"] = completionTokens
-            answer["tokens_evaluated"] = promptTokens
-            answer["truncated"] = false
-            answer["timings"] = ["prompt_n": promptTokens, "predicted_n": completionTokens, "predicted_ms": ms,
-                                 "predicted_per_second": ms > 0 ? Double(completionTokens) / ms * 1000 : 0]
+            let ms = milliseconds(since: start)
+            answer.stopType = finishReason == .length ? "limit" : "eos"
+            answer.tokensPredicted = completionTokens
+            answer.tokensEvaluated = promptTokens
+            answer.truncated = false
+            answer.timings = .init(promptN: promptTokens, predictedN: completionTokens, predictedMS: ms,
+                                   predictedPerSecond: ms > 0 ? Double(completionTokens) / ms * 1000 : 0)
         }
         return answer
     }
 
     /// The one sample of an /infill request, as llama.cpp's JSON.
-    func collectLlamaCpp() async throws -> [String: Any] {
-        let object = try await collect()
-        let choice = (object["choices"] as? [[String: Any]])?.first ?? [:]
-        let finish = (choice["finish_reason"] as? String).flatMap(Completion.FinishReason.init(rawValue:)) ?? .stop
-        return llamaCppAnswer(content: choice["text"] as? String ?? "", finishReason: finish)
+    func collectLlamaCpp() async throws -> LlamaCppAnswer {
+        let choice = try await collect().choices.first
+        let finish = choice?.finishReason.flatMap(Completion.FinishReason.init(rawValue:)) ?? .stop
+        return llamaCppAnswer(content: choice?.text ?? "", finishReason: finish)
     }
 
     /// llama.cpp's stream: `data: {"content": ..., "stop": false}` per settled piece of text, then one
@@ -174,7 +170,7 @@ final class CompletionRun: @unchecked Sendable {
                     finish = completion.finishReason
                 case .done(let error):
                     if let error, !(error is CancellationError) {
-                        try await writeEvent(APIError(status: .badRequest, message: "\(error)", type: "invalid_request_error").json, to: &writer)
+                        try await writeEvent(APIError(status: .badRequest, message: "\(error)", type: "invalid_request_error").body, to: &writer)
                     }
                 case .prompt:
                     break
@@ -189,16 +185,16 @@ final class CompletionRun: @unchecked Sendable {
         try await writer.finish(nil)
     }
 
-    private func chunk(choices: [[String: Any]]) -> [String: Any] {
-        ["id": id, "object": "text_completion", "created": created, "model": server.modelName, "choices": choices]
+    private func chunk(choices: [CompletionResponse.Choice]) -> CompletionResponse {
+        CompletionResponse(id: id, created: created, model: server.modelName, choices: choices)
     }
 
-    private func send(_ choice: [String: Any], to writer: inout any ResponseBodyWriter) async throws {
+    private func send(_ choice: CompletionResponse.Choice, to writer: inout any ResponseBodyWriter) async throws {
         try await writeEvent(chunk(choices: [choice]), to: &writer)
     }
 
-    private func writeEvent(_ object: [String: Any], to writer: inout any ResponseBodyWriter) async throws {
-        let data = try JSONSerialization.data(withJSONObject: object)
+    private func writeEvent(_ object: some Encodable, to writer: inout any ResponseBodyWriter) async throws {
+        let data = try JSONEncoder().encode(object)
         var buffer = ByteBuffer(string: "data: ")
         buffer.writeBytes(data)
         buffer.writeString("\n\n")
@@ -208,7 +204,8 @@ final class CompletionRun: @unchecked Sendable {
     /// OpenAI's logprobs object: tokens, their log-probabilities, the top alternatives, and the
     /// offset of each token in the choice's text, in characters (code points) as OpenAI and vLLM
     /// count them; a token that starts inside a character counts from that character's start.
-    func logprobsJSON(_ reports: [BatchScheduler.TokenReport]) -> [String: Any] {
+    func logprobs(_ reports: [BatchScheduler.TokenReport]) -> CompletionResponse.Logprobs? {
+        guard request.wantsLogprobs else { return nil }
         var offsets: [Int] = []
         var characters = 0, pending: [UInt8] = []
         for report in reports {
@@ -219,11 +216,11 @@ final class CompletionRun: @unchecked Sendable {
             characters += String(decoding: pending[..<complete], as: UTF8.self).unicodeScalars.count
             pending.removeFirst(complete)
         }
-        return [
-            "tokens": reports.map { String(decoding: $0.bytes, as: UTF8.self) },
-            "token_logprobs": reports.map { $0.logprob.map { Double($0) as Any } ?? NSNull() },
-            "top_logprobs": reports.map { report -> Any in
-                guard report.logprob != nil else { return NSNull() }
+        return .init(
+            tokens: reports.map { String(decoding: $0.bytes, as: UTF8.self) },
+            tokenLogprobs: reports.map { $0.logprob.map(Double.init) },
+            topLogprobs: reports.map { report in
+                guard report.logprob != nil else { return nil }
                 var top: [String: Double] = [:]
                 for (token, logprob) in report.top {
                     let text = String(decoding: (try? server.tokenizer.decodeBytes([token])) ?? [], as: UTF8.self)
@@ -231,8 +228,7 @@ final class CompletionRun: @unchecked Sendable {
                 }
                 return top
             },
-            "text_offset": offsets,
-        ]
+            textOffset: offsets)
     }
 
     /// How many leading bytes of `bytes` form whole UTF-8 sequences (invalid bytes count as whole:

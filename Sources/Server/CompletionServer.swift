@@ -33,10 +33,8 @@ public final class CompletionServer: Sendable {
     public func application(host: String, port: Int, logger: Logger,
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
-        router.get("/health") { _, _ in jsonResponse(["status": "ok"]) }
-        router.get("/v1/models") { [modelName] _, _ in
-            jsonResponse(["object": "list", "data": [["id": modelName, "object": "model", "created": 0, "owned_by": "codeloop"]]])
-        }
+        router.get("/health") { _, _ in jsonResponse(HealthStatus()) }
+        router.get("/v1/models") { [modelName] _, _ in jsonResponse(ModelList(data: [.init(id: modelName)])) }
         router.post("/v1/completions") { [self] request, _ in
             await self.answer(request, style: .openAI, logger: logger)
         }
@@ -111,8 +109,8 @@ public final class CompletionServer: Sendable {
                             })
         }
         do {
-            let object = style == .openAI ? try await run.collect() : try await run.collectLlamaCpp()
-            return finish(jsonResponse(object), promptTokens: run.promptTokens, completionTokens: run.completionTokens)
+            let response = style == .openAI ? jsonResponse(try await run.collect()) : jsonResponse(try await run.collectLlamaCpp())
+            return finish(response, promptTokens: run.promptTokens, completionTokens: run.completionTokens)
         } catch let error as APIError {
             return finish(errorResponse(error), promptTokens: run.promptTokens)
         } catch {
@@ -163,11 +161,11 @@ func milliseconds(since start: ContinuousClock.Instant) -> Double {
     return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
 }
 
-func jsonResponse(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-    let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data("{}".utf8)
+func jsonResponse(_ object: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    let data = (try? JSONEncoder().encode(object)) ?? Data("{}".utf8)
     return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
 func errorResponse(_ error: APIError) -> Response {
-    jsonResponse(error.json, status: error.status)
+    jsonResponse(error.body, status: error.status)
 }

@@ -12,37 +12,21 @@ import Tokenizers
 enum InfillRequest {
     /// A prompt longer than the context leaves room for is fitted as llama.cpp fits one (FIMTokens.prompt's budget).
     static func parse(body: Data, tokenizer: Tokenizer, limits: ServerLimits, contextLength: Int) throws -> CompletionRequest {
-        guard let json = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else {
-            throw APIError.invalid("the request body is not valid JSON")
-        }
-        guard let object = json as? [String: Any] else { throw APIError.invalid("the request body must be a JSON object") }
-        func string(_ key: String) throws -> String {
-            guard let raw = object[key], !(raw is NSNull) else { return "" }
-            guard let text = raw as? String else { throw APIError.invalid("\(key) must be a string", parameter: key) }
-            return text
-        }
+        let fields = try RequestFields.decode(body)
+        func string(_ key: String) throws -> String { try fields.value(key, "a string") ?? "" }
         func number(_ key: String, integer: Bool) throws -> Double? {
-            guard let raw = object[key], !(raw is NSNull) else { return nil }
-            guard let number = raw as? NSNumber, String(cString: number.objCType) != "c",
-                  !integer || number.doubleValue == number.doubleValue.rounded() else {
-                throw APIError.invalid("\(key) must be \(integer ? "an integer" : "a number")", parameter: key)
-            }
-            return number.doubleValue
+            guard let number = try fields.value(key, integer ? "an integer" : "a number", as: Double.self) else { return nil }
+            guard !integer || number == number.rounded() else { throw APIError.invalid("\(key) must be an integer", parameter: key) }
+            return number
         }
         guard let fim = FIMTokens(tokenizer: tokenizer) else {
             throw APIError.invalid("this model has no fill-in-the-middle tokens, so it cannot infill", parameter: "input_prefix")
         }
         var extra: [FIMTokens.ExtraFile] = []
-        if let raw = object["input_extra"], !(raw is NSNull) {
-            guard let chunks = raw as? [[String: Any]] else {
-                throw APIError.invalid("input_extra must be a list of {\"filename\", \"text\"} objects", parameter: "input_extra")
-            }
-            for (index, chunk) in chunks.enumerated() {
-                guard let text = chunk["text"] as? String else {
-                    throw APIError.invalid("input_extra[\(index)].text must be a string", parameter: "input_extra")
-                }
-                extra.append(.init(name: chunk["filename"] as? String ?? "", text: text))
-            }
+        let chunks = try fields.value("input_extra", "a list of {\"filename\", \"text\"} objects", as: [ExtraChunk].self) ?? []
+        for (index, chunk) in chunks.enumerated() {
+            guard let text = chunk.text else { throw APIError.invalid("input_extra[\(index)].text must be a string", parameter: "input_extra") }
+            extra.append(.init(name: chunk.filename ?? "", text: text))
         }
         var request = CompletionRequest()
         // n_predict -1 (llama.cpp: no limit but the context) is this server's limit; 0 computes nothing.
@@ -59,19 +43,16 @@ enum InfillRequest {
         request.parameters.topK = max(0, Int(try number("top_k", integer: true) ?? 40))
         let topP = Float(try number("top_p", integer: false) ?? 0.95)
         request.parameters.topP = topP <= 0 || topP > 1 ? 1 : topP
-        switch object["stop"] {
-        case nil, is NSNull: request.parameters.stop = []
-        case let stops as [String]: request.parameters.stop = stops
-        default: throw APIError.invalid("stop must be a list of strings", parameter: "stop")
-        }
-        if let raw = object["stream"], !(raw is NSNull) {
-            guard let flag = raw as? Bool, let number = raw as? NSNumber, String(cString: number.objCType) == "c" else {
-                throw APIError.invalid("stream must be a boolean", parameter: "stream")
-            }
-            request.stream = flag
-        }
+        request.parameters.stop = try fields.value("stop", "a list of strings") ?? []
+        request.stream = try fields.value("stream", "a boolean") ?? false
         let seed = try number("seed", integer: true).map { Int64($0) } ?? -1
         request.parameters.seed = seed == -1 ? UInt64.random(in: 0...UInt64.max) : UInt64(bitPattern: seed)
         return request
+    }
+
+    /// One of input_extra's chunks; other fields clients send with them (llama.vscode's "time") are ignored.
+    private struct ExtraChunk: Decodable {
+        let filename: String?
+        let text: String?
     }
 }

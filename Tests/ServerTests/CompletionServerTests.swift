@@ -81,6 +81,8 @@ func texts(_ response: [String: Any]) -> [String] {
             for choice in event["choices"] as! [[String: Any]] {
                 streamed[choice["index"] as! Int] += choice["text"] as! String
                 if let reason = choice["finish_reason"] as? String { reasons[choice["index"] as! Int] = reason }
+                // OpenAI's chunks carry finish_reason and logprobs as null until they apply.
+                #expect(choice.keys.contains("finish_reason") && choice["logprobs"] is NSNull, "\(choice)")
             }
         }
         #expect(streamed == texts(first))
@@ -177,16 +179,28 @@ func texts(_ response: [String: Any]) -> [String] {
             (#"{"prompt": "x", "stop": 3}"#, 400, "stop"),
             (#"{"prompt": "x", "temprature": 0.5}"#, 400, "temprature"),
             (#"{"prompt": "x", "presence_penalty": 0.5}"#, 400, "presence_penalty"),
+            (#"{"prompt": "x", "logit_bias": {"5": 1}}"#, 400, "logit_bias"),
+            (#"{"prompt": "x", "n": true}"#, 400, "n"),
+            (#"{"prompt": "x", "echo": 1}"#, 400, "echo"),
+            (#"{"prompt": "x", "max_tokens": 2.5}"#, 400, "max_tokens"),
+            (#"{"prompt": "x", "stream_options": true}"#, 400, "stream_options"),
+            (#"{"prompt": []}"#, 400, "prompt"),
             (#"{"prompt": [99999]}"#, 400, "prompt"),
             (#"{"prompt": "\#(String(repeating: "ab ", count: 200))"}"#, 400, "prompt"),
             (#"{"prompt": "\#(String(repeating: "a", count: 5000))"}"#, 413, nil),
         ]
+        // OpenAI's neutral values of what codeloop does not implement, and null for absent, are accepted.
+        let neutral = #"{"prompt": "x", "max_tokens": 2, "presence_penalty": 0, "best_of": 1, "logit_bias": {}, "user": "u", "stop": null, "seed": null}"#
+        let (accepted, answer) = try await live.send("/v1/completions", body: neutral)
+        #expect(accepted == 200, "\(answer)")
         for (body, status, parameter) in cases {
             let (got, text) = try await live.send("/v1/completions", body: body)
             #expect(got == status, "\(body.prefix(60)) → \(got) \(text)")
             let error = try #require((try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["error"] as? [String: Any],
                                      "\(body.prefix(60)) → \(text)")
             #expect(error["message"] is String && error["type"] is String)
+            // OpenAI's shape has param and code always, null when they do not apply.
+            #expect(error.keys.contains("param") && error["code"] is NSNull, "\(text)")
             if let parameter { #expect(error["param"] as? String == parameter, "\(body.prefix(60)) → \(text)") }
         }
         await live.stop()

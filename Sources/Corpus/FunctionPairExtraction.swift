@@ -1,0 +1,78 @@
+import Foundation
+import Sandbox
+
+/// `codeloop corpus functions`: Codex-S's training pairs from a corpus's files, each file parsed by
+/// Python's ast module in the sandbox, duplicates kept once, and — with doctest verification — only
+/// the functions whose docstring examples pass.
+public struct FunctionPairExtraction: Sendable {
+    public typealias Pair = (prompt: String, completion: String)
+
+    /// The pairs kept, in file order.
+    public var pairs: [Pair] = []
+    /// Functions found, duplicates among them, and files the parser gave up on.
+    public var found = 0, duplicates = 0, filesNotParsed = 0
+    /// Functions per doctest outcome, when the doctests were run.
+    public var doctests: [FunctionPairs.DoctestOutcome: Int]?
+
+    /// Extracts the pairs of `files` on `pool`; with `verifyDoctests`, keeps only those whose examples pass.
+    public static func run(_ files: [SourceFile], pool: SandboxPool, verifyDoctests: Bool) throws -> FunctionPairExtraction {
+        let found = LockedBox<[[Pair]]>(Array(repeating: [], count: files.count))
+        let failed = LockedBox(0)
+        let extraction = try FunctionPairs.extractionProgram()
+        try pool.runAll(count: files.count, job: { index in
+            SandboxJob(mode: .run, program: extraction, stdin: String(decoding: files[index].bytes, as: UTF8.self))
+        }, onOutcome: { index, outcome in
+            if outcome.exitStatus != 0 { failed.update { $0 += 1 } }
+            let pairs = FunctionPairs.parse(outcome.stdout)
+            found.update { $0[index] = pairs }
+        })
+        var result = FunctionPairExtraction()
+        var seen = Set<String>()
+        for pair in found.value.joined() {
+            result.found += 1
+            if seen.insert(pair.prompt + "\u{0}" + pair.completion).inserted { result.pairs.append(pair) } else { result.duplicates += 1 }
+        }
+        result.filesNotParsed = failed.value
+        if verifyDoctests {
+            let outcomes = try runDoctests(result.pairs, pool: pool)
+            result.doctests = outcomes.reduce(into: [:]) { $0[$1, default: 0] += 1 }
+            result.pairs = zip(result.pairs, outcomes).filter { $0.1 == .passed }.map(\.0)
+        }
+        return result
+    }
+
+    /// Each pair's doctests, run in the sandbox (a hanging example stops at its time limit).
+    public static func runDoctests(_ pairs: [Pair], pool: SandboxPool) throws -> [FunctionPairs.DoctestOutcome] {
+        let program = try FunctionPairs.doctestProgram()
+        let outcomes = LockedBox([FunctionPairs.DoctestOutcome](repeating: .failed, count: pairs.count))
+        try pool.runAll(count: pairs.count, job: { index in
+            SandboxJob(mode: .run, program: program, stdin: FunctionPairs.doctestInput(prompt: pairs[index].prompt, completion: pairs[index].completion))
+        }, onOutcome: { index, outcome in
+            let timedOut = outcome.limit == .wallTime || outcome.limit == .cpuTime
+            outcomes.update { $0[index] = FunctionPairs.doctestOutcome(stdout: outcome.stdout, timedOut: timedOut) }
+        })
+        return outcomes.value
+    }
+
+    /// What the command prints: the counts, and for verification, found / run / passed.
+    public var summary: String {
+        var line = "\(found - duplicates) functions (\(duplicates) duplicates dropped, \(filesNotParsed) files not parsed)"
+        if let doctests {
+            let count = { (outcome: FunctionPairs.DoctestOutcome) in doctests[outcome] ?? 0 }
+            let run = doctests.values.reduce(0, +) - count(.none)
+            line += "; doctests: \(run) functions have examples, \(count(.passed)) passed, "
+                + "\(count(.failed)) failed, \(count(.timedOut)) timed out; the \(count(.passed)) that passed are written"
+        }
+        return line
+    }
+
+    /// The pairs as JSONL lines of {"prompt", "completion"}.
+    public var jsonLines: Data {
+        var data = Data()
+        for pair in pairs {
+            data.append(FunctionPairs.jsonObject(prompt: pair.prompt, completion: pair.completion))
+            data.append(UInt8(ascii: "\n"))
+        }
+        return data
+    }
+}
