@@ -46,11 +46,8 @@ struct CorpusCommand: ParsableCommand {
 
         func run() throws {
             let start = Date()
-            var builder = CorpusBuilder()
+            var builder = try CorpusCommand.builder(decontaminated: !noDecontamination)
             builder.validationPerMille = validationPerMille
-            if !noDecontamination {
-                builder.decontamination = Decontamination(try BenchmarkTexts.all().map { .init(rule: $0.rule, text: $0.text) })
-            }
             let manifest = try builder.build(sources, into: out, tokenizer: tokenizer.map { .file($0) } ?? .trained(vocabularySize: vocabularySize),
                                              log: { printError($0) })
             print(manifest.report(seconds: Date().timeIntervalSince(start)))
@@ -63,7 +60,7 @@ struct CorpusCommand: ParsableCommand {
             discussion: """
             Each top-level function with a docstring and a body of at most \(FunctionPairs.maximumBodyLines) lines \
             becomes one JSONL line {"prompt": imports + signature + docstring, "completion": body}, the shape of \
-            a HumanEval problem. Files pass the same filters as `corpus build`; Python's ast module parses \
+            a HumanEval problem. Files pass the same filters and decontamination as `corpus build`; Python's ast module parses \
             them inside the sandbox. Functions that appear twice are kept once. With --verify-doctests, \
             Codex-S's filter: each function's docstring examples (>>> lines) run against it in the sandbox \
             with its module's imports, and only the functions whose examples all pass are written.
@@ -78,17 +75,31 @@ struct CorpusCommand: ParsableCommand {
         @Flag(name: .customLong("verify-doctests"), help: "Keep only functions whose doctest examples pass (run in the sandbox).")
         var verifyDoctests = false
 
+        @Flag(name: .customLong("no-decontamination"),
+              help: "Keep files that contain a HumanEval, MBPP or APPS statement or solution (dropped by default).")
+        var noDecontamination = false
+
         @OptionGroup var sandbox: SandboxOptions
 
         func run() throws {
             var manifest = CorpusManifest()
-            let files = try CorpusBuilder().collect(sources, manifest: &manifest)
+            let files = try CorpusCommand.builder(decontaminated: !noDecontamination).collect(sources, manifest: &manifest)
             guard !files.isEmpty else { throw InputError("no Python files kept from \(sources.joined(separator: ", "))") }
             let pool = try SandboxPool(configuration: try sandbox.configuration(), workers: ProcessInfo.processInfo.activeProcessorCount)
             defer { pool.shutdown() }
             let extraction = try FunctionPairExtraction.run(files, pool: pool, verifyDoctests: verifyDoctests)
             guard FileManager.default.createFile(atPath: out, contents: extraction.jsonLines) else { throw InputError("\(out): cannot be written") }
-            print("\(files.count) files, \(extraction.summary) → \(out)")
+            let dropped = (manifest.decontaminated ?? [:]).values.reduce(0, +)
+            print("\(files.count) files (\(dropped) dropped by decontamination), \(extraction.summary) → \(out)")
         }
+    }
+
+    /// The paper's filters, and unless told otherwise bigcode's decontamination against HumanEval, MBPP and APPS.
+    static func builder(decontaminated: Bool) throws -> CorpusBuilder {
+        var builder = CorpusBuilder()
+        if decontaminated {
+            builder.decontamination = Decontamination(try BenchmarkTexts.all().map { .init(rule: $0.rule, text: $0.text) })
+        }
+        return builder
     }
 }

@@ -57,10 +57,24 @@ import Testing
 
         """#
         try module.write(toFile: directory + "/src/module.py", atomically: true, encoding: .utf8)
+        // A file that carries HumanEval/0's statement is left out, as `corpus build` leaves it out.
+        let planted = #"""
+        def close(numbers, threshold):
+            """ Check if in given list of numbers, are any two numbers closer to each other than
+            given threshold.
+            >>> has_close_elements([1.0, 2.0, 3.0], 0.5)
+            False
+            >>> has_close_elements([1.0, 2.8, 3.0, 4.0, 5.0, 2.0], 0.3)
+            True
+            """
+            return False
+        """#
+        try planted.write(toFile: directory + "/src/planted.py", atomically: true, encoding: .utf8)
         let out = directory + "/verified.jsonl"
         var (status, stdout, stderr) = try codeloop(["corpus", "functions", directory + "/src", "--out", out, "--verify-doctests"])
         #expect(status == 0, "\(stderr)")
-        #expect(stdout.contains("5 functions") && stdout.contains("doctests: 4 functions have examples, 2 passed, 1 failed, 1 timed out"), "\(stdout)")
+        #expect(stdout.contains("(1 dropped by decontamination)") && stdout.contains("5 functions")
+                && stdout.contains("doctests: 4 functions have examples, 2 passed, 1 failed, 1 timed out"), "\(stdout)")
         let names = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map { line -> String in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             return String((object["prompt"] as! String).split(separator: "def ")[1].prefix { $0 != "(" })
@@ -69,5 +83,7 @@ import Testing
         // Without the flag every function is written.
         (status, stdout, stderr) = try codeloop(["corpus", "functions", directory + "/src", "--out", directory + "/all.jsonl"])
         #expect(status == 0 && stdout.contains("5 functions"), "\(stdout)\(stderr)")
+        (status, stdout, stderr) = try codeloop(["corpus", "functions", directory + "/src", "--out", directory + "/all.jsonl", "--no-decontamination"])
+        #expect(status == 0 && stdout.contains("6 functions"), "\(stdout)\(stderr)")
     }
 }
