@@ -26,25 +26,15 @@ public enum SampleGeneration {
                 next += min(samplesPerRequest, n - next)
             }
         }
-        try await withThrowingTaskGroup(of: (Problem, [Completion]).self) { group in
-            var queue = work[...]
-            func launch() {
-                guard let (problem, first, count) = queue.popFirst() else { return }
-                group.addTask {
-                    (problem, try await backend.complete(prompt: problem.prompt, suffix: problem.suffix, n: count,
-                                                         parameters: parameters, firstSample: first))
-                }
+        try await forEachConcurrently(work, limit: concurrency, { problem, first, count in
+            try await backend.complete(prompt: problem.prompt, suffix: problem.suffix, n: count, parameters: parameters, firstSample: first)
+        }, onResult: { index, completions in
+            for completion in completions {
+                try appender.append(taskID: work[index].0.taskID, completion: completion, temperature: parameters.temperature)
+                tokensSoFar.update { $0 += max(completion.tokens.count, completion.logprobs.count) }
+                progress.advance(passed: false)
             }
-            for _ in 0..<concurrency { launch() }
-            while let (problem, completions) = try await group.next() {
-                for completion in completions {
-                    try appender.append(taskID: problem.taskID, completion: completion, temperature: parameters.temperature)
-                    tokensSoFar.update { $0 += max(completion.tokens.count, completion.logprobs.count) }
-                    progress.advance(passed: false)
-                }
-                launch()
-            }
-        }
+        })
         progress.finish()
         return (remaining, tokensSoFar.value)
     }
