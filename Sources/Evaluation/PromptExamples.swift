@@ -112,18 +112,17 @@ public enum PromptExample: Sendable, Equatable {
 
     /// `text` without a trailing `# comment` outside strings.
     static func stripComment(_ text: Substring) -> String {
-        var quote: Character? = nil
-        var escaped = false
-        for index in text.indices {
-            let character = text[index]
-            if escaped { escaped = false; continue }
-            if character == "\\" { escaped = true; continue }
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "\"" || character == "'" {
-                quote = character
-            } else if character == "#" {
+        var index = text.startIndex
+        while index < text.endIndex {
+            switch text[index] {
+            case "\"", "'":
+                // An unclosed string runs to the end of the line, so no # after it starts a comment.
+                guard let end = PythonLiteral.stringEnd(text, from: index) else { return String(text) }
+                index = end
+            case "#":
                 return String(text[..<index])
+            default:
+                index = text.index(after: index)
             }
         }
         return String(text)
