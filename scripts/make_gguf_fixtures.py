@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """GGUF files as llama.cpp makes them, with llama.cpp's logits on them.
 
-Tiny random Qwen2 and Llama models (transformers' own classes, save_pretrained; widths of 256 so
-that Q4_K's 256-weight blocks fit), converted by llama.cpp's own convert_hf_to_gguf.py to F32 and
+Tiny random Qwen2, Llama, GPT-2 and StarCoder2 models (transformers' own classes, save_pretrained;
+widths of 256 so that Q4_K's 256-weight blocks fit) — one Llama with a SentencePiece tokenizer
+(tokenizer.model, which the converter writes as tokenizer.ggml.model "llama"), the rest byte-level BPE — converted by llama.cpp's own convert_hf_to_gguf.py to F32 and
 F16, quantized by llama.cpp's own quantizer (llama-cpp-python's llama_model_quantize) to Q8_0,
 Q4_0 and Q4_K_M; then llama.cpp's logits on every file (Llama(logits_all=True)) for fixed token
-ids and its ids for a text. Writes Tests/ModelsTests/Fixtures/gguf/.
+ids and its ids for a few texts. Writes Tests/ModelsTests/Fixtures/gguf/; --only NAME remakes one
+model's files and keeps the others' references.
 
 The converter recognises a BPE pre-tokenizer by hashing its output on a test text, which a tiny
 trained vocabulary cannot match; its get_vocab_base_pre is told the family's name instead.
@@ -27,12 +29,17 @@ OUT = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures", "gguf")
 TOKENIZERS = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures", "real")
 PROMPT = [5, 17, 42, 7, 299, 3, 60, 61, 62, 63, 64, 65]
 TEXT = "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n"
+# More texts for the tokenizer: runs of spaces, a leading space, tabs, characters outside the
+# vocabulary (byte fallback), and the empty string.
+EXTRA_TEXTS = ["  two  spaces  ", " leading", "\tx = {'k': [1, 2]}\n\n", "héllo wörld ✓ 日本", "", "if x:\n        pass"]
 # name: (transformers class, tokenizer family, llama.cpp pre-tokenizer name, files to make)
 MODELS = {
     "qwen2": ("Qwen2", "qwen2", "qwen2", ["f32", "f16", "q8_0", "q4_0", "q4_k_m"]),
     "llama": ("Llama", "llama3", "llama-bpe", ["f16", "q4_k_m"]),
     "gpt2": ("GPT2", "gpt2", "gpt-2", ["f16", "q8_0"]),
     "starcoder2": ("Starcoder2", "starcoder", "starcoder", ["f16", "q8_0"]),
+    # CodeLlama's shape: Llama with a SentencePiece BPE vocabulary (byte fallback); the pre-tokenizer name is unused.
+    "codellama": ("Llama", "sentencepiece", "default", ["f16", "q8_0"]),
 }
 QUANTIZE_FTYPE = {"q4_0": 2, "q8_0": 7, "q4_k_m": 15}  # llama.cpp's llama_ftype
 
@@ -68,7 +75,8 @@ llama_cpp.llama_model_default_params = llama_cpp.llama.llama_cpp.llama_model_def
 
 QUANTIZE_AND_REFERENCE = PLAIN_BUFFERS + """
 import ctypes, json, sys
-src, out_dir, prompt, text, jobs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], json.loads(sys.argv[5])
+src, out_dir, prompt, text, jobs, extra = (sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], json.loads(sys.argv[5]),
+                                           json.loads(sys.argv[6]))
 for name, ftype in jobs:
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = ftype
@@ -80,7 +88,8 @@ for file in sorted(f for f in os.listdir(out_dir) if f.endswith(".gguf")):
     model.eval(prompt)
     logits = [[round(float(v), 6) for v in model.scores[i]] for i in range(len(prompt))]
     ids = model.tokenize(text.encode(), add_bos=True, special=False)
-    reference[file] = {"prompt": prompt, "logits": logits, "text_ids": ids}
+    reference[file] = {"prompt": prompt, "logits": logits, "text_ids": ids,
+                       "extra_ids": [model.tokenize(t.encode(), add_bos=True, special=False) for t in extra]}
 json.dump(reference, open(f"{out_dir}/reference.json", "w"), separators=(",", ":"))
 """
 
@@ -140,8 +149,15 @@ def make_model(kind, family, directory):
     import torch
     import transformers
     torch.manual_seed(4321)
-    for file in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
-        shutil.copy(os.path.join(TOKENIZERS, family, file), directory)
+    if family == "sentencepiece":
+        # A SentencePiece BPE model trained as make_real_tokenizer_fixtures.py trains the one behind its
+        # Llama-2/CodeLlama fixtures; save_pretrained writes tokenizer.model beside tokenizer.json.
+        from make_real_tokenizer_fixtures import sentencepiece_model
+        with tempfile.TemporaryDirectory() as work:
+            transformers.LlamaTokenizerFast(vocab_file=sentencepiece_model(work), from_slow=True, legacy=True).save_pretrained(directory)
+    else:
+        for file in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+            shutil.copy(os.path.join(TOKENIZERS, family, file), directory)
     vocab = len(transformers.PreTrainedTokenizerFast(tokenizer_file=os.path.join(directory, "tokenizer.json"))) + 4
     if kind == "GPT2":  # llama.cpp's converter reads n_ctx, which older GPT-2 configs carry
         config = transformers.GPT2Config(n_embd=256, n_layer=1, n_head=4, n_positions=64, n_ctx=64, vocab_size=vocab)
@@ -164,15 +180,19 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--llama-python", required=True)
     parser.add_argument("--llama-cpp", default=os.environ.get("LLAMA_CPP"))
+    parser.add_argument("--only", choices=sorted(MODELS), help="remake this model's files, keeping the others'")
     args = parser.parse_args()
+    models = [args.only] if args.only else list(MODELS)
+    reference_path = os.path.join(OUT, "reference.json")
+    references = json.load(open(reference_path)) if args.only else {}
     # Only this script's files: blocks.gguf and blocks.json beside them come from make_block_fixtures.py.
     os.makedirs(OUT, exist_ok=True)
     for name in os.listdir(OUT):
-        if name == "reference.json" or any(name.startswith(model + "-") for model in MODELS):
+        if any(name.startswith(model + "-") for model in models):
             path = os.path.join(OUT, name)
             shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
-    references = {}
-    for name, (kind, family, pre, files) in MODELS.items():
+    for name in models:
+        kind, family, pre, files = MODELS[name]
         with tempfile.TemporaryDirectory() as work:
             hf = os.path.join(work, "hf")
             os.makedirs(hf)
@@ -184,7 +204,7 @@ def main():
                                 "--outfile", os.path.join(staged, f"{outtype}.gguf")], check=True)
             jobs = [[q, QUANTIZE_FTYPE[q]] for q in files if q in QUANTIZE_FTYPE]
             subprocess.run([args.llama_python, "-c", QUANTIZE_AND_REFERENCE, os.path.join(staged, "f32.gguf"), staged,
-                            json.dumps(PROMPT), TEXT, json.dumps(jobs)], check=True)
+                            json.dumps(PROMPT), TEXT, json.dumps(jobs), json.dumps(EXTRA_TEXTS)], check=True)
             reference = json.load(open(os.path.join(staged, "reference.json")))
             for kept in files:
                 shutil.copy(os.path.join(staged, f"{kept}.gguf"), os.path.join(OUT, f"{name}-{kept}.gguf"))
@@ -198,9 +218,10 @@ def main():
             if "f32" in files:
                 shutil.copytree(hf, os.path.join(OUT, f"{name}-hf"))
     references["text"] = TEXT
-    with open(os.path.join(OUT, "reference.json"), "w") as f:
+    references["extra_texts"] = EXTRA_TEXTS
+    with open(reference_path, "w") as f:
         json.dump(references, f, separators=(",", ":"))
-    print("wrote", ", ".join(sorted(k for k in references if k != "text")))
+    print("wrote", ", ".join(sorted(k for k in references if k.endswith(".gguf"))))
 
 
 if __name__ == "__main__":

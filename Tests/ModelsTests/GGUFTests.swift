@@ -49,7 +49,7 @@ import Tokenizers
         return (worst / scale, Double(agree) / Double(a.count))
     }
 
-    @Test(arguments: ["qwen2-f32.gguf", "qwen2-f16.gguf", "llama-f16.gguf", "gpt2-f16.gguf", "starcoder2-f16.gguf"])
+    @Test(arguments: ["qwen2-f32.gguf", "qwen2-f16.gguf", "llama-f16.gguf", "gpt2-f16.gguf", "starcoder2-f16.gguf", "codellama-f16.gguf"])
     func unquantizedFilesMatchLlamaCpp(_ file: String) throws {
         let ours = try logits(file), reference = Self.reference(file)
         let (difference, agreement) = compare(ours, reference.logits)
@@ -62,7 +62,8 @@ import Tokenizers
     /// rounded to 8 bits: its logits are no further from the exact product (transformers on the
     /// file's weights as the gguf package widens them) than llama.cpp's own are, and close to
     /// llama.cpp's — the two round the activations' scales a little differently.
-    @Test(arguments: ["qwen2-q8_0.gguf", "qwen2-q4_0.gguf", "qwen2-q4_k_m.gguf", "llama-q4_k_m.gguf", "gpt2-q8_0.gguf", "starcoder2-q8_0.gguf"])
+    @Test(arguments: ["qwen2-q8_0.gguf", "qwen2-q4_0.gguf", "qwen2-q4_k_m.gguf", "llama-q4_k_m.gguf", "gpt2-q8_0.gguf", "starcoder2-q8_0.gguf",
+                      "codellama-q8_0.gguf"])
     func quantizedFilesAreAsCloseToTheExactProductAsLlamaCpp(_ file: String) throws {
         let ours = try logits(file), reference = Self.reference(file)
         let exact = compare(ours, reference.dequantizedLogits), llamaCppError = compare(reference.logits, reference.dequantizedLogits)
@@ -92,11 +93,19 @@ import Tokenizers
         #expect(zip(a, b).map { abs($0 - $1) }.max()! < 1e-5)
     }
 
-    @Test(arguments: ["qwen2-f32.gguf", "llama-f16.gguf", "gpt2-f16.gguf", "starcoder2-f16.gguf"])
+    @Test(arguments: ["qwen2-f32.gguf", "llama-f16.gguf", "gpt2-f16.gguf", "starcoder2-f16.gguf", "codellama-f16.gguf"])
     func tokenizerFromMetadataMatchesLlamaCpp(_ file: String) throws {
         let tokenizer = try Tokenizer.named(Self.directory + "/" + file)
         let text = Self.root["text"] as! String
         #expect(tokenizer.encodeForModel(text) == Self.reference(file).textIDs)
+        // Files remade since the extra texts were added carry llama.cpp's ids for them too.
+        let extra = (Self.root[file] as? [String: Any])?["extra_ids"] as? [[Int]]
+        #expect(extra != nil || !file.hasPrefix("codellama"), "the SentencePiece file carries llama.cpp's ids for the extra texts")
+        if let extra {
+            for (text, ids) in zip(Self.root["extra_texts"] as! [String], extra) {
+                #expect(tokenizer.encodeForModel(text) == ids, "\(file): \(text.debugDescription)")
+            }
+        }
         // And the safetensors directory's tokenizer.json agrees with the GGUF's metadata.
         if file.hasPrefix("qwen2") {
             #expect(try Tokenizer.named(Self.directory + "/qwen2-hf").encodeForModel(text) == tokenizer.encodeForModel(text))
