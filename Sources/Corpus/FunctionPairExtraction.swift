@@ -42,7 +42,7 @@ public struct FunctionPairExtraction: Sendable {
     }
 
     /// Each pair's doctests, run in the sandbox (a hanging example stops at its time limit).
-    public static func runDoctests(_ pairs: [Pair], pool: SandboxPool) throws -> [FunctionPairs.DoctestOutcome] {
+    static func runDoctests(_ pairs: [Pair], pool: SandboxPool) throws -> [FunctionPairs.DoctestOutcome] {
         let program = try FunctionPairs.doctestProgram()
         let outcomes = LockedBox([FunctionPairs.DoctestOutcome](repeating: .failed, count: pairs.count))
         try pool.runAll(count: pairs.count, job: { index in

@@ -82,8 +82,9 @@ struct CompletionRequest {
         n = try fields.value("n", "an integer", as: Int.self) ?? 1
         guard n >= 1, n <= limits.maxN else { throw APIError.invalid("n must be between 1 and \(limits.maxN)", parameter: "n") }
         // OpenAI allows 4 stops; HumanEval's stop list has 5, and vLLM takes any number: allow 16.
-        parameters.stop = try fields.value("stop", "a string or a list of at most 16 strings", as: StopField.self)?.strings ?? []
-        guard parameters.stop.count <= 16 else { throw APIError.invalid("stop must be a string or a list of at most 16 strings", parameter: "stop") }
+        let stopShape = "a string or a list of at most 16 strings"
+        parameters.stop = try fields.value("stop", stopShape, as: StopField.self)?.strings ?? []
+        guard parameters.stop.count <= 16 else { throw APIError.invalid("stop must be \(stopShape)", parameter: "stop") }
         if let count = try fields.value("logprobs", "an integer", as: Int.self) {
             guard (0...20).contains(count) else { throw APIError.invalid("logprobs must be between 0 and 20", parameter: "logprobs") }
             logprobs = count

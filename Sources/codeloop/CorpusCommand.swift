@@ -3,7 +3,6 @@ import Corpus
 import Evaluation
 import Foundation
 import Sandbox
-import Tokenizers
 
 struct CorpusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
