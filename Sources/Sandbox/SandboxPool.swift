@@ -19,10 +19,19 @@ public final class SandboxPool: @unchecked Sendable {
     private let nextWorkerIndex: LockedBox<Int>
     /// One run (or runAll) at a time: each hands out the workers.
     private let running = Mutex(())
+    private let staging: ReadOnlyStaging?
 
     /// Starts `workers` sandboxes; fails with a one-line reason if the first cannot start.
     /// Spare workers start only when a run needs them.
     public init(configuration: SandboxConfiguration, workers: Int, spareWorkers: Int = 0, slowAfterSeconds: Double = 0.5) throws {
+        var configuration = configuration
+        if !configuration.readOnlyDirectories.isEmpty && !configuration.unsafeNoNamespaces {
+            let staging = try ReadOnlyStaging(configuration.readOnlyDirectories, sandboxRunsAsAnotherUser: geteuid() == 0)
+            configuration.readOnlySources = staging.sources
+            self.staging = staging
+        } else {
+            staging = nil
+        }
         self.configuration = configuration
         self.spareWorkers = max(0, spareWorkers)
         self.slowAfterSeconds = slowAfterSeconds
@@ -42,6 +51,7 @@ public final class SandboxPool: @unchecked Sendable {
         let workers = slots.value.compactMap { $0 }
         if let error = firstError.value {
             workers.forEach { $0.stop() }
+            staging?.remove()
             throw error
         }
         started.update { $0 = workers }
@@ -140,6 +150,7 @@ public final class SandboxPool: @unchecked Sendable {
 
     public func shutdown() {
         started.value.forEach { $0.stop() }
+        staging?.remove()
     }
 
     deinit { shutdown() }

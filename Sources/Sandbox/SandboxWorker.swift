@@ -73,6 +73,10 @@ final class SandboxWorker: @unchecked Sendable {
         }
         argv += ["--size", String(configuration.limits.tmpBytes), "--tmpfs", "/tmp",
                  "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
+        // After the /tmp tmpfs, which would otherwise hide a directory under /tmp.
+        for (directory, source) in zip(configuration.readOnlyDirectories, configuration.readOnlySources ?? configuration.readOnlyDirectories) {
+            argv += ["--ro-bind", source, directory]
+        }
         if let seccompFD { argv += ["--seccomp", String(seccompFD)] }
         return argv + ["--", python] + script + ["--isolated"]
     }

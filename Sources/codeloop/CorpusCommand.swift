@@ -61,8 +61,10 @@ struct CorpusCommand: ParsableCommand {
             becomes one JSONL line {"prompt": imports + signature + docstring, "completion": body}, the shape of \
             a HumanEval problem. Files pass the same filters and decontamination as `corpus build`; Python's ast module parses \
             them inside the sandbox. Functions that appear twice are kept once. With --verify-doctests, \
-            Codex-S's filter: each function's docstring examples (>>> lines) run against it in the sandbox \
-            with its module's imports, and only the functions whose examples all pass are written.
+            Codex-S's filter: each function's docstring examples (>>> lines) run against it in the sandbox, \
+            in its module's namespace — the module imported from its wheel, zip or directory, shown read-only \
+            in the sandbox — or, where that import fails (an sdist, a missing dependency), with the module's \
+            import lines; only the functions whose examples all pass are written.
             """)
 
         @Argument(help: "Directories, .py files and archives.")
@@ -84,7 +86,9 @@ struct CorpusCommand: ParsableCommand {
             var manifest = CorpusManifest()
             let files = try CorpusCommand.builder(decontaminated: !noDecontamination).collect(sources, manifest: &manifest)
             guard !files.isEmpty else { throw InputError("no Python files kept from \(sources.joined(separator: ", "))") }
-            let pool = try SandboxPool(configuration: try sandbox.configuration(), workers: ProcessInfo.processInfo.activeProcessorCount)
+            var configuration = try sandbox.configuration()
+            if verifyDoctests { configuration.readOnlyDirectories = FunctionPairExtraction.importDirectories(of: files) }
+            let pool = try SandboxPool(configuration: configuration, workers: ProcessInfo.processInfo.activeProcessorCount)
             defer { pool.shutdown() }
             let extraction = try FunctionPairExtraction.run(files, pool: pool, verifyDoctests: verifyDoctests)
             guard FileManager.default.createFile(atPath: out, contents: extraction.jsonLines) else { throw InputError("\(out): cannot be written") }

@@ -74,7 +74,7 @@ import Testing
         var (status, stdout, stderr) = try codeloop(["corpus", "functions", directory + "/src", "--out", out, "--verify-doctests"])
         #expect(status == 0, "\(stderr)")
         #expect(stdout.contains("(1 dropped by decontamination)") && stdout.contains("5 functions")
-                && stdout.contains("doctests: 4 functions have examples, 2 passed, 1 failed, 1 timed out"), "\(stdout)")
+                && stdout.contains("doctests: 4 functions have examples (3 ran in their own module), 2 passed, 1 failed, 1 timed out"), "\(stdout)")
         let names = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map { line -> String in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             return String((object["prompt"] as! String).split(separator: "def ")[1].prefix { $0 != "(" })
@@ -85,5 +85,40 @@ import Testing
         #expect(status == 0 && stdout.contains("5 functions"), "\(stdout)\(stderr)")
         (status, stdout, stderr) = try codeloop(["corpus", "functions", directory + "/src", "--out", directory + "/all.jsonl", "--no-decontamination"])
         #expect(status == 0 && stdout.contains("6 functions"), "\(stdout)\(stderr)")
+    }
+
+    /// Examples written against their module — a helper the imports do not bring, a relative import —
+    /// pass when the module imports from its wheel or its directory, shown read-only in the sandbox.
+    @Test func examplesRunInTheirModule() throws {
+        let directory = scratchDirectory()
+        let wheels = directory + "/wheels", tree = directory + "/tree"
+        try FileManager.default.createDirectory(atPath: wheels, withIntermediateDirectories: true)
+        let wheel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("CorpusTests/Fixtures/geometry-1.0-py3-none-any.whl").path
+        try FileManager.default.copyItem(atPath: wheel, toPath: wheels + "/geometry-1.0-py3-none-any.whl")
+        // The same package as a directory tree, under another name so that it is not a duplicate.
+        try FileManager.default.createDirectory(atPath: tree + "/solids", withIntermediateDirectories: true)
+        try "".write(toFile: tree + "/solids/__init__.py", atomically: true, encoding: .utf8)
+        try "SCALE = 10\n".write(toFile: tree + "/solids/base.py", atomically: true, encoding: .utf8)
+        try #"""
+        from .base import SCALE
+
+
+        def _unit():
+            return SCALE
+
+
+        def volume(width, height, depth):
+            """Volume in scaled units.
+
+            >>> volume(1, 2, 3)
+            60
+            """
+            return width * height * depth * _unit()
+        """#.write(toFile: tree + "/solids/shapes.py", atomically: true, encoding: .utf8)
+        let out = directory + "/verified.jsonl"
+        let (status, stdout, stderr) = try codeloop(["corpus", "functions", wheels, tree, "--out", out, "--verify-doctests"])
+        #expect(status == 0, "\(stderr)")
+        #expect(stdout.contains("doctests: 2 functions have examples (2 ran in their own module), 2 passed, 0 failed"), "\(stdout)")
     }
 }

@@ -39,6 +39,24 @@ func pythonFiles(_ sources: [String]) throws -> [String: String] {
         #expect(files[path + "!pkg/core.py"] == String(repeating: "def add(a, b):\n    \"\"\"Return a + b.\"\"\"\n    return a + b\n", count: 20))
     }
 
+    /// A wheel's files import from the wheel, a directory's from the directory; an sdist's cannot.
+    @Test func modulesAndWhereTheyImportFrom() throws {
+        var modules: [String: PythonModule?] = [:]
+        let wheel = fixture("pkg-1.0-py3-none-any.whl"), sdist = fixture("pkg-1.0.tar.gz")
+        try PythonSources.forEach(in: [wheel, sdist]) { modules[$0.origin] = $0.module }
+        #expect(modules[wheel + "!pkg/__init__.py"] == PythonModule(root: wheel, name: "pkg"))
+        #expect(modules[wheel + "!pkg/core.py"] == PythonModule(root: wheel, name: "pkg.core"))
+        #expect(modules[sdist + "!pkg-1.0/pkg/core.py"] == .some(nil))
+        #expect(PythonModule(root: wheel, name: "pkg").directory == URL(fileURLWithPath: wheel).deletingLastPathComponent().path)
+        let directory = scratch()
+        try FileManager.default.createDirectory(atPath: directory + "/tree/my-scripts", withIntermediateDirectories: true)
+        try "x = 1\n".write(toFile: directory + "/tree/tool.py", atomically: true, encoding: .utf8)
+        try "x = 1\n".write(toFile: directory + "/tree/my-scripts/run.py", atomically: true, encoding: .utf8)
+        try PythonSources.forEach(in: [directory + "/tree/"]) { modules[$0.origin] = $0.module }
+        #expect(modules[directory + "/tree//tool.py"] == PythonModule(root: directory + "/tree", name: "tool"))
+        #expect(modules[directory + "/tree//my-scripts/run.py"] == .some(nil))  // not an importable name
+    }
+
     @Test func damagedArchivesAreNamed() throws {
         let directory = scratch()
         let wheel = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixture("pkg-1.0-py3-none-any.whl"))))

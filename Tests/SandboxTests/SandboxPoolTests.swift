@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestScratch
 @testable import Sandbox
 
 @Suite(.serialized) struct SandboxPoolTests {
@@ -65,6 +66,48 @@ import Testing
             let outcome = try pool.run(SandboxJob(mode: .run, program: "import os\nprint(sorted(os.environ.items()))"))
             #expect(outcome.stdout.contains("PATH"), "the sample ran (unsafe: \(unsafe)): \(outcome.stderr)")
             #expect(!outcome.stdout.contains("sk-not-for-samples"), "unsafe: \(unsafe): \(outcome.stdout)")
+        }
+    }
+
+    /// A directory lent to the sandbox shows at its own path — even inside a directory the sandbox's
+    /// uid cannot enter (as root's home is), and under /tmp, which the sandbox's own tmpfs covers —
+    /// and cannot be written; its staged copy goes with the pool.
+    @Test func readOnlyDirectoriesShowAndStayReadOnly() throws {
+        let parent = Scratch.directory("sandbox")
+        let lent = parent + "/lent"
+        try FileManager.default.createDirectory(atPath: lent, withIntermediateDirectories: true)
+        try "kept\n".write(toFile: lent + "/data.txt", atomically: true, encoding: .utf8)
+        chmod(parent, 0o700)
+        let stagedBefore = try Self.stagingDirectories()
+        var configuration = try SandboxConfiguration()
+        configuration.readOnlyDirectories = [lent]
+        let pool = try SandboxPool(configuration: configuration, workers: 1)
+        defer { pool.shutdown() }
+        let program = """
+            print(open("\(lent)/data.txt").read().strip())
+            try:
+                open("\(lent)/data.txt", "w").write("lost")
+                print("written")
+            except OSError as error:
+                print("refused", error.errno)
+            """
+        let outcome = try pool.run(SandboxJob(mode: .run, program: program))
+        #expect(outcome.stdout == "kept\nrefused 30\n", "\(outcome.stdout)\(outcome.stderr)")
+        #expect(try String(contentsOfFile: lent + "/data.txt", encoding: .utf8) == "kept\n")
+        pool.shutdown()
+        #expect(try Self.stagingDirectories().isSubset(of: stagedBefore))
+    }
+
+    static func stagingDirectories() throws -> Set<String> {
+        Set(try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("codeloop-lent-") })
+    }
+
+    /// A directory that cannot be opened is named when the pool starts.
+    @Test func aMissingReadOnlyDirectoryIsNamed() throws {
+        var configuration = try SandboxConfiguration()
+        configuration.readOnlyDirectories = ["/nonexistent/codeloop-wheels"]
+        #expect { try SandboxPool(configuration: configuration, workers: 1) } throws: { error in
+            "\(error)".contains("/nonexistent/codeloop-wheels: no such directory")
         }
     }
 

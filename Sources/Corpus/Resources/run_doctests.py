@@ -1,9 +1,12 @@
 """Runs the doctest examples in a function's docstring against the function, for Codex-S's
 verified set. stdin: one JSON object {"prompt", "completion"} (the module's imports, signature
-and docstring; the body). Prints one JSON object: the number of examples and of failures. Run by
-`codeloop corpus functions --verify-doctests` inside the sandbox, which also bounds its time."""
+and docstring; the body), with "path" and "module" when the function's module can be imported
+(its wheel, zip or directory, and its dotted name). Prints one JSON object: the number of examples
+and of failures, and whether they ran in the module's namespace. Run by `codeloop corpus functions
+--verify-doctests` inside the sandbox, which also bounds its time."""
 import ast
 import doctest
+import importlib
 import json
 import sys
 
@@ -20,13 +23,23 @@ examples = doctest.DocTestParser().get_examples(docstring)
 if not examples:
     print(json.dumps({"examples": 0, "failed": 0}))
     sys.exit(0)
+# The examples were written against the module: its helpers, constants and relative imports. Its
+# namespace is used when it imports here; the function is then defined again from the text itself.
 namespace = {"__name__": "__codeloop_doctest__"}
+module = "not given"
+if pair.get("path") and pair.get("module"):
+    sys.path.insert(0, pair["path"])
+    try:
+        namespace = dict(vars(importlib.import_module(pair["module"])))
+        module = "imported"
+    except BaseException as error:  # a dependency the sandbox lacks, or module code that fails here
+        module = "not imported: " + type(error).__name__
 try:
     exec(compile(source, "<function>", "exec"), namespace)
 except BaseException as error:  # an import the sandbox lacks, or code that fails at definition
-    print(json.dumps({"examples": len(examples), "failed": len(examples), "error": type(error).__name__}))
+    print(json.dumps({"examples": len(examples), "failed": len(examples), "error": type(error).__name__, "module": module}))
     sys.exit(0)
 test = doctest.DocTest(examples, namespace, function.name, "<function>", function.lineno, docstring)
 runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
 result = runner.run(test, out=lambda text: None)
-print(json.dumps({"examples": result.attempted, "failed": result.failed}))
+print(json.dumps({"examples": result.attempted, "failed": result.failed, "module": module}))
