@@ -2,8 +2,8 @@
 """Archives for the corpus tests, written by Python's own tarfile and zipfile (the reference
 readers): an sdist-like .tar.gz (with a member name over 100 bytes, so the ustar prefix or a
 GNU/pax long name is used), a wheel with one deflated and one stored member, and a wheel whose
-doctests pass only in their module's namespace (a helper and a relative import), which the CLI's
-doctest tests import from inside the sandbox.
+doctests pass only in their module's namespace (a helper, a relative import, a dependency in a
+third wheel), which the CLI's doctest tests import from inside the sandbox.
 
     python3 scripts/make_corpus_fixtures.py
 """
@@ -21,10 +21,11 @@ FILES = {
     LONG: "def deep():\n    return 42\n",
 }
 
-# area's example needs the module: _unit is a helper its imports do not bring, SCALE a relative import.
+# area's example needs the module: _unit is a helper its imports do not bring, SCALE a relative
+# import, and that module needs another wheel's (units).
 GEOMETRY = {
     "geometry/__init__.py": "",
-    "geometry/base.py": "SCALE = 10\n",
+    "geometry/base.py": "from units import FACTOR\n\nSCALE = 10 * FACTOR\n",
     "geometry/shapes.py": (
         "from .base import SCALE\n\n\n"
         "def _unit():\n    return SCALE\n\n\n"
@@ -52,9 +53,11 @@ def main():
         wheel.writestr(zipfile.ZipInfo("pkg/__init__.py", (1980, 1, 1, 0, 0, 0)), FILES["pkg-1.0/pkg/__init__.py"],
                        compress_type=zipfile.ZIP_STORED)
         wheel.writestr(zipfile.ZipInfo("pkg-1.0.dist-info/METADATA", (1980, 1, 1, 0, 0, 0)), "Name: pkg\n")
-    with zipfile.ZipFile(os.path.join(OUT, "geometry-1.0-py3-none-any.whl"), "w") as wheel:
-        for path, text in GEOMETRY.items():
-            wheel.writestr(zipfile.ZipInfo(path, (1980, 1, 1, 0, 0, 0)), text, compress_type=zipfile.ZIP_DEFLATED)
+    units = {"units.py": "FACTOR = 1\n", "units-1.0.dist-info/METADATA": "Name: units\n"}
+    for name, files in (("geometry", GEOMETRY), ("units", units)):
+        with zipfile.ZipFile(os.path.join(OUT, f"{name}-1.0-py3-none-any.whl"), "w") as wheel:
+            for path, text in files.items():
+                wheel.writestr(zipfile.ZipInfo(path, (1980, 1, 1, 0, 0, 0)), text, compress_type=zipfile.ZIP_DEFLATED)
 
 
 if __name__ == "__main__":

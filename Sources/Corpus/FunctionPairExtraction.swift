@@ -46,7 +46,7 @@ public struct FunctionPairExtraction: Sendable {
         }
         result.filesNotParsed = failed.value
         if verifyDoctests {
-            let outcomes = try runDoctests(zip(result.pairs, modules).map { ($0.0, $0.1) }, pool: pool)
+            let outcomes = try runDoctests(zip(result.pairs, modules).map { ($0.0, $0.1) }, packages: packages(files), pool: pool)
             result.doctests = outcomes.reduce(into: [:]) { $0[$1.outcome, default: 0] += 1 }
             result.doctestsInModule = outcomes.filter { $0.outcome != .none && $0.inModule }.count
             result.pairs = zip(result.pairs, outcomes).filter { $0.1.outcome == .passed }.map(\.0)
@@ -61,15 +61,25 @@ public struct FunctionPairExtraction: Sendable {
         return sorted.filter { directory in !sorted.contains { directory != $0 && directory.hasPrefix($0 + "/") } }
     }
 
+    /// The sys.path entries holding each top-level package or module of `files`.
+    static func packages(_ files: [SourceFile]) -> [String: [String]] {
+        var roots: [String: Set<String>] = [:]
+        for module in files.compactMap(\.module) {
+            roots[String(module.name.prefix { $0 != "." }), default: []].insert(module.root)
+        }
+        return roots.mapValues { $0.sorted() }
+    }
+
     /// Each pair's doctests, run in the sandbox (a hanging example stops at its time limit), in its
-    /// module's namespace where it has one.
-    static func runDoctests(_ pairs: [(pair: Pair, module: PythonModule?)], pool: SandboxPool) throws
+    /// module's namespace where it has one, with the corpus's `packages` importable.
+    static func runDoctests(_ pairs: [(pair: Pair, module: PythonModule?)], packages: [String: [String]], pool: SandboxPool) throws
         -> [(outcome: FunctionPairs.DoctestOutcome, inModule: Bool)] {
         let program = try FunctionPairs.doctestProgram()
         let outcomes = LockedBox([(outcome: FunctionPairs.DoctestOutcome, inModule: Bool)](repeating: (.failed, false), count: pairs.count))
         try pool.runAll(count: pairs.count, job: { index in
             let (pair, module) = pairs[index]
-            return SandboxJob(mode: .run, program: program, stdin: FunctionPairs.doctestInput(prompt: pair.prompt, completion: pair.completion, module: module))
+            return SandboxJob(mode: .run, program: program, stdin: FunctionPairs.doctestInput(prompt: pair.prompt, completion: pair.completion, module: module,
+                                                                                                    packages: packages))
         }, onOutcome: { index, outcome in
             let timedOut = outcome.limit == .wallTime || outcome.limit == .cpuTime
             outcomes.update { $0[index] = FunctionPairs.doctestOutcome(stdout: outcome.stdout, timedOut: timedOut) }

@@ -53,18 +53,21 @@ public enum FunctionPairs {
     }
 
     /// The stdin of run_doctests.py for one pair; with the module it came from, whose namespace the
-    /// examples then run in.
-    public static func doctestInput(prompt: String, completion: String, module: PythonModule? = nil) -> String {
-        var object = ["prompt": prompt, "completion": completion]
+    /// examples then run in, and the sys.path entries that hold each top-level package of the corpus
+    /// (its dependencies are among them), found by name rather than by searching every archive.
+    public static func doctestInput(prompt: String, completion: String, module: PythonModule? = nil,
+                                    packages: [String: [String]] = [:]) -> String {
+        var object: [String: Any] = ["prompt": prompt, "completion": completion]
         if let module {
             object["path"] = module.root
             object["module"] = module.name
+            object["packages"] = packages
         }
         return String(decoding: jsonObject(object), as: UTF8.self)
     }
 
     /// One JSON object with sorted keys: a line of the JSONL file ({"completion", "prompt"}) or run_doctests.py's input.
-    static func jsonObject(_ fields: [String: String]) -> Data {
+    static func jsonObject(_ fields: [String: Any]) -> Data {
         (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
     }
 }

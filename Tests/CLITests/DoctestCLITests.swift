@@ -87,19 +87,22 @@ import Testing
         #expect(status == 0 && stdout.contains("6 functions"), "\(stdout)\(stderr)")
     }
 
-    /// Examples written against their module — a helper the imports do not bring, a relative import —
-    /// pass when the module imports from its wheel or its directory, shown read-only in the sandbox.
+    /// Examples written against their module — a helper the imports do not bring, a relative import,
+    /// a dependency in another wheel — pass when the module imports from its wheel or its directory,
+    /// shown read-only in the sandbox.
     @Test func examplesRunInTheirModule() throws {
         let directory = scratchDirectory()
         let wheels = directory + "/wheels", tree = directory + "/tree"
         try FileManager.default.createDirectory(atPath: wheels, withIntermediateDirectories: true)
-        let wheel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("CorpusTests/Fixtures/geometry-1.0-py3-none-any.whl").path
-        try FileManager.default.copyItem(atPath: wheel, toPath: wheels + "/geometry-1.0-py3-none-any.whl")
+        for wheel in ["geometry-1.0-py3-none-any.whl", "units-1.0-py3-none-any.whl"] {
+            let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("CorpusTests/Fixtures/" + wheel).path
+            try FileManager.default.copyItem(atPath: fixture, toPath: wheels + "/" + wheel)
+        }
         // The same package as a directory tree, under another name so that it is not a duplicate.
         try FileManager.default.createDirectory(atPath: tree + "/solids", withIntermediateDirectories: true)
         try "".write(toFile: tree + "/solids/__init__.py", atomically: true, encoding: .utf8)
-        try "SCALE = 10\n".write(toFile: tree + "/solids/base.py", atomically: true, encoding: .utf8)
+        try "from units import FACTOR\n\nSCALE = 10 * FACTOR\n".write(toFile: tree + "/solids/base.py", atomically: true, encoding: .utf8)
         try #"""
         from .base import SCALE
 
