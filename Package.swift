@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Seeding"),
         .target(name: "Tensors", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "ModelFiles"),
-        .target(name: "Models", dependencies: ["Tensors", "ModelFiles", "BundledData", "Tokenizers"], resources: [.copy("Resources")]),
+        .target(name: "Models", dependencies: ["Tensors", "CKernels", "ModelFiles", "BundledData", "Tokenizers"], resources: [.copy("Resources")]),
         .target(name: "Training", dependencies: ["Models", "Tensors", "Seeding", "Tokenizers"]),
         .target(name: "Sampling", dependencies: ["Models", "Tokenizers", "Tensors", "Seeding"]),
         .target(name: "Backends", dependencies: [

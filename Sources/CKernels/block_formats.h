@@ -137,6 +137,16 @@ static inline void widen_block(int type, const uint8_t *block, float *out) {
 }
 
 #if defined(__x86_64__)
+#include <immintrin.h>
+
+/// The sum of eight float lanes.
+static inline __attribute__((always_inline, target("avx2,fma"))) float sum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
 /// AVX2 with FMA and F16C, asked of the CPU once.
 static inline int cpu_has_avx2(void) {
     static int known = -1;

@@ -39,13 +39,6 @@ void cl_block_matmul_portable(int type, const float *x, size_t m, size_t k, cons
 }
 
 #if defined(__x86_64__)
-static inline __attribute__((always_inline, target("avx2,fma"))) float sum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 /// F16 rows widened 32 weights at a time; rows of x in groups of up to 4, so that each group of
 /// weights is widened once per group.
 static __attribute__((target("avx2,fma,f16c")))

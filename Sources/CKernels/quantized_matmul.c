@@ -110,13 +110,6 @@ static void quantized_matmul_portable(int type, const void *xq, size_t m, size_t
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 #define VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
 
-static inline __attribute__((always_inline)) AVX2 float sum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 /// Eight int32 lanes, each the sum of four products of unsigned bytes u with signed bytes s.
 /// maddubs saturates its int16 pairs, but no pair here comes near: |u| ≤ 128, |s| ≤ 127.
 static inline __attribute__((always_inline)) AVX2 __m256i dot_u8_i8(__m256i u, __m256i s) {

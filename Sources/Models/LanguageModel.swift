@@ -68,11 +68,12 @@ func advanceAll(_ steps: [Step]) {
 
 /// Loads a model from an HF-layout directory (config.json + safetensors) or a GGUF file.
 public func loadModel(directory path: String) throws -> any LanguageModel {
-    let config: ModelConfig
+    var config: ModelConfig
     let weights: any WeightStore
     if path.hasSuffix(".gguf") {
         let file = try GGUFFile(path: path)
         config = try ModelConfig.load(gguf: file)
+        if file.tensors.values.contains(where: { $0.type.blockSize > 1 }) { config.keyValuePrecision = .float16 }
         weights = try GGUFWeights(file: file, config: config)
     } else {
         config = try ModelConfig.load(directory: path)
@@ -83,67 +84,6 @@ public func loadModel(directory path: String) throws -> any LanguageModel {
     case .llama: return try Llama(config: config, weights: weights)
     case .starcoder2: return try StarCoder2(config: config, weights: weights)
     case .gptBigCode: return try GPTBigCode(config: config, weights: weights)
-    }
-}
-
-/// Keys and values of every layer for the positions seen so far.
-///
-/// A cache may extend a shared, frozen prefix (a prompt computed once for many samples): it
-/// then stores only the positions after the prefix. Layout per layer: [kv head][position][d],
-/// so that one head's keys are contiguous.
-public final class KVCache: @unchecked Sendable {
-    public let config: ModelConfig
-    /// Positions held by the prefix cache, which this one reads but never writes.
-    let prefix: KVCache?
-    let base: Int
-    let capacity: Int
-    var keys: [[Float]]
-    var values: [[Float]]
-    public private(set) var length: Int
-
-    /// An empty cache for up to `capacity` positions (default: the model's context).
-    public init(config: ModelConfig, capacity: Int? = nil) {
-        self.config = config
-        self.prefix = nil
-        self.base = 0
-        self.capacity = min(capacity ?? config.contextLength, config.contextLength)
-        self.length = 0
-        let size = config.keyValueHeads * self.capacity * config.headDimension
-        keys = Array(repeating: [Float](repeating: 0, count: size), count: config.layers)
-        values = keys
-    }
-
-    /// A cache that continues `prefix` (which must not grow afterwards) for up to `extra` positions.
-    public init(continuing prefix: KVCache, extra: Int) {
-        self.config = prefix.config
-        self.prefix = prefix
-        self.base = prefix.length
-        self.capacity = min(extra, config.contextLength - prefix.length)
-        self.length = prefix.length
-        let size = config.keyValueHeads * max(self.capacity, 0) * config.headDimension
-        keys = Array(repeating: [Float](repeating: 0, count: size), count: config.layers)
-        values = keys
-    }
-
-    /// The last position this cache can hold, plus one.
-    public var limit: Int { base + capacity }
-
-    func advance(by count: Int) { length += count }
-
-    /// Writes one position's keys and values for all kv heads (each `kvHeads · d` long).
-    func store(layer: Int, position: Int, keys source: UnsafePointer<Float>, values valueSource: UnsafePointer<Float>) {
-        let d = config.headDimension, slot = position - base
-        keys[layer].withUnsafeMutableBufferPointer { k in
-            values[layer].withUnsafeMutableBufferPointer { v in
-                for h in 0..<config.keyValueHeads {
-                    let target = (h * capacity + slot) * d
-                    for i in 0..<d {
-                        k[target + i] = source[h * d + i]
-                        v[target + i] = valueSource[h * d + i]
-                    }
-                }
-            }
-        }
     }
 }
 
@@ -171,24 +111,14 @@ func attend(_ steps: [Step], positions: [Int], layer: Int, queries: UnsafePointe
         let q = queries + row * stride + h * d
         let kvHead = h / group
         for (owner, first, count) in segments {
-            owner.keys[layer].withUnsafeBufferPointer { keys in
-                let headBase = keys.baseAddress! + kvHead * owner.capacity * d
-                for j in 0..<count { scores[first + j] = dot(q, headBase + j * d, count: d) * scale }
-            }
+            scores.withUnsafeMutableBufferPointer { owner.scores(layer: layer, kvHead: kvHead, query: q, count: count, scale: scale, into: $0.baseAddress! + first) }
         }
         scores.withUnsafeMutableBufferPointer { Tensors.softmax($0.baseAddress! + firstVisible, count: visible - firstVisible) }
         for j in 0..<firstVisible { scores[j] = 0 }
         let target = out + row * heads * d + h * d
         for i in 0..<d { target[i] = 0 }
         for (owner, first, count) in segments {
-            owner.values[layer].withUnsafeBufferPointer { values in
-                let headBase = values.baseAddress! + kvHead * owner.capacity * d
-                for j in 0..<count {
-                    let p = scores[first + j]
-                    let v = headBase + j * d
-                    for i in 0..<d { target[i] += p * v[i] }
-                }
-            }
+            scores.withUnsafeBufferPointer { owner.accumulate(layer: layer, kvHead: kvHead, weights: $0.baseAddress! + first, count: count, into: target) }
         }
     }
 }

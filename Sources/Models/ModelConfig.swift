@@ -40,6 +40,9 @@ public struct ModelConfig: Sendable {
     public var slidingWindow: Int? = nil
     /// Per-head width when the checkpoint sets it apart from hidden / heads.
     public var explicitHeadDimension: Int? = nil
+    /// How KV caches hold keys and values: a runtime choice, not the file's (`loadModel` picks
+    /// half for block-quantized weights, whose own error is larger).
+    public var keyValuePrecision: KeyValuePrecision = .float32
 
     public var headDimension: Int { explicitHeadDimension ?? hiddenSize / heads }
 

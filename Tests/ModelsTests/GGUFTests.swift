@@ -75,6 +75,18 @@ import Tokenizers
         #expect(agreement >= 0.75, "\(file): top token agrees with llama.cpp's at \(agreement) of positions")
     }
 
+    /// Block-quantized files cache keys and values in half, as llama.cpp does by default (their
+    /// logits above are computed so); float files keep exact caches for the parity tests.
+    @Test func quantizedFilesCacheKeysAndValuesInHalf() throws {
+        for (file, precision) in [("qwen2-q4_k_m.gguf", KeyValuePrecision.float16), ("gpt2-q8_0.gguf", .float16),
+                                  ("qwen2-f16.gguf", .float32), ("qwen2-f32.gguf", .float32)] {
+            let model = try loadModel(directory: Self.directory + "/" + file)
+            #expect(model.config.keyValuePrecision == precision, "\(file)")
+            let c = model.config
+            #expect(model.makeCache().byteCount == 2 * c.layers * c.keyValueHeads * c.contextLength * c.headDimension * precision.bytes)
+        }
+    }
+
     @Test func quantizedFilesHoldQuantizedTensors() throws {
         for (file, types) in [("qwen2-q8_0.gguf", [GGMLType.q8_0]), ("qwen2-q4_0.gguf", [.q4_0]), ("qwen2-q4_k_m.gguf", [.q4_K, .q6_K])] {
             let gguf = try GGUFFile(path: Self.directory + "/" + file)

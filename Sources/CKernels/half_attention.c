@@ -1,0 +1,100 @@
+// Attention over a half-precision key/value cache: the portable code converts with the compiler's
+// _Float16 (IEEE binary16, round to nearest even); with F16C the conversions happen eight lanes at
+// a time in registers.
+#include "half_attention.h"
+
+#include <string.h>
+#include "block_formats.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+static inline float widen(uint16_t h) {
+    _Float16 f;
+    memcpy(&f, &h, 2);
+    return (float)f;
+}
+
+void cl_half_store_portable(const float *src, uint16_t *dst, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        _Float16 f = (_Float16)src[i];
+        memcpy(dst + i, &f, 2);
+    }
+}
+
+void cl_half_scores_portable(const float *q, const uint16_t *keys, size_t d, size_t count, float scale, float *scores) {
+    for (size_t j = 0; j < count; j++) {
+        float sum = 0;
+        for (size_t i = 0; i < d; i++) sum += q[i] * widen(keys[j * d + i]);
+        scores[j] = sum * scale;
+    }
+}
+
+void cl_half_accumulate_portable(const float *p, const uint16_t *values, size_t d, size_t count, float *out) {
+    for (size_t j = 0; j < count; j++) {
+        for (size_t i = 0; i < d; i++) out[i] += p[j] * widen(values[j * d + i]);
+    }
+}
+
+#if defined(__x86_64__)
+static __attribute__((target("avx2,fma,f16c"))) void store_f16c(const float *src, uint16_t *dst, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        _mm_storeu_si128((__m128i *)(dst + i), h);
+    }
+    cl_half_store_portable(src + i, dst + i, n - i);
+}
+
+static __attribute__((target("avx2,fma,f16c")))
+void scores_f16c(const float *q, const uint16_t *keys, size_t d, size_t count, float scale, float *scores) {
+    size_t full = d / 8 * 8;
+    for (size_t j = 0; j < count; j++) {
+        const uint16_t *k = keys + j * d;
+        __m256 acc = _mm256_setzero_ps();
+        for (size_t i = 0; i < full; i += 8) {
+            acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i))), acc);
+        }
+        float sum = sum8(acc);
+        for (size_t i = full; i < d; i++) sum += q[i] * widen(k[i]);
+        scores[j] = sum * scale;
+    }
+}
+
+static __attribute__((target("avx2,fma,f16c")))
+void accumulate_f16c(const float *p, const uint16_t *values, size_t d, size_t count, float *out) {
+    size_t full = d / 8 * 8;
+    for (size_t i = 0; i < full; i += 8) {
+        __m256 acc = _mm256_loadu_ps(out + i);
+        for (size_t j = 0; j < count; j++) {
+            __m256 v = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(values + j * d + i)));
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), v, acc);
+        }
+        _mm256_storeu_ps(out + i, acc);
+    }
+    for (size_t j = 0; j < count; j++) {
+        for (size_t i = full; i < d; i++) out[i] += p[j] * widen(values[j * d + i]);
+    }
+}
+#endif
+
+void cl_half_store(const float *src, uint16_t *dst, size_t n) {
+#if defined(__x86_64__)
+    if (cpu_has_avx2()) { store_f16c(src, dst, n); return; }
+#endif
+    cl_half_store_portable(src, dst, n);
+}
+
+void cl_half_scores(const float *q, const uint16_t *keys, size_t d, size_t count, float scale, float *scores) {
+#if defined(__x86_64__)
+    if (cpu_has_avx2()) { scores_f16c(q, keys, d, count, scale, scores); return; }
+#endif
+    cl_half_scores_portable(q, keys, d, count, scale, scores);
+}
+
+void cl_half_accumulate(const float *p, const uint16_t *values, size_t d, size_t count, float *out) {
+#if defined(__x86_64__)
+    if (cpu_has_avx2()) { accumulate_f16c(p, values, d, count, out); return; }
+#endif
+    cl_half_accumulate_portable(p, values, d, count, out);
+}
