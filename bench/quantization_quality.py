@@ -12,6 +12,7 @@ Prints a table, and last the rise of bits per byte at Q8_0 and Q4_K_M as ratios 
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,17 +27,20 @@ def main():
     parser.add_argument("--shard", help="a validation token shard in the model's vocabulary")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="codeloop-quant-quality-")
-    text = args.shard or held_out_text(work)
-    source = args.model
-    if source is None:  # the bundled model, as `codeloop quantize` finds it
-        source = os.path.join(work, "bundled-f32.gguf")
-        subprocess.run([CODELOOP, "quantize", "--type", "f32", "--out", source], check=True, capture_output=True)
-    rows = {"F32": bits_per_byte(source, text)}
-    for kind in ("q8_0", "q4_0", "q4_k_m"):
-        path = os.path.join(work, f"{kind}.gguf")
-        command = [CODELOOP, "quantize"] + ([args.model] if args.model else []) + ["--type", kind, "--out", path]
-        subprocess.run(command, check=True, capture_output=True)
-        rows[kind.upper()] = bits_per_byte(path, text)
+    try:
+        text = args.shard or held_out_text(work)
+        source = args.model
+        if source is None:  # the bundled model, as `codeloop quantize` finds it
+            source = os.path.join(work, "bundled-f32.gguf")
+            subprocess.run([CODELOOP, "quantize", "--type", "f32", "--out", source], check=True, capture_output=True)
+        rows = {"F32": bits_per_byte(source, text)}
+        for kind in ("q8_0", "q4_0", "q4_k_m"):
+            path = os.path.join(work, f"{kind}.gguf")
+            command = [CODELOOP, "quantize"] + ([args.model] if args.model else []) + ["--type", kind, "--out", path]
+            subprocess.run(command, check=True, capture_output=True)
+            rows[kind.upper()] = bits_per_byte(path, text)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     print(f"text: {text if args.shard else 'HumanEval prompts + canonical solutions'}; model: {args.model or 'bundled codeloop-small'}")
     print(f"{'weights':<10}{'bits/byte':>12}{'vs F32':>10}")
     for name, value in rows.items():
