@@ -33,10 +33,15 @@ public final class LocalBackend: CompletionBackend, Sendable {
         self.keepRoom = keepRoom
     }
 
+    /// A left-to-right prompt's trailing whitespace is left for the model to write (PromptBoundary).
     public func complete(prompt: String, suffix: String?, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [Completion] {
-        try await offThePool {
-            try $0.complete(prompt: prompt, suffix: suffix, n: n, parameters: parameters, firstSample: firstSample, keepRoom: self.keepRoom)
+        let boundary = suffix == nil ? PromptBoundary(prompt) : nil
+        let completions = try await offThePool {
+            try $0.complete(prompt: boundary?.head ?? prompt, suffix: suffix, n: n, parameters: parameters, firstSample: firstSample,
+                            keepRoom: self.keepRoom)
         }
+        guard let boundary else { return completions }
+        return completions.map { var c = $0; c.text = boundary.completion(c.text); return c }
     }
 
     public func logprob(of continuation: String, after context: String) async throws -> Double {

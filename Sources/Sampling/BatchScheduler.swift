@@ -29,6 +29,8 @@ public final class BatchScheduler: @unchecked Sendable {
         /// Tokens besides the tokenizer's eos that end a sample, not part of its text (the end of a
         /// FIM middle, CodeLlama's <EOT>).
         public var stopTokens: Set<Int> = []
+        /// Tokens never drawn (fill-in-the-middle sentinels in a left-to-right completion).
+        public var bannedTokens: Set<Int> = []
 
         public init(prompt: [Int], n: Int, parameters: SamplingParameters, topLogprobs: Int = 0, echo: Bool = false,
                     firstSample: Int = 0) {
@@ -307,7 +309,9 @@ public final class BatchScheduler: @unchecked Sendable {
         for a in active {
             firsts.append((a, rows.count))
             for running in a.running {
-                rows.append((running.state.logits, a.request.parameters, a.request.topLogprobs))
+                var logits = running.state.logits
+                for token in a.request.bannedTokens where token < logits.count { logits[token] = -.infinity }
+                rows.append((logits, a.request.parameters, a.request.topLogprobs))
                 randoms.append(running.state.random)
             }
         }

@@ -44,6 +44,9 @@ public final class Generator: @unchecked Sendable {
         } else {
             request = .init(prompt: tokenizer.encodeForModel(prompt), n: n, parameters: parameters, firstSample: firstSample)
             request.keepRoom = keepRoom
+            // A model trained with fill-in-the-middle (codeloop-small among them) otherwise now and
+            // then writes a sentinel into plain code.
+            if let fim = try? FIMTokens.of(tokenizer) { request.bannedTokens = [fim.prefix, fim.suffix, fim.middle] }
         }
         scheduler.submit(request) { event in
             switch event {

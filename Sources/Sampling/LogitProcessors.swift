@@ -79,7 +79,8 @@ public enum LogitProcessors {
             weights[i] = w
             total += w
             // log2(w) * 32, as a bin index: bin 0 holds the most likely tokens.
-            let bin = min(binCount - 1, Int(-scaled * 1.4426950408889634 * 32))
+            // (Clamped as a float: a banned token's −∞ logit gives an infinite bin.)
+            let bin = Int(min(-scaled * 1.4426950408889634 * 32, Float(binCount - 1)))
             bins[i] = UInt16(bin)
             binMass[bin] += w
         }

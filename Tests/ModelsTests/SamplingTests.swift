@@ -137,3 +137,21 @@ func generator(_ name: String) throws -> Generator {
         #expect(cut.tokens == Array(full.tokens.prefix(cut.tokens.count)))
     }
 }
+
+@Suite struct BannedTokenTests {
+    /// A model trained with fill-in-the-middle must not write its sentinels into a left-to-right
+    /// completion: near-uniform draws (temperature 100) over starcoder2-tiny's 1,215 tokens would
+    /// meet the three of them in 2,560 draws.
+    @Test func leftToRightCompletionsNeverDrawFIMSentinels() throws {
+        let generator = try generator("starcoder2-tiny")
+        let fim = try FIMTokens.of(generator.tokenizer)
+        var parameters = SamplingParameters()
+        parameters.temperature = 100
+        parameters.maxTokens = 40
+        parameters.seed = 7
+        let completions = try generator.complete(prompt: "def f(x):\n", n: 64, parameters: parameters)
+        let drawn = Set(completions.flatMap(\.tokens))
+        #expect(drawn.count > 300, "draws should spread over the vocabulary")
+        #expect(drawn.isDisjoint(with: [fim.prefix, fim.suffix, fim.middle]))
+    }
+}
