@@ -24,6 +24,8 @@ public final class KVCache: @unchecked Sendable {
     let base: Int
     let capacity: Int
     let precision: KeyValuePrecision
+    /// Bytes of one layer's keys (or values): kvHeads · capacity · d elements.
+    private let layerBytes: Int
     /// One block per layer for keys, one for values, each kvHeads · capacity · d elements.
     private let keys: [UnsafeMutableRawPointer]
     private let values: [UnsafeMutableRawPointer]
@@ -47,7 +49,8 @@ public final class KVCache: @unchecked Sendable {
         self.capacity = capacity
         self.length = base
         precision = config.keyValuePrecision
-        let bytes = max(config.keyValueHeads * capacity * config.headDimension * precision.bytes, 1)
+        layerBytes = config.keyValueHeads * capacity * config.headDimension * precision.bytes
+        let bytes = max(layerBytes, 1)
         keys = (0..<config.layers).map { _ in .allocate(byteCount: bytes, alignment: 64) }
         values = (0..<config.layers).map { _ in .allocate(byteCount: bytes, alignment: 64) }
     }
@@ -60,7 +63,7 @@ public final class KVCache: @unchecked Sendable {
     public var limit: Int { base + capacity }
 
     /// Bytes held for keys and values, whether written yet or not.
-    public var byteCount: Int { 2 * config.layers * config.keyValueHeads * capacity * config.headDimension * precision.bytes }
+    public var byteCount: Int { 2 * config.layers * layerBytes }
 
     func advance(by count: Int) { length += count }
 

@@ -308,11 +308,13 @@ public final class BatchScheduler: @unchecked Sendable {
         var randoms: [SplitMix64] = []
         for a in active {
             firsts.append((a, rows.count))
-            for running in a.running {
-                var logits = running.state.logits
-                for token in a.request.bannedTokens where token < logits.count { logits[token] = -.infinity }
-                rows.append((logits, a.request.parameters, a.request.topLogprobs))
-                randoms.append(running.state.random)
+            for r in a.running.indices {
+                // In the sample's own row (a fresh array each step), so that banning copies nothing.
+                for token in a.request.bannedTokens where token < a.running[r].state.logits.count {
+                    a.running[r].state.logits[token] = -.infinity
+                }
+                rows.append((a.running[r].state.logits, a.request.parameters, a.request.topLogprobs))
+                randoms.append(a.running[r].state.random)
             }
         }
         var draws = [Draw](repeating: Draw(), count: rows.count)
