@@ -278,10 +278,14 @@ static VNNI void dispatch32_vnni(int type, const act32 *xa, size_t m, size_t k, 
     DISPATCH32(matmul32_vnni)
 }
 
-/// Q4_K against 256 activations for up to 4 rows: Σ_j scale_j · (nibbles · q) in integers, the
+/// Rows of x taken together by the K kernels: each block is unpacked once per tile of up to this
+/// many rows (20 samples of one prompt ran at 35 tokens/s in tiles of 4, 41 in 8, 44 in 10, 41 in 20).
+#define TILE256 10
+
+/// Q4_K against 256 activations for up to TILE256 rows: Σ_j scale_j · (nibbles · q) in integers, the
 /// mins through the activations' sums per 16.
 static inline __attribute__((always_inline)) AVX2
-void q4k_block_avx2(const uint8_t *block, const act256 *const a[4], size_t rows, __m256 acc[4]) {
+void q4k_block_avx2(const uint8_t *block, const act256 *const a[TILE256], size_t rows, __m256 acc[TILE256]) {
     float d = _cvtsh_ss(load_half(block)), dmin = _cvtsh_ss(load_half(block + 2));
     // The eight 6-bit scales and mins, four to a 32-bit word (scale_min_k4 for all j at once):
     // j < 4 in the low 6 bits of bytes 0..3 and 4..7; j ≥ 4 from bytes 8..11's nibbles and the
@@ -296,7 +300,8 @@ void q4k_block_avx2(const uint8_t *block, const act256 *const a[4], size_t rows,
     // Scale j as int16 in both 128-bit lanes; group g's low nibbles take scale 2g and its high
     // nibbles 2g + 1, each broadcast to all 16 lanes by one shuffle.
     __m256i scales16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)scale_words)));
-    __m256i sums[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+    __m256i sums[TILE256];
+    for (int r = 0; r < TILE256; r++) sums[r] = _mm256_setzero_si256();
     const __m256i low4 = _mm256_set1_epi8(0xF);
     for (int group = 0; group < 4; group++) {
         __m256i q = _mm256_loadu_si256((const __m256i *)(block + 16 + 32 * group));
@@ -320,13 +325,14 @@ void q4k_block_avx2(const uint8_t *block, const act256 *const a[4], size_t rows,
     }
 }
 
-/// Q6_K against 256 activations for up to 4 rows: the unsigned 6-bit quants times q, scaled per
+/// Q6_K against 256 activations for up to TILE256 rows: the unsigned 6-bit quants times q, scaled per
 /// 16 in integers; the offset of 32 through the activations' sums.
 static inline __attribute__((always_inline)) AVX2
-void q6k_block_avx2(const uint8_t *block, const act256 *const a[4], size_t rows, __m256 acc[4]) {
+void q6k_block_avx2(const uint8_t *block, const act256 *const a[TILE256], size_t rows, __m256 acc[TILE256]) {
     float d = _cvtsh_ss(load_half(block + 208));
     const int8_t *scales = (const int8_t *)(block + 192);
-    __m256i sums[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+    __m256i sums[TILE256];
+    for (int r = 0; r < TILE256; r++) sums[r] = _mm256_setzero_si256();
     const __m256i low4 = _mm256_set1_epi8(0xF), three = _mm256_set1_epi8(3);
     for (int half128 = 0; half128 < 2; half128++) {
         const uint8_t *ql = block + 64 * half128, *qh = block + 128 + 32 * half128;
@@ -361,29 +367,34 @@ void q6k_block_avx2(const uint8_t *block, const act256 *const a[4], size_t rows,
     }
 }
 
+/// A block against `rows` rows, with the row count a constant in each case so that the loops over
+/// rows unroll and their sums stay in registers.
+#define ROWS_CASE(BLOCK, R) case R: BLOCK(block, a, R, acc); break;
+#define FOR_EACH_ROW_COUNT(BLOCK)                                                                    \
+    switch (rows) {                                                                                  \
+    ROWS_CASE(BLOCK, 1) ROWS_CASE(BLOCK, 2) ROWS_CASE(BLOCK, 3) ROWS_CASE(BLOCK, 4) ROWS_CASE(BLOCK, 5) \
+    ROWS_CASE(BLOCK, 6) ROWS_CASE(BLOCK, 7) ROWS_CASE(BLOCK, 8) ROWS_CASE(BLOCK, 9) ROWS_CASE(BLOCK, 10) \
+    }
+_Static_assert(TILE256 == 10, "FOR_EACH_ROW_COUNT covers 1 to TILE256 rows");
+
 static AVX2 void matmul256_avx2(int type, const act256 *xa, size_t m, size_t k, const void *w, size_t n,
                                 size_t first, size_t end, const float *bias, float *out) {
     size_t blocks = k / 256, step = block_bytes(type);
+    // Tiles of even size (20 rows: 10 and 10, not 10, 8 and 2).
+    size_t tiles = (m + TILE256 - 1) / TILE256;
     for (size_t j = first; j < end; j++) {
         const uint8_t *row = (const uint8_t *)w + j * blocks * step;
-        for (size_t r0 = 0; r0 < m; r0 += 4) {
-            size_t rows = m - r0 < 4 ? m - r0 : 4;
-            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        for (size_t tile = 0; tile < tiles; tile++) {
+            size_t r0 = m * tile / tiles, rows = m * (tile + 1) / tiles - r0;
+            __m256 acc[TILE256];
+            for (int r = 0; r < TILE256; r++) acc[r] = _mm256_setzero_ps();
             for (size_t b = 0; b < blocks; b++) {
-                const act256 *a[4];
+                const act256 *a[TILE256];
                 for (size_t r = 0; r < rows; r++) a[r] = xa + (r0 + r) * blocks + b;
                 for (size_t line = 0; line < step; line += 64) _mm_prefetch((const char *)row + b * step + line + PREFETCH_BYTES, _MM_HINT_T0);
-                // Constant row counts for the common cases, so that those loops unroll.
                 const uint8_t *block = row + b * step;
-                if (type == CL_BLOCK_Q4_K) {
-                    if (rows == 1) q4k_block_avx2(block, a, 1, acc);
-                    else if (rows == 4) q4k_block_avx2(block, a, 4, acc);
-                    else q4k_block_avx2(block, a, rows, acc);
-                } else {
-                    if (rows == 1) q6k_block_avx2(block, a, 1, acc);
-                    else if (rows == 4) q6k_block_avx2(block, a, 4, acc);
-                    else q6k_block_avx2(block, a, rows, acc);
-                }
+                if (type == CL_BLOCK_Q4_K) FOR_EACH_ROW_COUNT(q4k_block_avx2)
+                else FOR_EACH_ROW_COUNT(q6k_block_avx2)
             }
             for (size_t r = 0; r < rows; r++) out[(r0 + r) * n + j] = sum8(acc[r]) + (bias ? bias[j] : 0);
         }
