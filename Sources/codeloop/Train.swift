@@ -192,7 +192,15 @@ struct Train: ParsableCommand {
         guard let endOfText = tokenizer.specialTokens["<|endoftext|>"] else {
             throw InputError("\(tokenizerFile): no <|endoftext|> token to end completions with")
         }
+        // An example longer than the context would train on a body cut short, never on its end,
+        // or, with a prompt that fills the context, on nothing: such examples are left out.
+        let context = min(configuration.contextLength, try ModelConfig.load(directory: initFrom).contextLength)
         let encoded = examples.map { MaskedExampleData.Example(prompt: $0.prompt, completion: $0.completion + [Int32(endOfText)]) }
+            .filter { $0.prompt.count + $0.completion.count <= context + 1 }
+        printError("\(path): \(encoded.count) of \(examples.count) examples fit the context of \(context) tokens; the others are left out")
+        guard !encoded.isEmpty else {
+            throw InputError("\(path): no example fits the context of \(context) tokens (raise context_length, up to the model's)")
+        }
         // One in fifty held out (by position, after a seeded shuffle) to watch validation loss.
         var random = SplitMix64(seed: configuration.seed)
         let shuffled = encoded.shuffled(using: &random)

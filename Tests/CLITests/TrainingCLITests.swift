@@ -77,7 +77,14 @@ import Testing
         (status, _, stderr) = try codeloop(["train", "--config", "tiny", "--examples", pairs, "--init-from", directory + "/whole/latest",
                                             "--out", directory + "/sft", "--steps", "4"])
         #expect(status == 0, "\(stderr)")
+        #expect(stderr.contains("\(pairs): 60 of 60 examples fit the context of 64 tokens"), "\(stderr)")
         #expect(FileManager.default.fileExists(atPath: directory + "/sft/latest/model.safetensors"))
+        // Examples longer than the context are left out, not cut: with none left, one line says so.
+        try "{\"preset\": \"tiny\", \"context_length\": 8}".write(toFile: directory + "/short.json", atomically: true, encoding: .utf8)
+        (status, _, stderr) = try codeloop(["train", "--config", directory + "/short.json", "--examples", pairs, "--init-from",
+                                            directory + "/whole/latest", "--out", directory + "/sft8", "--steps", "4"])
+        #expect(status != 0 && stderr.hasSuffix("Error: \(pairs): no example fits the context of 8 tokens (raise context_length, up to the model's)\n"),
+                "\(stderr)")
     }
 
     @Test func trainingInputErrorsAreOneLine() throws {
