@@ -42,7 +42,7 @@ def main():
             if run.wait() != 0:
                 raise SystemExit(f"generate --tasks {tasks} at T = {t} failed")
         for t in ("0.2", "0.8"):
-            out = subprocess.run([CODELOOP, "evaluate", samples_file(args.out, tasks, t), "--tasks", tasks, "--json", "--quiet"],
+            out = subprocess.run([CODELOOP, "evaluate", samples_file(args.out, tasks, t), "--problems", tasks, "--json", "--quiet"],
                                  check=True, capture_output=True, text=True)
             results[tasks, t] = json.loads(out.stdout)
             print(f"{tasks} T = {t}: {json.dumps(results[tasks, t])}")
