@@ -84,10 +84,12 @@ struct Train: ParsableCommand {
         if let fimRate { configuration.fimRate = fimRate }
         try configuration.check(source: config!)
         let source = corpus.map { ["corpus": $0] } ?? ["examples": examples!]
+        // The initial model's context bounds the data's (fine-tuning examples are kept by it).
+        let initial = try configuration.initFrom.map { try ModelConfig.load(directory: $0) }
+        if let initial { configuration.contextLength = min(configuration.contextLength, initial.contextLength) }
         let (data, tokenizerFile, tokenizer) = try loadData(source, configuration: configuration, output: out!)
         var layout: GPT2Layout, parameters: FloatBuffer
-        if let initFrom = configuration.initFrom {
-            let config = try ModelConfig.load(directory: initFrom)
+        if let initFrom = configuration.initFrom, let config = initial {
             guard config.architecture == .gpt2 else { throw InputError("\(initFrom): codeloop trains GPT-2 models; this is \(config.architecture)") }
             let grows = fimAddsTokens(configuration) && config.vocabularySize + FIMTokens.codeloopNames.count == tokenizer.vocabularySize
             guard config.vocabularySize == tokenizer.vocabularySize || grows else {
@@ -106,7 +108,6 @@ struct Train: ParsableCommand {
             configuration.layers = config.layers
             configuration.heads = config.heads
             configuration.hiddenSize = config.hiddenSize
-            configuration.contextLength = min(configuration.contextLength, config.contextLength)
         } else {
             layout = GPT2Layout(config: .gpt2(vocabularySize: tokenizer.vocabularySize, hiddenSize: configuration.hiddenSize,
                                               layers: configuration.layers, heads: configuration.heads,
@@ -194,7 +195,7 @@ struct Train: ParsableCommand {
         }
         // An example longer than the context would train on a body cut short, never on its end,
         // or, with a prompt that fills the context, on nothing: such examples are left out.
-        let context = min(configuration.contextLength, try ModelConfig.load(directory: initFrom).contextLength)
+        let context = configuration.contextLength
         let encoded = examples.map { MaskedExampleData.Example(prompt: $0.prompt, completion: $0.completion + [Int32(endOfText)]) }
             .filter { $0.prompt.count + $0.completion.count <= context + 1 }
         printError("\(path): \(encoded.count) of \(examples.count) examples fit the context of \(context) tokens; the others are left out")
