@@ -2,8 +2,10 @@
 #define _GNU_SOURCE
 #include "parallel_for.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -42,6 +44,20 @@ static struct {
 };
 
 static _Thread_local int inside_loop;
+
+/// libdispatch sets its threads' nice from their QoS (0 at the default), and threads inherit the nice
+/// of the thread that made them: so a codeloop started under `nice` computed at full priority. The
+/// threads that do the work take the process's nice (its main thread's, which `nice` set) instead.
+static void take_process_nice(void) {
+#if defined(__linux__)
+    static _Thread_local int taken;
+    if (taken) return;
+    taken = 1;
+    errno = 0;
+    int process = getpriority(PRIO_PROCESS, (id_t)getpid());
+    if (errno == 0 && process > getpriority(PRIO_PROCESS, 0)) setpriority(PRIO_PROCESS, 0, process);  // 0: this thread
+#endif
+}
 
 static void take_indices(void) {
     size_t i;
@@ -96,11 +112,13 @@ static void start_workers(void) {
 }
 
 int cl_parallel_threads(void) {
+    take_process_nice();
     pthread_once(&pool.once, start_workers);
     return pool.workers + 1;
 }
 
 void cl_parallel_for(size_t count, void (*body)(void *context, size_t index), void *context) {
+    take_process_nice();  // before the workers start, so that they inherit it
     pthread_once(&pool.once, start_workers);
     if (count <= 1 || pool.workers == 0 || inside_loop || pthread_mutex_trylock(&pool.busy) != 0) {
         for (size_t i = 0; i < count; i++) body(context, i);

@@ -31,12 +31,26 @@ final class SpawningThread: @unchecked Sendable {
         thread.start()
     }
 
+    /// The process's nice (its main thread's, which `nice` set) for the spawning thread, whose children
+    /// inherit it: Foundation's threads start at the nice of libdispatch's thread that made them (0 at
+    /// the default QoS), so sandboxes ran at full priority under a niced codeloop. Read at each spawn,
+    /// so that a later renice of the process reaches the next sandboxes.
+    private static func takeProcessNice() {
+        #if os(Linux)
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        errno = 0
+        let process = getpriority(which, id_t(getpid()))
+        if errno == 0, process > getpriority(which, 0) { setpriority(which, 0, process) }  // 0: this thread
+        #endif
+    }
+
     /// Runs `body` on the spawning thread and waits for it.
     func perform<Result: Sendable>(_ body: @escaping () -> Result) -> Result {
         let result = LockedBox<Result?>(nil)
         let done = DispatchSemaphore(value: 0)
         condition.lock()
         work.append {
+            Self.takeProcessNice()
             result.update { $0 = body() }
             done.signal()
         }

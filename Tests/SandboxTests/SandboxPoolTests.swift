@@ -53,6 +53,21 @@ import TestScratch
         #expect(pool.restarts == 0)
     }
 
+    /// Sandboxes run at the process's nice (`nice codeloop evaluate` must not take the machine), though
+    /// libdispatch's threads, the spawning thread's parent among them, sit at nice 0.
+    @Test func samplesRunAtTheProcessNice() throws {
+        #if os(Linux)
+        let which = __priority_which_t(PRIO_PROCESS.rawValue), process = id_t(getpid())
+        let before = getpriority(which, process), niced = min(before + 7, 19)
+        try #require(setpriority(which, process, niced) == 0)
+        defer { setpriority(which, process, before) }  // lowering it back needs root, as CI is; else it stays
+        let pool = try SandboxPool(configuration: try SandboxConfiguration(), workers: 1)
+        defer { pool.shutdown() }
+        let outcome = try pool.run(SandboxJob(mode: .run, program: "import os\nprint(os.nice(0))"))
+        #expect(outcome.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(niced)", "\(outcome.stdout) \(outcome.stderr)")
+        #endif
+    }
+
     /// Without namespaces there is no bwrap --clearenv: the worker itself must start clean, or a
     /// sample reads codeloop's API keys.
     @Test func samplesNeverSeeOurEnvironment() throws {
