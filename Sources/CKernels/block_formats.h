@@ -29,6 +29,10 @@ static inline float half_to_float(uint16_t h) {
 
 static inline uint16_t load_half(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return h; }
 
+/// The 32-weight formats with a min after the scale (w = d·q + m, the min in bytes 2–3); the other
+/// three (Q8_0, Q4_0, Q5_0) have signed quants once their offsets are taken off.
+static inline int has_min(int type) { return type == CL_BLOCK_Q4_1 || type == CL_BLOCK_Q5_1; }
+
 /// Bytes of one block (for F16, of 32 weights).
 static inline size_t block_bytes(int type) {
     switch (type) {
@@ -104,7 +108,7 @@ static inline void widen_block(int type, const uint8_t *block, float *out) {
         break;
     case CL_BLOCK_Q4_0: case CL_BLOCK_Q4_1: case CL_BLOCK_Q5_0: case CL_BLOCK_Q5_1: case CL_BLOCK_Q8_0: {
         float d = half_to_float(load_half(block));
-        float m = type == CL_BLOCK_Q4_1 || type == CL_BLOCK_Q5_1 ? half_to_float(load_half(block + 2)) : 0;
+        float m = has_min(type) ? half_to_float(load_half(block + 2)) : 0;
         int8_t q[32];
         small_block_quants(type, block, q);
         for (int i = 0; i < 32; i++) out[i] = d * (float)q[i] + m;

@@ -88,7 +88,7 @@ static float dot32_portable(int type, const uint8_t *block, const act32 *a) {
     int sum = 0;
     for (int i = 0; i < 32; i++) sum += q[i] * a->q[i];
     float product = half_to_float(load_half(block)) * a->d * (float)sum;
-    return type == CL_BLOCK_Q4_1 || type == CL_BLOCK_Q5_1 ? product + half_to_float(load_half(block + 2)) * a->s : product;
+    return has_min(type) ? product + half_to_float(load_half(block + 2)) * a->s : product;
 }
 
 /// Σ w·x over one 256-weight block.
@@ -185,7 +185,7 @@ static inline __attribute__((always_inline)) AVX2 __m256i quants32(int type, con
 /// here it never landed on a live register, and half8 in its place measured 1.5 % slower.
 #define STREAM32_BODY(DOT)                                                                                      \
     size_t blocks = k / 32, step = block_bytes(type);                                                           \
-    int is_signed = type == CL_BLOCK_Q8_0 || type == CL_BLOCK_Q4_0 || type == CL_BLOCK_Q5_0;                    \
+    int is_signed = !has_min(type);                                                                            \
     for (size_t j = first; j < end; j++) {                                                                      \
         const uint8_t *row = (const uint8_t *)w + j * blocks * step;                                            \
         __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                                          \
@@ -200,7 +200,7 @@ static inline __attribute__((always_inline)) AVX2 __m256i quants32(int type, con
             __m256i p1 = DOT(is_signed ? _mm256_abs_epi8(q1) : q1, is_signed ? _mm256_sign_epi8(x1, q1) : x1);  \
             acc0 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(load_half(block0)) * xa[b].d), _mm256_cvtepi32_ps(p0), acc0); \
             acc1 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(load_half(block1)) * xa[b + 1].d), _mm256_cvtepi32_ps(p1), acc1); \
-            if (type == CL_BLOCK_Q4_1 || type == CL_BLOCK_Q5_1)                                                 \
+            if (has_min(type))                                                                                  \
                 mins += half1(block0 + 2) * xa[b].s + half1(block1 + 2) * xa[b + 1].s;                          \
         }                                                                                                       \
         for (; b < blocks; b++) {                                                                               \
@@ -208,7 +208,7 @@ static inline __attribute__((always_inline)) AVX2 __m256i quants32(int type, con
             __m256i q = quants32(type, block), x = _mm256_loadu_si256((const __m256i *)xa[b].q);                \
             __m256i p = DOT(is_signed ? _mm256_abs_epi8(q) : q, is_signed ? _mm256_sign_epi8(x, q) : x);        \
             acc0 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(load_half(block)) * xa[b].d), _mm256_cvtepi32_ps(p), acc0); \
-            if (type == CL_BLOCK_Q4_1 || type == CL_BLOCK_Q5_1) mins += half1(block + 2) * xa[b].s;             \
+            if (has_min(type)) mins += half1(block + 2) * xa[b].s;                                              \
         }                                                                                                       \
         out[j] = sum8(_mm256_add_ps(acc0, acc1)) + mins + (bias ? bias[j] : 0);                                 \
     }
@@ -238,7 +238,7 @@ _Static_assert(TILE_ROWS == 10, "FOR_EACH_ROW_COUNT covers 1 to TILE_ROWS rows")
 static inline __attribute__((always_inline)) AVX2
 void tile32_avx2(int type, const uint8_t *row, size_t blocks, const act32 *const x[TILE_ROWS], size_t rows, float sums[TILE_ROWS]) {
     size_t step = block_bytes(type);
-    int is_signed = type == CL_BLOCK_Q8_0 || type == CL_BLOCK_Q4_0 || type == CL_BLOCK_Q5_0;
+    int is_signed = !has_min(type);
     __m256 acc[TILE_ROWS];
     float mins[TILE_ROWS];
     for (size_t r = 0; r < rows; r++) { acc[r] = _mm256_setzero_ps(); mins[r] = 0; }
@@ -248,13 +248,14 @@ void tile32_avx2(int type, const uint8_t *row, size_t blocks, const act32 *const
         __m256 d = half8(block);
         __m256i q = quants32(type, block);
         __m256i u = is_signed ? _mm256_abs_epi8(q) : q;
+        float min = has_min(type) ? half1(block + 2) : 0;
         for (size_t r = 0; r < rows; r++) {
             const act32 *a = x[r] + b;
             __m256i xq = _mm256_loadu_si256((const __m256i *)a->q);
             __m256i products = dot_u8_i8(u, is_signed ? _mm256_sign_epi8(xq, q) : xq);
             // The scales multiplied as vectors, x's broadcast from memory (a load, not a shuffle).
             acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_broadcast_ss(&a->d)), _mm256_cvtepi32_ps(products), acc[r]);
-            if (type == CL_BLOCK_Q4_1 || type == CL_BLOCK_Q5_1) mins[r] += half1(block + 2) * a->s;
+            if (has_min(type)) mins[r] += min * a->s;
         }
     }
     for (size_t r = 0; r < rows; r++) sums[r] = sum8(acc[r]) + mins[r];
@@ -288,8 +289,7 @@ static inline __attribute__((always_inline)) AVX2 void matmul32_avx2(int type, c
 static inline __attribute__((always_inline)) VNNI void rows32_avx512(int type, const act32 *xa, size_t m, size_t k, const void *w, size_t n,
                                                                      size_t first, size_t end, const float *bias, float *out) {
     size_t blocks = k / 32, step = block_bytes(type);
-    int is_signed = type == CL_BLOCK_Q8_0 || type == CL_BLOCK_Q4_0 || type == CL_BLOCK_Q5_0;
-    int has_min = type == CL_BLOCK_Q4_1 || type == CL_BLOCK_Q5_1;
+    int is_signed = !has_min(type);
     for (size_t j = first; j < end; j++) {
         const uint8_t *row = (const uint8_t *)w + j * blocks * step;
         for (size_t r0 = 0; r0 < m; r0 += ROWS512) {
@@ -314,7 +314,7 @@ static inline __attribute__((always_inline)) VNNI void rows32_avx512(int type, c
                     __m512i products = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, x);
                     __m512 scale = _mm512_mul_ps(dw, _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(a->d), _mm512_set1_ps(a1->d)));
                     acc[r] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(products), acc[r]);
-                    if (has_min) {
+                    if (has_min(type)) {
                         mins[r] += _cvtsh_ss(load_half(block0 + 2)) * a->s;
                         if (b + 1 < blocks) mins[r] += _cvtsh_ss(load_half(block1 + 2)) * a1->s;
                     }
