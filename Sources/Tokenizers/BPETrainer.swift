@@ -176,7 +176,9 @@ extension BPETrainer.Vocabulary {
     public func tokenizerJSON() throws -> Data {
         var vocab: [String: Int] = [:]
         for (id, bytes) in tokens.enumerated() { vocab[ByteLevel.string(of: bytes)] = id }
-        let mergeList = merges.map { [ByteLevel.string(of: tokens[$0.0]), ByteLevel.string(of: tokens[$0.1])] }
+        // "a b", not [a, b]: HF tokenizers before 0.20 (transformers before 4.45) read only the string
+        // form, and byte-level tokens never hold a space (it is Ġ), so the split is unambiguous.
+        let mergeList = merges.map { ByteLevel.string(of: tokens[$0.0]) + " " + ByteLevel.string(of: tokens[$0.1]) }
         let added: [[String: Any]] = specialTokens.enumerated().map { offset, content in
             ["id": tokens.count + offset, "content": content, "single_word": false, "lstrip": false,
              "rstrip": false, "normalized": false, "special": true]
