@@ -77,7 +77,8 @@ import Testing
                 && stdout.contains("doctests: 4 functions have examples (3 ran in their own module), 2 passed, 1 failed, 1 timed out"), "\(stdout)")
         let names = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map { line -> String in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            return String((object["prompt"] as! String).split(separator: "def ")[1].prefix { $0 != "(" })
+            let prompt = object["prompt"] as! String
+            return String(prompt[prompt.range(of: "def ")!.upperBound...].prefix { $0 != "(" })
         }
         #expect(names == ["hypotenuse", "words"])
         // Without the flag every function is written.
