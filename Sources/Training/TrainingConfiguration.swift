@@ -32,6 +32,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// the fraction in suffix-prefix-middle order. Unset: left-to-right only.
     public var fimRate: Double?
     public var fimSPMRate: Double?
+    /// Supervised examples (`--examples`): several whole examples per sequence instead of one and
+    /// padding (MaskedExampleData). Unset: one per sequence.
+    public var packExamples: Bool?
 
     public init() {}
 
@@ -41,6 +44,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case warmupSteps = "warmup_steps", steps, weightDecay = "weight_decay", beta1, beta2
         case gradientClip = "gradient_clip", seed, evaluateEvery = "evaluate_every", evaluationBatches = "evaluation_batches"
         case checkpointEvery = "checkpoint_every", initFrom = "init_from", fimRate = "fim_rate", fimSPMRate = "fim_spm_rate"
+        case packExamples = "pack_examples"
     }
 
     /// Tokens each optimizer step trains on.
@@ -102,7 +106,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         }
         let known = Set([CodingKeys.layers, .heads, .hiddenSize, .contextLength, .batchSize, .accumulation, .learningRate,
                          .minimumLearningRate, .warmupSteps, .steps, .weightDecay, .beta1, .beta2, .gradientClip, .seed,
-                         .evaluateEvery, .evaluationBatches, .checkpointEvery, .initFrom, .fimRate, .fimSPMRate].map(\.rawValue))
+                         .evaluateEvery, .evaluationBatches, .checkpointEvery, .initFrom, .fimRate, .fimSPMRate, .packExamples].map(\.rawValue))
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw TrainingError("\(nameOrPath): unknown field \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
         }

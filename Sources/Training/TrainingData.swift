@@ -50,6 +50,9 @@ public struct TokenStreamData: TrainingData {
 
 /// Supervised examples (Codex-S): each sequence is a prompt then its completion, the loss counted
 /// on the completion only; sequences are cut or padded (with `padding`, not trained on) to length.
+/// Packed, a training sequence holds as many whole examples as fit, one after another (each
+/// completion ends at <|endoftext|>, as files do in the pretraining stream), so that a context of
+/// short examples is not mostly padding; validation stays one example per sequence.
 public struct MaskedExampleData: TrainingData {
     public struct Example: Sendable, Codable {
         public let prompt: [Int32]
@@ -58,25 +61,56 @@ public struct MaskedExampleData: TrainingData {
             self.prompt = prompt
             self.completion = completion
         }
+        var count: Int { prompt.count + completion.count }
     }
 
     public let train: [Example]
     public let validation: [Example]
     public let padding: Int32
     public let seed: UInt64
+    /// The training sequences as indices into `train`: one example each, or packed.
+    let rows: [[Int]]
 
-    public init(train: [Example], validation: [Example], padding: Int32, seed: UInt64) {
+    /// `packedTo`: pack the training examples into sequences of this length (the context's).
+    public init(train: [Example], validation: [Example], padding: Int32, seed: UInt64, packedTo length: Int? = nil) {
         self.train = train
         self.validation = validation
         self.padding = padding
         self.seed = seed
+        rows = length.map { Self.pack(train, length: $0, seed: seed) } ?? train.indices.map { [$0] }
     }
 
-    func sequence(_ example: Example, length: Int) -> (inputs: [Int32], targets: [Int32]) {
-        let tokens = Array((example.prompt + example.completion).prefix(length + 1))
+    /// How many training sequences the examples make (packed: fewer than the examples).
+    public var sequenceCount: Int { rows.count }
+
+    /// First fit over the last few open sequences, the examples in a seeded random order: a
+    /// sequence mixes examples from anywhere in the set, and each example lands in exactly one.
+    static func pack(_ examples: [Example], length: Int, seed: UInt64) -> [[Int]] {
+        var random = SplitMix64(seed: seed, stream: 0x7061636b)  // "pack"
+        var open: [(indices: [Int], room: Int)] = [], rows: [[Int]] = []
+        for index in examples.indices.shuffled(using: &random) {
+            let size = examples[index].count
+            if let slot = open.firstIndex(where: { $0.room >= size }) {
+                open[slot].indices.append(index)
+                open[slot].room -= size
+            } else {
+                if open.count == 16 { rows.append(open.removeFirst().indices) }
+                open.append(([index], length + 1 - size))  // length + 1 tokens give length inputs and targets
+            }
+        }
+        return rows + open.map(\.indices)
+    }
+
+    func sequence(_ examples: [Example], length: Int) -> (inputs: [Int32], targets: [Int32]) {
+        var tokens: [Int32] = [], counted: [Bool] = []
+        for example in examples {
+            tokens += example.prompt + example.completion
+            counted += Array(repeating: false, count: example.prompt.count) + Array(repeating: true, count: example.completion.count)
+        }
+        tokens = Array(tokens.prefix(length + 1))
         var inputs = Array(tokens.dropLast()), targets = Array(tokens.dropFirst())
         // Target i predicts token i+1: only completion tokens count.
-        for i in targets.indices where i + 1 < example.prompt.count { targets[i] = -1 }
+        for i in targets.indices where !counted[i + 1] { targets[i] = -1 }
         while inputs.count < length {
             inputs.append(padding)
             targets.append(-1)
@@ -88,7 +122,8 @@ public struct MaskedExampleData: TrainingData {
         var random = SplitMix64(seed: seed, stream: index)
         var inputs: [Int32] = [], targets: [Int32] = []
         for _ in 0..<batch {
-            let (i, t) = sequence(train[Int(random.next() % UInt64(train.count))], length: length)
+            let row = rows[Int(random.next() % UInt64(rows.count))]
+            let (i, t) = sequence(row.map { train[$0] }, length: length)
             inputs += i
             targets += t
         }
@@ -99,7 +134,7 @@ public struct MaskedExampleData: TrainingData {
         guard (index + 1) * batch <= validation.count else { return nil }
         var inputs: [Int32] = [], targets: [Int32] = []
         for example in validation[(index * batch)..<((index + 1) * batch)] {
-            let (i, t) = sequence(example, length: length)
+            let (i, t) = sequence([example], length: length)
             inputs += i
             targets += t
         }

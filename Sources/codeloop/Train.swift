@@ -206,8 +206,14 @@ struct Train: ParsableCommand {
         var random = SplitMix64(seed: configuration.seed)
         let shuffled = encoded.shuffled(using: &random)
         let held = max(1, shuffled.count / 50)
-        return (MaskedExampleData(train: Array(shuffled.dropFirst(held)), validation: Array(shuffled.prefix(held)),
-                                  padding: Int32(endOfText), seed: configuration.seed), tokenizerFile, tokenizer)
+        let data = MaskedExampleData(train: Array(shuffled.dropFirst(held)), validation: Array(shuffled.prefix(held)), padding: Int32(endOfText),
+                                     seed: configuration.seed, packedTo: configuration.packExamples == true ? context : nil)
+        if configuration.packExamples == true {
+            let tokens = data.train.reduce(0) { $0 + $1.prompt.count + $1.completion.count }
+            printError(String(format: "%d training examples packed into %d sequences of %d tokens (%.0f%% filled)",
+                              data.train.count, data.sequenceCount, context, 100 * Double(tokens) / Double(data.sequenceCount * (context + 1))))
+        }
+        return (data, tokenizerFile, tokenizer)
     }
 
     /// Refuses, before starting, a configuration whose parameters, optimizer state and

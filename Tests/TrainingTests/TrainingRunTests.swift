@@ -95,6 +95,32 @@ func tinyRun(output: String, steps: Int) throws -> TrainingRun {
         #expect(targets == [-1, -1, 20, 21, -1, -1])
     }
 
+    @Test func packedExamplesShareASequenceEachMaskedToItsCompletion() {
+        // Example k: prompt [100 + k, 100 + k], completion [200 + k, 0] (0 ends it, as <|endoftext|> does).
+        let examples = (Int32(0)..<40).map { k -> MaskedExampleData.Example in .init(prompt: [100 + k, 100 + k], completion: [200 + k, 0]) }
+        let data = MaskedExampleData(train: examples, validation: examples, padding: 0, seed: 3, packedTo: 11)
+        // 4 tokens each, 12 = 11 + 1 per sequence: three to a sequence, every example in exactly one.
+        #expect(data.sequenceCount == 14)
+        #expect(data.rows.flatMap { $0 }.sorted() == Array(0..<40))
+        #expect(data.rows.allSatisfy { $0.count <= 3 })
+        var seen = 0
+        for index in 0..<20 {
+            let (inputs, targets) = data.trainingBatch(index, batch: 2, length: 11)
+            #expect(inputs.count == 22 && targets.count == 22)
+            for i in targets.indices where targets[i] != -1 {
+                // Only a completion token is a target: 200 + k after the prompt's second token, 0 after 200 + k.
+                let input = inputs[i], target = targets[i]
+                let expected: Int32 = input >= 200 ? 0 : input + 100
+                #expect(input >= 100 && target == expected, "batch \(index), position \(i): \(input) → \(target)")
+                seen += 1
+            }
+        }
+        #expect(seen > 20 * 2 * 2 * 2)  // more than two examples' targets per sequence on average
+        // Validation stays one example per sequence.
+        let (inputs, targets) = data.validationBatch(0, batch: 1, length: 11)!
+        #expect(inputs == [100, 100, 200, 0, 0, 0, 0, 0, 0, 0, 0] && targets == [-1, 200, 0, -1, -1, -1, -1, -1, -1, -1, -1])
+    }
+
     @Test func scheduleWarmsUpThenFollowsTheCosine() {
         let schedule = LearningRateSchedule(peak: 1.0, minimum: 0.1, warmup: 10, total: 110)
         #expect(schedule.rate(at: 1) == 0.1)
