@@ -86,7 +86,7 @@ public struct MaskedExampleData: TrainingData {
     /// First fit over the last few open sequences, the examples in a seeded random order: a
     /// sequence mixes examples from anywhere in the set, and each example lands in exactly one.
     static func pack(_ examples: [Example], length: Int, seed: UInt64) -> [[Int]] {
-        var random = SplitMix64(seed: seed, stream: 0x7061636b)  // "pack"
+        var random = SplitMix64(seed: seed, stream: 0x7061636b)  // "pack": above every batch index, so no batch shares it
         var open: [(indices: [Int], room: Int)] = [], rows: [[Int]] = []
         for index in examples.indices.shuffled(using: &random) {
             let size = examples[index].count
