@@ -45,6 +45,14 @@ static struct {
 
 static _Thread_local int inside_loop;
 
+/// A spinning thread yields its core now and then: when another process shares the machine, a
+/// thread that only spun would hold the core the one it waits for needs (two generate processes
+/// side by side ran 2.2x slower than one after the other); alone, the yield returns at once.
+static inline void wait_a_little(int spins) {
+    if (spins % 64 == 0) sched_yield();
+    else cpu_relax();
+}
+
 /// libdispatch sets its threads' nice from their QoS (0 at the default), and threads inherit the nice
 /// of the thread that made them: so a codeloop started under `nice` computed at full priority. The
 /// threads that do the work take the process's nice (its main thread's, which `nice` set) instead.
@@ -73,7 +81,7 @@ static void *work(void *unused) {
         int spins = 0;
         while ((generation = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
             if (++spins < SPINS_BEFORE_SLEEP) {
-                cpu_relax();
+                wait_a_little(spins);
                 continue;
             }
             pthread_mutex_lock(&pool.sleep_lock);
@@ -137,7 +145,7 @@ void cl_parallel_for(size_t count, void (*body)(void *context, size_t index), vo
     take_indices();
     inside_loop = 0;
     for (int spins = 0; atomic_load_explicit(&pool.pending, memory_order_acquire) > 0; spins++) {
-        if (spins < SPINS_BEFORE_SLEEP) cpu_relax();
+        if (spins < SPINS_BEFORE_SLEEP) wait_a_little(spins);
         else sched_yield();  // a worker descheduled by a busy machine: let it run
     }
     pthread_mutex_unlock(&pool.busy);
