@@ -61,7 +61,7 @@ public struct MaskedExampleData: TrainingData {
             self.prompt = prompt
             self.completion = completion
         }
-        var count: Int { prompt.count + completion.count }
+        public var count: Int { prompt.count + completion.count }
     }
 
     public let train: [Example]

@@ -197,7 +197,7 @@ struct Train: ParsableCommand {
         // or, with a prompt that fills the context, on nothing: such examples are left out.
         let context = configuration.contextLength
         let encoded = examples.map { MaskedExampleData.Example(prompt: $0.prompt, completion: $0.completion + [Int32(endOfText)]) }
-            .filter { $0.prompt.count + $0.completion.count <= context + 1 }
+            .filter { $0.count <= context + 1 }
         printError("\(path): \(encoded.count) of \(examples.count) examples fit the context of \(context) tokens; the others are left out")
         guard !encoded.isEmpty else {
             throw InputError("\(path): no example fits the context of \(context) tokens (raise context_length, up to the model's)")
@@ -206,10 +206,11 @@ struct Train: ParsableCommand {
         var random = SplitMix64(seed: configuration.seed)
         let shuffled = encoded.shuffled(using: &random)
         let held = max(1, shuffled.count / 50)
+        let packed = configuration.packExamples == true
         let data = MaskedExampleData(train: Array(shuffled.dropFirst(held)), validation: Array(shuffled.prefix(held)), padding: Int32(endOfText),
-                                     seed: configuration.seed, packedTo: configuration.packExamples == true ? context : nil)
-        if configuration.packExamples == true {
-            let tokens = data.train.reduce(0) { $0 + $1.prompt.count + $1.completion.count }
+                                     seed: configuration.seed, packedTo: packed ? context : nil)
+        if packed {
+            let tokens = data.train.reduce(0) { $0 + $1.count }
             printError(String(format: "%d training examples packed into %d sequences of %d tokens (%.0f%% filled)",
                               data.train.count, data.sequenceCount, context, 100 * Double(tokens) / Double(data.sequenceCount * (context + 1))))
         }

@@ -50,13 +50,12 @@ def header(used):
     module would fill most of a small context."""
     kept = []
     for statement in imports:
-        if isinstance(statement, ast.ImportFrom) and (statement.module == "__future__"
-                                                      or any(a.name == "*" for a in statement.names)):
-            kept.append("".join(lines[statement.lineno - 1:statement.end_lineno]))
-            continue
+        whole = isinstance(statement, ast.ImportFrom) and (statement.module == "__future__"
+                                                           or any(a.name == "*" for a in statement.names))
         # `import a.b` binds a; `import a.b as c` and `from m import b as c` bind c.
-        names = [a for a in statement.names
-                 if (a.asname or (a.name.split(".")[0] if isinstance(statement, ast.Import) else a.name)) in used]
+        names = statement.names if whole else [
+            a for a in statement.names
+            if (a.asname or (a.name.split(".")[0] if isinstance(statement, ast.Import) else a.name)) in used]
         if len(names) == len(statement.names):
             kept.append("".join(lines[statement.lineno - 1:statement.end_lineno]))
         elif names:
