@@ -2,7 +2,8 @@
 """Fetches the Python packages of codeloop's training corpus into a cache outside the repository.
 
 Two modes:
-  select  picks packages from the env entry's PyPI list (most downloaded first), downloads each one's
+  select  picks packages from the env entry's PyPI list (most downloaded first, or the pinned names of
+          --names), downloads each one's
           wheel for CPython 3.11 (pure-Python, or the x86-64 one whose .py files we take), keeps those
           under a permissive licence, and writes the manifest (name, version, sha256, licence, bytes of
           Python) — the manifest is committed.
@@ -117,13 +118,38 @@ def ranked_names(pypi_list, top):
     return [name for _, name in sorted(rows)[:top]]
 
 
+def pinned_names(names_file, pypi_list):
+    """name==version lines (# comments allowed); each name must be in the env entry's list."""
+    with open(pypi_list, encoding="utf-8") as f:
+        listed = {line.split("\t", 1)[0].lower() for line in f}
+    pins = []
+    with open(names_file, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            if "==" not in line or line.split("==")[0].lower() not in listed:
+                sys.exit(f"{names_file}:{number}: want name==version with a name from {pypi_list}, got {line!r}")
+            pins.append(line)
+    return pins
+
+
 def select(args):
     wheels = os.path.join(cache_dir(), "wheels")
-    names = [n for n in ranked_names(args.pypi_list, args.top) if n.lower() not in BENCHMARK_PACKAGES]
+    if args.names:
+        requirements = pinned_names(args.names, args.pypi_list)
+        names = [r.split("==")[0] for r in requirements]
+        source = f"PyPI wheels pinned in {os.path.basename(args.names)} (names from the env entry's pypi.tsv)"
+    else:
+        names = ranked_names(args.pypi_list, args.top)
+        requirements = names
+        source = ("PyPI wheels for CPython 3.11 (x86-64 or pure), most downloaded first, "
+                  f"top {args.top} of the env entry's pypi.tsv")
+    names = [n for n in names if n.lower() not in BENCHMARK_PACKAGES]
     entries, skipped = [], {"no wheel": 0, "licence": 0, "no python": 0, "too large": 0}
 
     if not args.offline:
-        download_all(names, wheels)
+        download_all([r for r in requirements if r.split("==")[0].lower() not in BENCHMARK_PACKAGES], wheels)
     for name in names:
         path = wheel_of(name, wheels)
         if path is None:
@@ -144,8 +170,7 @@ def select(args):
         entries.append({"name": name, "version": version, "file": os.path.basename(path),
                         "sha256": sha256(path), "licence": licence, "python_bytes": size})
     entries.sort(key=lambda e: e["name"].lower())
-    manifest = {"source": "PyPI wheels for CPython 3.11 (x86-64 or pure), most downloaded first, "
-                          f"top {args.top} of the env entry's pypi.tsv",
+    manifest = {"source": source,
                 "excluded_benchmark_packages": sorted(BENCHMARK_PACKAGES), "skipped": skipped,
                 "python_bytes": sum(e["python_bytes"] for e in entries), "packages": entries}
     with open(args.manifest, "w") as f:
@@ -178,6 +203,7 @@ def main():
     parser.add_argument("--manifest", default=os.path.join(os.path.dirname(__file__), "manifest.json"))
     parser.add_argument("--pypi-list", default="/work/.library/env/packages/pypi.tsv")
     parser.add_argument("--top", type=int, default=4000)
+    parser.add_argument("--names", help="select: a file of name==version pins instead of the most downloaded")
     parser.add_argument("--max-wheel-mb", type=int, default=200)
     parser.add_argument("--offline", action="store_true", help="select: use only what the cache holds (no downloads)")
     args = parser.parse_args()

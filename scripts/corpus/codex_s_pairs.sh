@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Makes the Codex-S fine-tuning pairs (imports + signature + docstring -> body) with `codeloop corpus
+# functions`, from two sets of wheels, into $CODELOOP_CACHE/codex-s (default ~/.cache/codeloop):
+#   library.jsonl     the training corpus's wheels (scripts/corpus/manifest.json)
+#   algorithms.jsonl  the algorithm collections of scripts/corpus/codex-s-manifest.json
+# Extra flags go to both runs (e.g. --verify-doctests).
+#   scripts/corpus/codex_s_pairs.sh [corpus functions flags]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cache="${CODELOOP_CACHE:-$HOME/.cache/codeloop}"
+mkdir -p "$cache/codex-s"
+for set in manifest:library codex-s-manifest:algorithms; do
+  manifest="scripts/corpus/${set%%:*}.json"
+  python3 scripts/corpus/fetch_packages.py fetch --manifest "$manifest"
+  mapfile -t wheels < <(python3 -c 'import json, os, sys
+for p in json.load(open(sys.argv[1]))["packages"]:
+    print(os.path.join(sys.argv[2], p["file"]))' "$manifest" "$cache/corpus/wheels")
+  nice .build/release/codeloop corpus functions "${wheels[@]}" --out "$cache/codex-s/${set##*:}.jsonl" "$@"
+done
