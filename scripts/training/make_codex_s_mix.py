@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Writes the second-stage Codex-S fine-tuning set: every pair from the algorithm collections, and the
-library pairs shaped most like a HumanEval problem — a docstring with >>> examples, or a function that
-imports nothing. Library code opens most bodies with argument checks; these pairs do not.
+"""Writes the second-stage Codex-S fine-tuning set: every pair of the hand-picked algorithm collections
+(--whole), and of the other sets (--shaped) the pairs shaped most like a HumanEval problem — a docstring
+with >>> examples, or a function that imports nothing. Library code opens most bodies with argument
+checks; these pairs do not.
 
-  python3 scripts/training/make_codex_s_mix.py LIBRARY.jsonl ALGORITHMS.jsonl --out MIX.jsonl
+  python3 scripts/training/make_codex_s_mix.py --whole ALGORITHMS.jsonl --shaped LIBRARY.jsonl ... --out MIX.jsonl
 """
 import argparse
 import json
@@ -29,16 +30,19 @@ def humaneval_shaped(prompt):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("library")
-    parser.add_argument("algorithms")
+    parser.add_argument("--whole", nargs="*", default=[], help="pair files kept whole")
+    parser.add_argument("--shaped", nargs="*", default=[], help="pair files of which the HumanEval-shaped pairs are kept")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    algorithms = list(read_pairs(args.algorithms))
-    library = [p for p in read_pairs(args.library) if humaneval_shaped(p[0])]
+    pairs, counts = [], []
+    for path in args.whole + args.shaped:
+        kept = [p for p in read_pairs(path) if path in args.whole or humaneval_shaped(p[0])]
+        pairs += kept
+        counts.append(f"{len(kept)} from {path}")
     with open(args.out, "w", encoding="utf-8") as f:
-        for prompt, completion in algorithms + library:
+        for prompt, completion in pairs:
             f.write(json.dumps({"prompt": prompt, "completion": completion}) + "\n")
-    print(f"{len(algorithms)} algorithm pairs + {len(library)} library pairs -> {args.out}")
+    print(f"{len(pairs)} pairs ({', '.join(counts)}) -> {args.out}")
 
 
 if __name__ == "__main__":
