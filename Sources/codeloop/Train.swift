@@ -96,7 +96,7 @@ struct Train: ParsableCommand {
                 throw InputError("\(initFrom): vocabulary of \(config.vocabularySize) tokens, the data's tokenizer has \(tokenizer.vocabularySize)")
             }
             if !grows, let theirs = FileManager.default.contents(atPath: initFrom + "/tokenizer.json"),
-               let ours = FileManager.default.contents(atPath: tokenizerFile), theirs != ours {
+               let ours = FileManager.default.contents(atPath: tokenizerFile), !Tokenizer.sameDefinition(theirs, ours) {
                 throw InputError("\(initFrom)/tokenizer.json differs from the data's tokenizer \(tokenizerFile)")
             }
             layout = GPT2Layout(config: config)

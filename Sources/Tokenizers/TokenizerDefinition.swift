@@ -1,0 +1,38 @@
+import Foundation
+
+/// Whether two tokenizer.json files define one tokenizer. HF tokenizers writes a BPE model's merges as
+/// "a b" strings before 0.20 and as [a, b] pairs from 0.20 on: a model saved by one version and data
+/// tokenized by another hold the same merges in different bytes.
+extension Tokenizer {
+    public static func sameDefinition(_ first: Data, _ second: Data) -> Bool {
+        guard let one = mergesAsPairs(first), let other = mergesAsPairs(second) else { return first == second }
+        return sameJSON(one, other)
+    }
+
+    private static func sameJSON(_ one: Any, _ other: Any) -> Bool {
+        switch (one, other) {
+        case let (one as [String: Any], other as [String: Any]):
+            return one.count == other.count && one.allSatisfy { key, value in other[key].map { sameJSON(value, $0) } ?? false }
+        case let (one as [Any], other as [Any]):
+            return one.count == other.count && zip(one, other).allSatisfy { sameJSON($0, $1) }
+        case (is [String: Any], _), (is [Any], _), (_, is [String: Any]), (_, is [Any]):
+            return false
+        default:  // strings, numbers, booleans, null
+            return String(describing: one) == String(describing: other)
+        }
+    }
+
+    /// The file's JSON with every "a b" merge written as ["a", "b"]; nil when it is not a JSON object.
+    private static func mergesAsPairs(_ data: Data) -> [String: Any]? {
+        guard var root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        if var model = root["model"] as? [String: Any], let merges = model["merges"] as? [Any] {
+            model["merges"] = merges.map { merge -> Any in
+                guard let text = merge as? String else { return merge }
+                let parts = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+                return parts.count == 2 ? parts : text
+            }
+            root["model"] = model
+        }
+        return root
+    }
+}
