@@ -2,8 +2,8 @@
 """Fetches the Python packages of codeloop's training corpus into a cache outside the repository.
 
 Two modes:
-  select  picks packages from the env entry's PyPI list (most downloaded first, or the pinned names of
-          --names), downloads each one's
+  select  picks packages from the env entry's PyPI list (most downloaded first; or the pins of --names;
+          or those whose summary matches --summary), downloads each one's
           wheel for CPython 3.11 (pure-Python, or the x86-64 one whose .py files we take), keeps those
           under a permissive licence, and writes the manifest (name, version, sha256, licence, bytes of
           Python) — the manifest is committed.
@@ -166,6 +166,8 @@ def select(args):
         requirements = names
         source = ("PyPI wheels for CPython 3.11 (x86-64 or pure), most downloaded first, "
                   f"top {args.top} of the env entry's pypi.tsv")
+    source += (", pure-Python wheels only" if args.pure_only else "") + f", wheels up to {args.max_wheel_mb} MB"
+    source += "".join(f", leaving out the packages of {os.path.basename(path)}" for path in args.exclude_manifest)
     excluded = set(BENCHMARK_PACKAGES)
     for path in args.exclude_manifest:
         with open(path) as f:
