@@ -22,15 +22,11 @@ extension Tokenizer {
         }
     }
 
-    /// The file's JSON with every "a b" merge written as ["a", "b"]; nil when it is not a JSON object.
+    /// The file's JSON with every merge written as its parts, ["a", "b"]; nil when it is not a JSON object.
     private static func mergesAsPairs(_ data: Data) -> [String: Any]? {
         guard var root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
         if var model = root["model"] as? [String: Any], let merges = model["merges"] as? [Any] {
-            model["merges"] = merges.map { merge -> Any in
-                guard let text = merge as? String else { return merge }
-                let parts = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-                return parts.count == 2 ? parts : text
-            }
+            model["merges"] = merges.map { merge -> Any in mergeParts(merge) ?? merge }
             root["model"] = model
         }
         return root

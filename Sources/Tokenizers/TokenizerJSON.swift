@@ -7,6 +7,12 @@ import Foundation
 /// tokenizer_config.json beside it. An option set to its no-op value is accepted; an option codeloop
 /// does not implement is refused by name.
 extension Tokenizer {
+    /// A merge's parts: "a b" (tokenizers < 0.20) or ["a", "b"] (0.20 on, where a part may hold a space).
+    static func mergeParts(_ merge: Any) -> [String]? {
+        if let text = merge as? String { return text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) }
+        return merge as? [String]
+    }
+
     public static func load(tokenizerJSON path: String) throws -> Tokenizer {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TokenizerError("\(path): cannot be read")
@@ -92,13 +98,7 @@ extension Tokenizer {
 
         var merges: [UInt64: (rank: Int32, id: Int32)] = [:]
         for (rank, merge) in ((model["merges"] as? [Any]) ?? []).enumerated() {
-            // "a b" (tokenizers < 0.20) or ["a", "b"] (0.20 on, where a part may hold a space).
-            let pair: [String]
-            if let text = merge as? String {
-                pair = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-            } else if let array = merge as? [String] {
-                pair = array
-            } else {
+            guard let pair = mergeParts(merge) else {
                 throw TokenizerError("\(path): model.merges[\(rank)] is neither \"a b\" nor [a, b]")
             }
             guard pair.count == 2, let left = vocabulary[pair[0]], let right = vocabulary[pair[1]],
