@@ -9,7 +9,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 cache="${CODELOOP_CACHE:-$HOME/.cache/codeloop}/corpus"
 python3 scripts/corpus/fetch_packages.py fetch
-mapfile -t wheels < <(python3 -c 'import json, os, sys
-for p in json.load(open("scripts/corpus/manifest.json"))["packages"]:
-    print(os.path.join(sys.argv[1], p["file"]))' "$cache/wheels")
+mapfile -t wheels < <(python3 scripts/corpus/fetch_packages.py paths)
 exec nice .build/release/codeloop corpus build "${wheels[@]}" --out "$cache/built" "$@"

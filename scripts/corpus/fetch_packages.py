@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Fetches the Python packages of codeloop's training corpus into a cache outside the repository.
 
-Two modes:
+Three modes:
   select  picks packages from the env entry's PyPI list (most downloaded first; or the pins of --names;
           or those whose summary matches --summary), downloads each one's
           wheel for CPython 3.11 (pure-Python, or the x86-64 one whose .py files we take), keeps those
           under a permissive licence, and writes the manifest (name, version, sha256, licence, bytes of
           Python) — the manifest is committed.
   fetch   downloads exactly the manifest's pins and checks each sha256 (a later machine's way).
+  paths   prints the cached wheel of each manifest entry, one path a line (for `corpus build` and
+          `corpus functions`, after fetch).
 
 Then `codeloop corpus build CACHE/wheels --out CORPUS` builds the corpus; see scripts/corpus/build.sh.
 Wheels, not sdists: pip must build an sdist's metadata (running its setup) just to download it.
@@ -225,9 +227,16 @@ def fetch(args):
     print(f"{len(manifest['packages'])} packages in {wheels}")
 
 
+def paths(args):
+    wheels = os.path.join(cache_dir(), "wheels")
+    with open(args.manifest) as f:
+        for entry in json.load(f)["packages"]:
+            print(os.path.join(wheels, entry["file"]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["select", "fetch"])
+    parser.add_argument("mode", choices=["select", "fetch", "paths"])
     parser.add_argument("--manifest", default=os.path.join(os.path.dirname(__file__), "manifest.json"))
     parser.add_argument("--pypi-list", default="/work/.library/env/packages/pypi.tsv")
     parser.add_argument("--top", type=int, default=4000)
@@ -239,7 +248,7 @@ def main():
     parser.add_argument("--max-wheel-mb", type=int, default=200)
     parser.add_argument("--offline", action="store_true", help="select: use only what the cache holds (no downloads)")
     args = parser.parse_args()
-    select(args) if args.mode == "select" else fetch(args)
+    {"select": select, "fetch": fetch, "paths": paths}[args.mode](args)
 
 
 if __name__ == "__main__":
