@@ -39,8 +39,8 @@ PERMISSIVE = re.compile(r"\b(MIT|BSD|Apache|PSF|Python Software Foundation|ISC|Z
 COPYLEFT = re.compile(r"\b(GPL|AGPL|LGPL|GNU)\b", re.I)
 
 
-def cache_dir():
-    return os.environ.get("CODELOOP_CACHE", os.path.expanduser("~/.cache/codeloop")) + "/corpus"
+def wheels_dir():
+    return os.path.join(os.environ.get("CODELOOP_CACHE", os.path.expanduser("~/.cache/codeloop")), "corpus", "wheels")
 
 
 def licence_of(wheel_path):
@@ -153,7 +153,7 @@ def summary_names(pypi_list, pattern, since):
 
 
 def select(args):
-    wheels = os.path.join(cache_dir(), "wheels")
+    wheels = wheels_dir()
     if args.summary:
         requirements = summary_names(args.pypi_list, args.summary, args.since)
         names = [r.split("==")[0] for r in requirements]
@@ -210,7 +210,7 @@ def select(args):
 
 
 def fetch(args):
-    wheels = os.path.join(cache_dir(), "wheels")
+    wheels = wheels_dir()
     with open(args.manifest) as f:
         manifest = json.load(f)
     bad = []
@@ -228,7 +228,7 @@ def fetch(args):
 
 
 def paths(args):
-    wheels = os.path.join(cache_dir(), "wheels")
+    wheels = wheels_dir()
     with open(args.manifest) as f:
         for entry in json.load(f)["packages"]:
             print(os.path.join(wheels, entry["file"]))
