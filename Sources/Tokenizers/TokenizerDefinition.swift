@@ -6,20 +6,10 @@ import Foundation
 extension Tokenizer {
     public static func sameDefinition(_ first: Data, _ second: Data) -> Bool {
         guard let one = mergesAsPairs(first), let other = mergesAsPairs(second) else { return first == second }
-        return sameJSON(one, other)
-    }
-
-    private static func sameJSON(_ one: Any, _ other: Any) -> Bool {
-        switch (one, other) {
-        case let (one as [String: Any], other as [String: Any]):
-            return one.count == other.count && one.allSatisfy { key, value in other[key].map { sameJSON(value, $0) } ?? false }
-        case let (one as [Any], other as [Any]):
-            return one.count == other.count && zip(one, other).allSatisfy { sameJSON($0, $1) }
-        case (is [String: Any], _), (is [Any], _), (_, is [String: Any]), (_, is [Any]):
-            return false
-        default:  // strings, numbers, booleans, null
-            return String(describing: one) == String(describing: other)
-        }
+        // One serialisation with sorted keys: two JSON objects are equal when these bytes are.
+        let canonical = { (root: [String: Any]) in try? JSONSerialization.data(withJSONObject: root, options: [.sortedKeys]) }
+        guard let one = canonical(one), let other = canonical(other) else { return false }
+        return one == other
     }
 
     /// The file's JSON with every merge written as its parts, ["a", "b"]; nil when it is not a JSON object.
