@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""How well codeloop models predict HumanEval's canonical solutions after their prompts: bits per
+byte of the solutions alone, beside those of the prompts and solutions as one text (what
+bench/quantization_quality.py scores). Codex-S fine-tuning trains bodies only, so the two can move
+apart: the first is the one the task asks of a model.
+
+A solution's nats are `codeloop score` of prompt + solution less that of the prompt alone: the
+model is causal, so the prompt's tokens score the same in both (up to the one token that BPE may
+merge across the boundary).
+
+    swift build -c release && python3 scripts/humaneval_solution_bits.py MODEL_DIR...
+
+Prints one row per model, and last each model's solution bits per byte as a ratio to the first's.
+"""
+import argparse
+import gzip
+import json
+import os
+import re
+import subprocess
+import tempfile
+
+from evaluate_fim import CODELOOP, HUMANEVAL, bits_per_byte, held_out_text
+
+
+def nats(model, text, path):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    out = subprocess.run([CODELOOP, "score", "--model", model, "--summary", path], check=True, capture_output=True, text=True).stdout
+    found = re.search(r"(\d+) tokens scored, \d+ bytes, ([\d.]+) nats/token", out)
+    return int(found.group(1)) * float(found.group(2))
+
+
+def solution_bits_per_byte(model, problems, work):
+    total = 0.0
+    for problem in problems:
+        total += (nats(model, problem["prompt"] + problem["canonical_solution"], os.path.join(work, "whole.py"))
+                  - nats(model, problem["prompt"], os.path.join(work, "prompt.py")))
+    return total / 0.6931471805599453 / sum(len(p["canonical_solution"].encode()) for p in problems)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("models", nargs="+", help="HF model directories")
+    args = parser.parse_args()
+    with gzip.open(HUMANEVAL, "rt") as f:
+        problems = [json.loads(line) for line in f]
+    work = tempfile.mkdtemp(prefix="codeloop-solution-bits-")
+    text = held_out_text(work)
+    rows = []
+    print("| model | solutions after prompts, bits/byte | prompts and solutions, bits/byte |")
+    print("|---|---|---|")
+    for model in args.models:
+        rows.append(solution_bits_per_byte(model, problems, work))
+        print(f"| {model} | {rows[-1]:.4f} | {bits_per_byte(model, text):.4f} |", flush=True)
+    print("solution bits/byte vs the first model: " + ", ".join(f"{value / rows[0]:.4f}x" for value in rows))
+
+
+if __name__ == "__main__":
+    main()
