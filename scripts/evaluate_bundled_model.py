@@ -13,11 +13,11 @@ Prints each run, and last a Markdown table: bits/byte and pass@1 | pass@10 | pas
 import argparse
 import json
 import os
-import re
 import subprocess
 
+from evaluate_fim import CODELOOP, score_summary
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
 
 
 def main():
@@ -51,12 +51,10 @@ def main():
         manifest = json.load(open(os.path.join(args.corpus, "corpus.json")))
         total_nats = total_bytes = 0.0
         for shard in manifest["validationShards"]:
-            out = subprocess.run([CODELOOP, "score", *model, "--summary", os.path.join(args.corpus, shard)],
-                                 check=True, capture_output=True, text=True)
-            found = re.search(r"(\d+) tokens scored, (\d+) bytes, ([\d.]+) nats/token", out.stdout)
-            total_nats += int(found.group(1)) * float(found.group(3))
-            total_bytes += int(found.group(2))
-            print(out.stdout.strip())
+            tokens, size, nats_per_token, bits_per_byte = score_summary(args.model, os.path.join(args.corpus, shard))
+            total_nats += tokens * nats_per_token
+            total_bytes += size
+            print(f"{tokens} tokens scored, {size} bytes, {nats_per_token:.4f} nats/token, {bits_per_byte:.4f} bits per byte")
         bits = f"{total_nats / 0.6931471805599453 / total_bytes:.3f}"
     print("| problem set | validation bits/byte | pass@1 (T=0.2) | pass@10 (T=0.8) | pass@100 (T=0.8) |")
     for tasks in args.tasks.split(","):

@@ -33,19 +33,30 @@ def greedy_pass_at_1(model, tasks, work, max_tokens):
     return json.loads(out)["pass@1"]
 
 
+def score_summary(model, path):
+    """`codeloop score --summary` of a text file or token shard (model None: the bundled one):
+    tokens scored, bytes, nats per token, bits per byte."""
+    command = [CODELOOP, "score"] + (["--model", model] if model else []) + ["--summary", path]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    found = re.search(r"(\d+) tokens scored, (\d+) bytes, ([\d.]+) nats/token, ([\d.]+) bits per byte", out)
+    return int(found.group(1)), int(found.group(2)), float(found.group(3)), float(found.group(4))
+
+
 def bits_per_byte(model, text):
-    """`codeloop score`'s bits per byte of a text file or token shard."""
-    out = subprocess.run([CODELOOP, "score", "--model", model, "--summary", text], check=True, capture_output=True, text=True).stdout
-    return float(re.search(r"([0-9.]+) bits per byte", out).group(1))
+    return score_summary(model, text)[3]
+
+
+def humaneval_problems():
+    with gzip.open(HUMANEVAL, "rt") as f:
+        return [json.loads(line) for line in f]
 
 
 def held_out_text(work):
     """HumanEval's prompts with their canonical solutions as one file: decontamination keeps them out
     of codeloop's corpora, so they are held out for its models."""
     path = os.path.join(work, "humaneval.py")
-    with gzip.open(HUMANEVAL, "rt") as f, open(path, "w") as out:
-        for line in f:
-            problem = json.loads(line)
+    with open(path, "w") as out:
+        for problem in humaneval_problems():
             out.write(problem["prompt"] + problem["canonical_solution"] + "\n\n")
     return path
 

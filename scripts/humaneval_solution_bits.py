@@ -13,22 +13,17 @@ merge across the boundary).
 Prints one row per model, and last each model's solution bits per byte as a ratio to the first's.
 """
 import argparse
-import gzip
-import json
 import os
-import re
-import subprocess
 import tempfile
 
-from evaluate_fim import CODELOOP, HUMANEVAL, bits_per_byte, held_out_text
+from evaluate_fim import bits_per_byte, held_out_text, humaneval_problems, score_summary
 
 
 def nats(model, text, path):
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
-    out = subprocess.run([CODELOOP, "score", "--model", model, "--summary", path], check=True, capture_output=True, text=True).stdout
-    found = re.search(r"(\d+) tokens scored, \d+ bytes, ([\d.]+) nats/token", out)
-    return int(found.group(1)) * float(found.group(2))
+    tokens, _, nats_per_token, _ = score_summary(model, path)
+    return tokens * nats_per_token
 
 
 def solution_bits_per_byte(model, problems, work):
@@ -43,8 +38,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("models", nargs="+", help="HF model directories")
     args = parser.parse_args()
-    with gzip.open(HUMANEVAL, "rt") as f:
-        problems = [json.loads(line) for line in f]
+    problems = humaneval_problems()
     work = tempfile.mkdtemp(prefix="codeloop-solution-bits-")
     text = held_out_text(work)
     rows = []

@@ -17,7 +17,8 @@ import struct
 
 import numpy as np
 
-DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": None}
+DTYPES = {"F32": "<f4", "F16": "<f2"}  # safetensors stores little-endian
+NAMES = {np.dtype(dtype): name for name, dtype in DTYPES.items()}
 
 
 def read_safetensors(path):
@@ -28,11 +29,10 @@ def read_safetensors(path):
     metadata = header.pop("__metadata__", None)
     tensors = {}
     for name, info in header.items():
-        dtype = DTYPES.get(info["dtype"])
-        if dtype is None:
+        if info["dtype"] not in DTYPES:
             raise SystemExit(f"{path}: tensor {name}: dtype {info['dtype']} is not supported (F32, F16)")
         start, end = info["data_offsets"]
-        tensors[name] = np.frombuffer(data[start:end], dtype=np.dtype(dtype).newbyteorder("<")).reshape(info["shape"])
+        tensors[name] = np.frombuffer(data[start:end], dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
     return tensors, metadata
 
 
@@ -41,8 +41,7 @@ def write_safetensors(path, tensors, metadata):
     if metadata is not None:
         header["__metadata__"] = metadata
     for name, array in tensors.items():
-        dtype = {np.dtype(np.float32): "F32", np.dtype(np.float16): "F16"}[array.dtype.newbyteorder("=")]
-        header[name] = {"dtype": dtype, "shape": list(array.shape), "data_offsets": [offset, offset + array.nbytes]}
+        header[name] = {"dtype": NAMES[array.dtype], "shape": list(array.shape), "data_offsets": [offset, offset + array.nbytes]}
         offset += array.nbytes
     encoded = json.dumps(header, separators=(",", ":")).encode()
     encoded += b" " * (-len(encoded) % 8)  # the format pads the header so that arrays start aligned
@@ -50,7 +49,7 @@ def write_safetensors(path, tensors, metadata):
         f.write(struct.pack("<Q", len(encoded)))
         f.write(encoded)
         for array in tensors.values():
-            f.write(array.astype(array.dtype.newbyteorder("<")).tobytes())
+            f.write(array.tobytes())
 
 
 def main():
