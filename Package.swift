@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["Models", "Tensors", "Seeding", "Tokenizers"]),
         .target(name: "Sampling", dependencies: ["Models", "Tokenizers", "Tensors", "Seeding"]),
         .target(name: "Backends", dependencies: [
-            "Sampling", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "Sampling", "Tokenizers", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "Server", dependencies: [

@@ -4,9 +4,11 @@ byte of the solutions alone, beside those of the prompts and solutions as one te
 bench/quantization_quality.py scores). Codex-S fine-tuning trains bodies only, so the two can move
 apart: the first is the one the task asks of a model.
 
-A solution's nats are `codeloop score` of prompt + solution less that of the prompt alone: the
-model is causal, so the prompt's tokens score the same in both (up to the one token that BPE may
-merge across the boundary).
+A solution's nats are `codeloop score` of prompt + solution less that of the prompt without its
+trailing whitespace, which is how generation gives a prompt (PromptBoundary: byte-level BPE makes
+the docstring's closing newline and the body's indentation one token). The model is causal and the
+stripped prompt's tokens begin the whole text's, so the difference is exactly the log-probability
+of the prompt's trailing whitespace and the solution after it, as sampling meets them.
 
     swift build -c release && python3 scripts/humaneval_solution_bits.py MODEL_DIR...
 
@@ -27,11 +29,12 @@ def nats(model, text, path):
 
 
 def solution_bits_per_byte(model, problems, work):
-    total = 0.0
+    total, size = 0.0, 0
     for problem in problems:
-        total += (nats(model, problem["prompt"] + problem["canonical_solution"], os.path.join(work, "whole.py"))
-                  - nats(model, problem["prompt"], os.path.join(work, "prompt.py")))
-    return total / 0.6931471805599453 / sum(len(p["canonical_solution"].encode()) for p in problems)
+        whole, head = problem["prompt"] + problem["canonical_solution"], problem["prompt"].rstrip()
+        total += nats(model, whole, os.path.join(work, "whole.py")) - nats(model, head, os.path.join(work, "prompt.py"))
+        size += len(whole.encode()) - len(head.encode())
+    return total / 0.6931471805599453 / size
 
 
 def main():

@@ -1,6 +1,7 @@
 import Foundation
 import Sampling
 import Synchronization
+import Tokenizers
 
 /// One interface for "complete this prompt n times": codeloop's own engine, or any server that
 /// speaks OpenAI's /v1/completions (vLLM, llama.cpp's server, Ollama, OpenAI, codeloop serve).

@@ -2,7 +2,8 @@ import Foundation
 import Tokenizers
 
 /// Codex-S training pairs: a JSONL file of {"prompt": signature + docstring, "completion": body},
-/// tokenized. Each line's mistakes are reported with its file and line.
+/// tokenized, the prompt's trailing whitespace moved to the completion. Each line's mistakes are
+/// reported with its file and line.
 public enum SupervisedExamples {
     public struct Pair: Sendable {
         public let prompt: [Int32]
@@ -22,8 +23,12 @@ public enum SupervisedExamples {
             guard let completion = object["completion"] as? String else {
                 throw CorpusError("\(at): missing or non-string field \"completion\"")
             }
-            pairs.append(Pair(prompt: tokenizer.encode(prompt, allowSpecial: false).map { Int32($0) },
-                              completion: tokenizer.encode(completion, allowSpecial: false).map { Int32($0) }))
+            // The prompt's trailing whitespace ("\n" after a docstring) opens the completion, as
+            // generation gives prompts (PromptBoundary): encoded apart, a lone "\n" token would
+            // stand where the model meets "\n    " as one token everywhere else.
+            let boundary = PromptBoundary(prompt)
+            pairs.append(Pair(prompt: tokenizer.encode(boundary.head, allowSpecial: false).map { Int32($0) },
+                              completion: tokenizer.encode(boundary.tail + completion, allowSpecial: false).map { Int32($0) }))
         }
         guard !pairs.isEmpty else { throw CorpusError("\(path): no examples") }
         return pairs

@@ -151,6 +151,23 @@ func pythonFiles(_ sources: [String]) throws -> [String: String] {
         }
     }
 
+    /// A pair reads as its whole text does: the prompt's closing "\n" and the body's indentation
+    /// make one token ("\n    "), which the completion opens with, as generation leaves it.
+    @Test func supervisedExamplesTokenizeAcrossTheBoundaryAsTheWholeText() throws {
+        let bundled = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/Models/Resources/codeloop-small/tokenizer.json").path
+        let tokenizer = try Tokenizer.named(bundled)
+        let prompt = "def add(x, y):\n    \"\"\"Add two numbers.\"\"\"\n", body = "    return x + y\n"
+        let path = scratch() + "/boundary.jsonl"
+        let line = try JSONSerialization.data(withJSONObject: ["prompt": prompt, "completion": body])
+        FileManager.default.createFile(atPath: path, contents: line)
+        let pair = try #require(try SupervisedExamples.load(path, tokenizer: tokenizer).first)
+        let ids = { (text: String) in tokenizer.encode(text, allowSpecial: false).map { Int32($0) } }
+        #expect(pair.prompt == ids(String(prompt.dropLast())))
+        #expect(pair.prompt + pair.completion == ids(prompt + body))
+        #expect(try tokenizer.decode(pair.completion.map { Int($0) }) == "\n" + body)
+    }
+
     @Test func supervisedExamplesNameTheirBadLine() throws {
         let path = scratch() + "/pairs.jsonl"
         try "{\"prompt\": \"def f():\\n\", \"completion\": \"    return 1\\n\"}\n{\"prompt\": 3}\n".write(toFile: path, atomically: true, encoding: .utf8)

@@ -1,4 +1,4 @@
-import Backends
+import Tokenizers
 import Testing
 
 @Suite struct PromptBoundaryTests {

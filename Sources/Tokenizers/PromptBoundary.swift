@@ -5,7 +5,8 @@
 /// top-level code, or a stop sequence at once, instead of the function's body.
 /// bigcode-evaluation-harness strips HumanEval's prompts for the same reason; the completion is
 /// then given back relative to the prompt as it was, so that the harness's prompt + completion is
-/// what the model wrote.
+/// what the model wrote. Training pairs are cut the same way (SupervisedExamples), so that a
+/// fine-tuned model learns the body after the prompt as it will be given one.
 public struct PromptBoundary: Sendable, Equatable {
     /// The prompt without its trailing whitespace: what the model is given.
     public let head: String
