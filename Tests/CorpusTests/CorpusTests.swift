@@ -152,7 +152,8 @@ func pythonFiles(_ sources: [String]) throws -> [String: String] {
     }
 
     /// A pair reads as its whole text does: the prompt's closing "\n" and the body's indentation
-    /// make one token ("\n    "), which the completion opens with, as generation leaves it.
+    /// join in one token (the bundled tokenizer's "\n   "), which opens the completion, as
+    /// generation leaves it to the model.
     @Test func supervisedExamplesTokenizeAcrossTheBoundaryAsTheWholeText() throws {
         let bundled = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Sources/Models/Resources/codeloop-small/tokenizer.json").path
