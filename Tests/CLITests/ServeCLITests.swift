@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+import TestScratch
 
 /// `codeloop serve` as a process: the harness drives it as it drives vLLM, and SIGTERM ends it cleanly.
 @Suite(.serialized) struct ServeCLITests {
     @Test func generateAgainstServeThenSIGTERMExitsZero() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let model = root.appendingPathComponent("Tests/ModelsTests/Fixtures/gpt2-tiny").path
+        let model = Repository.path("Tests/ModelsTests/Fixtures/gpt2-tiny")
         let process = Process()
         process.executableURL = codeloopBinary
         process.arguments = ["serve", "--model", model, "--port", "0", "--model-name", "tiny"]

@@ -155,9 +155,7 @@ func pythonFiles(_ sources: [String]) throws -> [String: String] {
     /// join in one token (the bundled tokenizer's "\n   "), which opens the completion, as
     /// generation leaves it to the model.
     @Test func supervisedExamplesTokenizeAcrossTheBoundaryAsTheWholeText() throws {
-        let bundled = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/Models/Resources/codeloop-small/tokenizer.json").path
-        let tokenizer = try Tokenizer.named(bundled)
+        let tokenizer = try Tokenizer.named(Repository.path("Sources/Models/Resources/codeloop-small/tokenizer.json"))
         let prompt = "def add(x, y):\n    \"\"\"Add two numbers.\"\"\"\n", body = "    return x + y\n"
         let path = scratch() + "/boundary.jsonl"
         let line = try JSONSerialization.data(withJSONObject: ["prompt": prompt, "completion": body])

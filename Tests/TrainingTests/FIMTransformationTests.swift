@@ -1,13 +1,13 @@
 import Foundation
 import Seeding
 import Testing
+import TestScratch
 import Tokenizers
 @testable import Training
 
 /// codeloop's bundled tokenizer with FIM's sentinels added the way `train --fim-rate` adds them.
 func fimTokenizer() throws -> (Tokenizer, FIMTransformation) {
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources/Models/Resources/codeloop-small/tokenizer.json").path
+    let path = Repository.path("Sources/Models/Resources/codeloop-small/tokenizer.json")
     let extended = try Tokenizer.tokenizerJSON(try Data(contentsOf: URL(fileURLWithPath: path)), path: path,
                                                addingSpecial: FIMTokens.codeloopNames)
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("fim-tokenizer-\(UUID().uuidString).json").path
