@@ -31,12 +31,13 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensors", "CKernels", "ModelFiles", "BundledData", "Tokenizers"], resources: [.copy("Resources")]),
         .target(name: "Training", dependencies: ["Models", "Tensors", "Seeding", "Tokenizers"]),
         .target(name: "Sampling", dependencies: ["Models", "Tokenizers", "Tensors", "Seeding"]),
+        .target(name: "OpenAIAPI"),
         .target(name: "Backends", dependencies: [
-            "Sampling", "Tokenizers", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "Sampling", "OpenAIAPI", "Tokenizers", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "Server", dependencies: [
-            "Sampling", "Models", "Tokenizers", .product(name: "Hummingbird", package: "hummingbird"),
+            "Sampling", "OpenAIAPI", "Models", "Tokenizers", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
@@ -47,7 +48,7 @@ let package = Package(
         .target(name: "Corpus", dependencies: ["Archives", "Tokenizers", "BundledData", "Sandbox"], resources: [.copy("Resources")]),
         .target(name: "Evaluation", dependencies: ["Sandbox", "Archives", "BundledData", "Seeding"], resources: [.copy("Resources")]),
         .target(name: "Reports", dependencies: ["Evaluation", "Seeding"]),
-        .target(name: "Generation", dependencies: ["Backends", "Evaluation", "Sampling", "Sandbox"]),
+        .target(name: "Generation", dependencies: ["Backends", "Evaluation", "Sampling", "Sandbox", "OpenAIAPI"]),
         .executableTarget(
             name: "codeloop",
             dependencies: [
@@ -68,7 +69,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], path: "Tests/TestSupport"),
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "OpenAIAPI", "Sampling", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Models", "Tokenizers", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),

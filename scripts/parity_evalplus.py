@@ -13,9 +13,14 @@ after the task's special oracle it `continue`s before recording the input as pas
 per-input record comes up short. The comparison therefore runs a copy of evalplus with that one
 line fixed (FIND_ZERO_FIX below) and also reports how many verdicts the unfixed copy differs on.
 
+Solution files (evalplus's `solution` field, the whole program) are compared too: the canonical
+and mixed samples with their prompts made solutions, and the chat answers of
+Tests/EvaluationTests/Fixtures/sanitize_parity.jsonl as evalplus's sanitize wrote them.
+
 With --update-fixtures it writes the mixed file and evalplus's verdicts on it to
-Tests/EvaluationTests/Fixtures/humanevalplus_mixed*.jsonl, which `swift test` checks without
-Python. Run from the repository root after `swift build -c release`:
+Tests/EvaluationTests/Fixtures/humanevalplus_mixed*.jsonl, and the first SOLUTION_FIXTURE_SIZE
+solutions with their verdicts to humanevalplus_solutions*.jsonl, which `swift test` checks
+without Python. Run from the repository root after `swift build -c release`:
 
     python3 scripts/parity_evalplus.py [--models] [--update-fixtures]
 """
@@ -90,6 +95,20 @@ def canonical_rows():
 
 def mixed_rows():
     return [{"task_id": t, "variant": v, "completion": c} for t, v, c in MIXED]
+
+
+SANITIZED_ANSWERS = os.path.join(FIXTURES, "sanitize_parity.jsonl")
+SOLUTION_FIXTURE_SIZE = 60
+
+
+def solution_rows():
+    """Mixed samples as whole programs, then the sanitized HumanEval chat answers."""
+    prompts = {p["task_id"]: p["prompt"] for p in problems()}
+    rows = [{"task_id": t, "variant": "solution: " + v, "solution": prompts[t] + c} for t, v, c in MIXED]
+    for answer in read_jsonl(SANITIZED_ANSWERS):
+        if answer["task_id"].startswith("HumanEval/") and answer["entry_point"]:
+            rows.append({"task_id": answer["task_id"], "variant": "sanitized chat answer", "solution": answer["solution"]})
+    return rows
 
 
 def evalplus_python(given):
@@ -178,7 +197,10 @@ def main():
     args = parser.parse_args()
     python = evalplus_python(args.evalplus_python)
     work = tempfile.mkdtemp(prefix="codeloop-evalplus-")
-    files = [("canonical", canonical_rows()), ("mixed", canonical_rows() + mixed_rows())]
+    canonical_solutions = [{"task_id": r["task_id"], "solution": p["prompt"] + r["completion"]}
+                           for r, p in zip(canonical_rows(), problems())]
+    files = [("canonical", canonical_rows()), ("mixed", canonical_rows() + mixed_rows()),
+             ("solutions", canonical_solutions + solution_rows())]
     if args.models:
         folder = os.path.join(SHARED, "humaneval-samples", "llm-humaneval-benchmarks")
         files += [(name, read_jsonl(os.path.join(folder, name))) for name in MODEL_FILES]
@@ -204,6 +226,14 @@ def main():
                         [{"task_id": r["task_id"], "variant": r["variant"], "base_status": b, "plus_status": p}
                          for r, (b, p) in zip(mixed, tail)])
             print(f"wrote {len(mixed)} fixture verdicts to {FIXTURES}")
+        if name == "solutions" and args.update_fixtures:
+            chosen = solution_rows()[:SOLUTION_FIXTURE_SIZE]
+            tail = theirs[len(canonical_solutions):len(canonical_solutions) + len(chosen)]
+            write_jsonl(os.path.join(FIXTURES, "humanevalplus_solutions.jsonl"), chosen)
+            write_jsonl(os.path.join(FIXTURES, "humanevalplus_solutions.expected.jsonl"),
+                        [{"task_id": r["task_id"], "variant": r["variant"], "base_status": b, "plus_status": p}
+                         for r, (b, p) in zip(chosen, tail)])
+            print(f"wrote {len(chosen)} solution fixture verdicts to {FIXTURES}")
     shutil.rmtree(work, ignore_errors=True)
     print(f"unfixed evalplus 0.3.1 differs on {unfixed_total} samples (its find_zero bug)")
     print(f"samples whose base and plus statuses differ between codeloop and evalplus (find_zero fixed): {total} of {samples_seen}")

@@ -36,9 +36,9 @@ extension Problem {
         return PromptExample.read(prompt: prompt, entryPoint: entryPoint)
     }
 
-    /// The program the examples run after: the code a completion makes, without the tests.
-    func exampleCode(completion: String) -> String {
-        if case .callBased(let tests) = suite { return AppsCallDriver.code(program: completion, functionName: tests.functionName) }
-        return prompt + completion + (suffix ?? "")
+    /// The program the examples run after: the code a sample makes, without the tests.
+    func exampleCode(_ code: SampleCode) -> String {
+        if case .callBased(let tests) = suite { return AppsCallDriver.code(program: code.text, functionName: tests.functionName) }
+        return source(code)
     }
 }

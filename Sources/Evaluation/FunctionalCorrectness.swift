@@ -69,7 +69,7 @@ public final class FunctionalCorrectness {
         var groups: [[Int]] = []
         var groupOf: [String: Int] = [:]
         for index in indices {
-            let key = samples[index].taskID + "\u{0}" + samples[index].completion
+            let key = samples[index].taskID + "\u{0}" + samples[index].code.text
             if let group = groupOf[key] {
                 groups[group].append(index)
             } else {
@@ -102,8 +102,9 @@ public final class FunctionalCorrectness {
         let problems = self.problems
         // SampleFile checked every task_id against the problems, so the lookup cannot fail.
         let judge = { @Sendable (sample: Sample) -> Judgement in
-            problems[sample.taskID]!.judgement(completion: sample.completion, reference: references[sample.taskID],
-                                               examples: examples[sample.taskID]?.kept ?? [])
+            guard sample.codeFound else { return Judgement(jobs: []) { _ in Verdict(result: "failed: no code found") } }
+            return problems[sample.taskID]!.judgement(sample.code, reference: references[sample.taskID],
+                                                      examples: examples[sample.taskID]?.kept ?? [])
         }
         let judgements = runs.map { judge(samples[$0[0]]) }
         // Every job of every run, in order; a run's verdict is known when its last job is done.
@@ -153,7 +154,7 @@ public final class FunctionalCorrectness {
         if options.bleu {
             for index in samples.indices {
                 let reference = problems[samples[index].taskID]?.canonicalSolution ?? ""
-                all[index]?.bleu = BLEU.sentence(samples[index].completion, reference: reference)
+                all[index]?.bleu = BLEU.sentence(samples[index].code.text, reference: reference)
             }
         }
         let lines = samples.indices.map { ResultsFile.line(for: samples[$0], verdict: all[$0]!) }
@@ -220,7 +221,7 @@ public final class FunctionalCorrectness {
                 prepared[problem.taskID] = (examples.count, examples)
                 continue
             }
-            let program = ExampleDriver.reportProgram(code: problem.exampleCode(completion: problem.canonicalSolution), examples: examples)
+            let program = ExampleDriver.reportProgram(code: problem.exampleCode(.completion(problem.canonicalSolution)), examples: examples)
             toCheck.append((problem.taskID, examples, SandboxJob(mode: .run, program: program)))
         }
         let checks = toCheck

@@ -66,10 +66,10 @@ extension Problem {
     /// How a completion of this problem is judged; evalplus problems need their reference. With
     /// `examples`, one more job runs the completion on them, and the verdict's publicPassed says
     /// whether they all held (the example filter); the verdict itself is unchanged.
-    func judgement(completion: String, reference: DifferentialReference?, examples: [PromptExample] = []) -> Judgement {
-        let judgement = testJudgement(completion: completion, reference: reference)
+    func judgement(_ code: SampleCode, reference: DifferentialReference?, examples: [PromptExample] = []) -> Judgement {
+        let judgement = testJudgement(code, reference: reference)
         guard !examples.isEmpty else { return judgement }
-        let job = SandboxJob(mode: .check, program: ExampleDriver.checkProgram(code: exampleCode(completion: completion), examples: examples))
+        let job = SandboxJob(mode: .check, program: ExampleDriver.checkProgram(code: exampleCode(code), examples: examples))
         let testJobs = judgement.jobs.count
         return Judgement(jobs: judgement.jobs + [job]) { outcomes in
             var verdict = judgement.verdict(Array(outcomes.prefix(testJobs)))
@@ -78,16 +78,16 @@ extension Problem {
         }
     }
 
-    private func testJudgement(completion: String, reference: DifferentialReference?) -> Judgement {
+    private func testJudgement(_ code: SampleCode, reference: DifferentialReference?) -> Judgement {
         switch suite {
         case .humanEval, .asserts:
-            let job = SandboxJob(mode: .check, program: program(completion: completion))
+            let job = SandboxJob(mode: .check, program: program(code))
             return Judgement(jobs: [job]) { Verdict(result: $0[0].result ?? "failed: no verdict") }
         case .differential(let tests):
             guard let reference else {
                 return Judgement(jobs: []) { _ in Verdict(result: "failed: no expected outputs") }
             }
-            let program = DifferentialDriver.checkProgram(code: program(completion: completion), entryPoint: entryPoint, dataset: tests.dataset)
+            let program = DifferentialDriver.checkProgram(code: program(code), entryPoint: entryPoint, dataset: tests.dataset)
             let jobs = [reference.base, reference.plus].map { suite in
                 var job = SandboxJob(mode: .check, program: program, stdin: suite.header + "\n" + tests.recordJSON)
                 job.wallSeconds = suite.wallSeconds
@@ -110,7 +110,7 @@ extension Problem {
                 return verdict
             }
         case .callBased(let tests):
-            let program = AppsCallDriver.checkProgram(program: completion, functionName: tests.functionName)
+            let program = AppsCallDriver.checkProgram(program: code.text, functionName: tests.functionName)
             let jobs = tests.cases.map { testCase in
                 var job = SandboxJob(mode: .check, program: program, stdin: AppsCallDriver.stdin(for: testCase, functionName: tests.functionName))
                 job.wallSeconds = tests.secondsPerCase
@@ -123,7 +123,7 @@ extension Problem {
                 })
             }
         case .standardIO(let tests):
-            let program = program(completion: completion)
+            let program = program(code)
             let cases = tests.publicCases + tests.cases
             let jobs = cases.map { testCase in
                 var job = SandboxJob(mode: .run, program: program, stdin: testCase.input)

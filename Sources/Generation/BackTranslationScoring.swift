@@ -6,12 +6,14 @@ import Foundation
 /// code (Problem.backTranslation), for `report`'s back-translation picker.
 public enum BackTranslationScoring {
     /// Writes `out` (the samples with the field added, in their order) and returns how many lines
-    /// were scored; lines whose task has no docstring get no field.
+    /// were scored; lines whose task has no docstring, and solutions, get no field.
     public static func run(samples: SampleFile, problems: ProblemSet, backend: any CompletionBackend, out: String,
                            concurrency: Int) async throws -> Int {
         var scores = [Double?](repeating: nil, count: samples.samples.count)
         try await forEachConcurrently(samples.samples, limit: concurrency, { sample in
-            guard let text = problems[sample.taskID]?.backTranslation(completion: sample.completion) else { return nil }
+            // A solution carries its own docstring, or none: only completions of the prompt are scored.
+            guard case .completion(let completion) = sample.code,
+                  let text = problems[sample.taskID]?.backTranslation(completion: completion) else { return nil }
             return try await backend.logprob(of: text.docstring, after: text.context)
         }, onResult: { scores[$0] = $1 })
         var text = ""

@@ -1,3 +1,4 @@
+import Backends
 import Evaluation
 import Foundation
 import Sampling
@@ -36,11 +37,28 @@ public final class SamplesFileAppender {
     }
 
     public func append(taskID: String, completion: Completion, temperature: Float) throws {
-        let object: [String: Any] = [
+        try append([
             "task_id": taskID, "completion": completion.text, "temperature": Double(String(temperature)) ?? Double(temperature),
             "mean_logprob": completion.meanLogprob, "sum_logprob": completion.sumLogprob,
             "num_tokens": max(completion.tokens.count, completion.logprobs.count), "finish_reason": completion.finishReason.rawValue,
+        ])
+    }
+
+    /// A chat model's answer: the raw text (`codeloop sanitize` adds the solution), why it ended,
+    /// and its request's token usage; or the error that left it unread.
+    public func append(chatAnswer answer: ChatAnswer, taskID: String, temperature: Float) throws {
+        var object: [String: Any] = [
+            "task_id": taskID, "raw": answer.text, "temperature": Double(String(temperature)) ?? Double(temperature),
+            "finish_reason": answer.finishReason ?? NSNull(), "request_answers": answer.requestAnswers,
         ]
+        if let usage = answer.usage {
+            object["usage"] = ["prompt_tokens": usage.promptTokens, "completion_tokens": usage.completionTokens, "total_tokens": usage.totalTokens]
+        }
+        if let error = answer.error { object["error"] = error }
+        try append(object)
+    }
+
+    private func append(_ object: [String: Any]) throws {
         var line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         line.append(UInt8(ascii: "\n"))
         handle.write(line)

@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
+import OpenAIAPI
+import Sampling
 
-/// An error in OpenAI's shape: {"error": {"message", "type", "param", "code"}} with its status.
+/// An error in OpenAI's shape (ErrorResponse) with its HTTP status.
 struct APIError: Error {
     let status: HTTPResponse.Status
     let message: String
@@ -19,26 +21,9 @@ struct APIError: Error {
         APIError(status: .badRequest, message: message, type: "invalid_request_error", parameter: parameter)
     }
 
-    /// {"error": {...}}, with param and code null when absent as OpenAI sends them.
-    var body: Body { Body(error: .init(message: message, type: type, param: parameter)) }
+    /// A request body's mistake, or a sampling parameter out of its range: a 400 naming the field.
+    static func invalid(_ error: WireError) -> APIError { invalid(error.description, parameter: error.field) }
+    static func invalid(_ error: SamplingParameters.Invalid) -> APIError { invalid(error.description, parameter: error.field) }
 
-    struct Body: Encodable {
-        struct Detail: Encodable {
-            let message: String
-            let type: String
-            let param: String?
-            let code: String? = nil
-
-            func encode(to encoder: Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(message, forKey: .message)
-                try container.encode(type, forKey: .type)
-                try container.encode(param, forKey: .param)
-                try container.encode(code, forKey: .code)
-            }
-
-            enum CodingKeys: String, CodingKey { case message, type, param, code }
-        }
-        let error: Detail
-    }
+    var body: ErrorResponse { ErrorResponse(message: message, type: type, param: parameter) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OpenAIAPI
 import Sampling
 import Tokenizers
 
@@ -7,7 +8,7 @@ struct CompletionRequest {
     var prompts: [[Int]] = []
     var promptTexts: [String] = []
     var n = 1
-    var parameters = SamplingParameters()
+    var parameters = SamplingParameters.openAI
     var logprobs = 0
     var wantsLogprobs = false
     var echo = false
@@ -19,13 +20,6 @@ struct CompletionRequest {
 
     init() {}
 
-    /// Fields OpenAI defines that codeloop does not implement: refused unless at their neutral value.
-    static let neutral: [String: @Sendable (RequestFields, String) throws -> Bool] = [
-        "presence_penalty": { try $0.value($1, "a number", as: Double.self) ?? 0 == 0 },
-        "frequency_penalty": { try $0.value($1, "a number", as: Double.self) ?? 0 == 0 },
-        "best_of": { try $0.value($1, "an integer", as: Int.self) ?? 1 == 1 },
-        "logit_bias": { try $0.value($1, "an object", as: [String: Double].self)?.isEmpty ?? true },
-    ]
     static let known: Set<String> = ["model", "prompt", "max_tokens", "temperature", "top_p", "top_k", "n", "stop", "logprobs",
                                      "echo", "seed", "stream", "stream_options", "user", "suffix"]
 
@@ -34,23 +28,29 @@ struct CompletionRequest {
     }
 
     init(body: Data, tokenizer: Tokenizer, vocabulary: Int, limits: ServerLimits) throws {
-        let fields = try RequestFields.decode(body)
-        for key in fields.names where !Self.known.contains(key) {
-            guard let isNeutral = Self.neutral[key] else { throw APIError.invalid("unknown field \(key)", parameter: key) }
-            if try !isNeutral(fields, key) { throw APIError.invalid("\(key) is not supported by this server", parameter: key) }
+        do {
+            try self.init(fields: try RequestFields.decode(body), tokenizer: tokenizer, vocabulary: vocabulary, limits: limits)
+        } catch let error as WireError {
+            throw APIError.invalid(error)
+        } catch let error as SamplingParameters.Invalid {
+            throw APIError.invalid(error)
         }
+    }
+
+    private init(fields: RequestFields, tokenizer: Tokenizer, vocabulary: Int, limits: ServerLimits) throws {
+        try fields.refuseUnknown(known: Self.known, neutral: RequestFields.neutralOpenAIFields)
         model = try fields.value("model", "a string")
         _ = try fields.value("user", "a string", as: String.self)
 
         switch try fields.value("prompt", "a string, a list of strings, or token ids", as: PromptField.self) {
         case .texts(let texts): promptTexts = texts
         case .tokens(let lists): prompts = lists
-        case nil: throw APIError.invalid("prompt is required", parameter: "prompt")
+        case nil: throw WireError("prompt is required", field: "prompt")
         }
         if let suffix = try fields.value("suffix", "a string", as: String.self) {
-            guard prompts.isEmpty else { throw APIError.invalid("suffix needs the prompt as text, not token ids", parameter: "prompt") }
+            guard prompts.isEmpty else { throw WireError("suffix needs the prompt as text, not token ids", field: "prompt") }
             guard let fim = FIMTokens(tokenizer: tokenizer) else {
-                throw APIError.invalid("this model has no fill-in-the-middle tokens, so it cannot take a suffix", parameter: "suffix")
+                throw WireError("this model has no fill-in-the-middle tokens, so it cannot take a suffix", field: "suffix")
             }
             prompts = promptTexts.map { fim.prompt(prefix: $0, suffix: suffix, tokenizer: tokenizer) }
             stopTokens = fim.stopTokens(tokenizer)
@@ -59,44 +59,35 @@ struct CompletionRequest {
         } else {
             for ids in prompts {
                 if let bad = ids.first(where: { $0 < 0 || $0 >= min(vocabulary, tokenizer.vocabularySize) }) {
-                    throw APIError.invalid("prompt token \(bad) is outside the vocabulary", parameter: "prompt")
+                    throw WireError("prompt token \(bad) is outside the vocabulary", field: "prompt")
                 }
             }
             promptTexts = prompts.map { (try? tokenizer.decode($0)) ?? "" }
         }
-        if prompts.contains(where: \.isEmpty) { throw APIError.invalid("prompt must not be empty", parameter: "prompt") }
+        if prompts.contains(where: \.isEmpty) { throw WireError("prompt must not be empty", field: "prompt") }
 
-        parameters.maxTokens = try fields.value("max_tokens", "an integer", as: Int.self) ?? 16
-        guard parameters.maxTokens >= 1 else { throw APIError.invalid("max_tokens must be at least 1", parameter: "max_tokens") }
-        guard parameters.maxTokens <= limits.maxTokens else {
-            throw APIError.invalid("max_tokens \(parameters.maxTokens) is over this server's limit of \(limits.maxTokens)", parameter: "max_tokens")
-        }
-        parameters.temperature = Float(try fields.value("temperature", "a number", as: Double.self) ?? 1)
-        guard parameters.temperature >= 0, parameters.temperature <= 2 else {
-            throw APIError.invalid("temperature must be between 0 and 2", parameter: "temperature")
-        }
-        parameters.topP = Float(try fields.value("top_p", "a number", as: Double.self) ?? 1)
-        guard parameters.topP > 0, parameters.topP <= 1 else { throw APIError.invalid("top_p must be in (0, 1]", parameter: "top_p") }
-        parameters.topK = try fields.value("top_k", "an integer", as: Int.self) ?? 0
-        guard parameters.topK >= 0 else { throw APIError.invalid("top_k must be >= 0", parameter: "top_k") }
-        n = try fields.value("n", "an integer", as: Int.self) ?? 1
-        guard n >= 1, n <= limits.maxN else { throw APIError.invalid("n must be between 1 and \(limits.maxN)", parameter: "n") }
-        // OpenAI allows 4 stops; HumanEval's stop list has 5, and vLLM takes any number: allow 16.
-        let stopShape = "a string or a list of at most 16 strings"
-        parameters.stop = try fields.value("stop", stopShape, as: StopField.self)?.strings ?? []
-        guard parameters.stop.count <= 16 else { throw APIError.invalid("stop must be \(stopShape)", parameter: "stop") }
+        try readSampling(fields, limits: limits)
         if let count = try fields.value("logprobs", "an integer", as: Int.self) {
-            guard (0...20).contains(count) else { throw APIError.invalid("logprobs must be between 0 and 20", parameter: "logprobs") }
+            guard (0...20).contains(count) else { throw WireError("logprobs must be between 0 and 20", field: "logprobs") }
             logprobs = count
             wantsLogprobs = true
         }
         echo = try fields.value("echo", "a boolean", as: Bool.self) ?? false
         stream = try fields.value("stream", "a boolean", as: Bool.self) ?? false
         includeUsageInStream = try fields.value("stream_options", "an object", as: StreamOptions.self)?.include_usage ?? false
-        if let seed = try fields.value("seed", "an integer", as: Int.self) {
-            parameters.seed = UInt64(bitPattern: Int64(seed))
-        } else {
-            parameters.seed = UInt64.random(in: 0...UInt64.max)
-        }
+    }
+
+    /// The sampling fields /v1/completions and /v1/chat/completions share, over OpenAI's defaults.
+    mutating func readSampling(_ fields: RequestFields, limits: ServerLimits) throws {
+        parameters.maxTokens = try fields.value("max_tokens", "an integer") ?? parameters.maxTokens
+        parameters.temperature = Float(try fields.value("temperature", "a number", as: Double.self) ?? Double(parameters.temperature))
+        parameters.topP = Float(try fields.value("top_p", "a number", as: Double.self) ?? Double(parameters.topP))
+        parameters.topK = try fields.value("top_k", "an integer") ?? parameters.topK
+        n = try fields.value("n", "an integer") ?? 1
+        guard n >= 1, n <= limits.maxN else { throw WireError("n must be between 1 and \(limits.maxN)", field: "n") }
+        let stopShape = "a string or a list of at most \(SamplingParameters.maxStops) strings"
+        parameters.stop = try fields.value("stop", stopShape, as: StopField.self)?.strings ?? []
+        parameters.seed = try fields.value("seed", "an integer", as: Int.self).map { UInt64(bitPattern: Int64($0)) } ?? UInt64.random(in: 0...UInt64.max)
+        try parameters.validate(maxTokensLimit: limits.maxTokens)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OpenAIAPI
 import NIOCore
 import Sampling
 import Synchronization
@@ -46,7 +47,7 @@ final class CompletionRun: @unchecked Sendable {
     }
 
     /// The whole answer, as OpenAI's JSON.
-    func collect() async throws -> CompletionResponse {
+    func collect() async throws -> TextCompletion {
         let (stream, handles, limit) = events()
         defer { limit.cancel() }
         var prompts: [Int: [BatchScheduler.TokenReport]] = [:]
@@ -70,7 +71,7 @@ final class CompletionRun: @unchecked Sendable {
                            type: "timeout_error")
         }
         if let failure { throw APIError(status: .badRequest, message: "\(failure)", type: "invalid_request_error", parameter: "prompt") }
-        var choices: [CompletionResponse.Choice] = []
+        var choices: [TextCompletion.Choice] = []
         for p in request.prompts.indices {
             for i in 0..<request.n {
                 let index = p * request.n + i
@@ -185,11 +186,11 @@ final class CompletionRun: @unchecked Sendable {
         try await writer.finish(nil)
     }
 
-    private func chunk(choices: [CompletionResponse.Choice]) -> CompletionResponse {
-        CompletionResponse(id: id, created: created, model: server.modelName, choices: choices)
+    private func chunk(choices: [TextCompletion.Choice]) -> TextCompletion {
+        TextCompletion(id: id, created: created, model: server.modelName, choices: choices)
     }
 
-    private func send(_ choice: CompletionResponse.Choice, to writer: inout any ResponseBodyWriter) async throws {
+    private func send(_ choice: TextCompletion.Choice, to writer: inout any ResponseBodyWriter) async throws {
         try await writeEvent(chunk(choices: [choice]), to: &writer)
     }
 
@@ -204,7 +205,7 @@ final class CompletionRun: @unchecked Sendable {
     /// OpenAI's logprobs object: tokens, their log-probabilities, the top alternatives, and the
     /// offset of each token in the choice's text, in characters (code points) as OpenAI and vLLM
     /// count them; a token that starts inside a character counts from that character's start.
-    func logprobs(_ reports: [BatchScheduler.TokenReport]) -> CompletionResponse.Logprobs? {
+    func logprobs(_ reports: [BatchScheduler.TokenReport]) -> TextCompletion.Logprobs? {
         guard request.wantsLogprobs else { return nil }
         var offsets: [Int] = []
         var characters = 0, pending: [UInt8] = []

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OpenAIAPI
 import Logging
 import Models
 import NIOCore

@@ -1,4 +1,5 @@
 import Foundation
+import OpenAIAPI
 import Sampling
 import Tokenizers
 
@@ -12,41 +13,51 @@ import Tokenizers
 enum InfillRequest {
     /// A prompt longer than the context leaves room for is fitted as llama.cpp fits one (FIMTokens.prompt's budget).
     static func parse(body: Data, tokenizer: Tokenizer, limits: ServerLimits, contextLength: Int) throws -> CompletionRequest {
-        let fields = try RequestFields.decode(body)
+        do {
+            return try parse(fields: try RequestFields.decode(body), tokenizer: tokenizer, limits: limits, contextLength: contextLength)
+        } catch let error as WireError {
+            throw APIError.invalid(error)
+        } catch let error as SamplingParameters.Invalid {
+            throw APIError.invalid(error)
+        }
+    }
+
+    private static func parse(fields: RequestFields, tokenizer: Tokenizer, limits: ServerLimits, contextLength: Int) throws -> CompletionRequest {
         func string(_ key: String) throws -> String { try fields.value(key, "a string") ?? "" }
         func number(_ key: String, integer: Bool) throws -> Double? {
             guard let number = try fields.value(key, integer ? "an integer" : "a number", as: Double.self) else { return nil }
-            guard !integer || number == number.rounded() else { throw APIError.invalid("\(key) must be an integer", parameter: key) }
+            guard !integer || number == number.rounded() else { throw WireError("\(key) must be an integer", field: key) }
             return number
         }
         guard let fim = FIMTokens(tokenizer: tokenizer) else {
-            throw APIError.invalid("this model has no fill-in-the-middle tokens, so it cannot infill", parameter: "input_prefix")
+            throw WireError("this model has no fill-in-the-middle tokens, so it cannot infill", field: "input_prefix")
         }
         var extra: [FIMTokens.ExtraFile] = []
         let chunks = try fields.value("input_extra", "a list of {\"filename\", \"text\"} objects", as: [ExtraChunk].self) ?? []
         for (index, chunk) in chunks.enumerated() {
-            guard let text = chunk.text else { throw APIError.invalid("input_extra[\(index)].text must be a string", parameter: "input_extra") }
+            guard let text = chunk.text else { throw WireError("input_extra[\(index)].text must be a string", field: "input_extra") }
             extra.append(.init(name: chunk.filename ?? "", text: text))
         }
         var request = CompletionRequest()
+        request.parameters = .llamaCpp
         // n_predict -1 (llama.cpp: no limit but the context) is this server's limit; 0 computes nothing.
         let predict = Int(try number("n_predict", integer: true) ?? -1)
-        guard predict >= -1 else { throw APIError.invalid("n_predict must be -1 or more", parameter: "n_predict") }
+        guard predict >= -1 else { throw WireError("n_predict must be -1 or more", field: "n_predict") }
         request.parameters.maxTokens = predict == -1 ? limits.maxTokens : min(predict, limits.maxTokens)
         let prefix = try string("input_prefix"), suffix = try string("input_suffix"), typed = try string("prompt")
         let budget = max(1, contextLength - max(1, min(request.parameters.maxTokens, contextLength / 2)))
         request.prompts = [fim.prompt(prefix: prefix, suffix: suffix, middleStart: typed, extra: extra, tokenizer: tokenizer, budget: budget)]
         request.promptTexts = [prefix]
         request.stopTokens = fim.stopTokens(tokenizer)
-        request.parameters.temperature = Float(try number("temperature", integer: false) ?? 0.8)
-        guard request.parameters.temperature >= 0 else { throw APIError.invalid("temperature must not be negative", parameter: "temperature") }
-        request.parameters.topK = max(0, Int(try number("top_k", integer: true) ?? 40))
-        let topP = Float(try number("top_p", integer: false) ?? 0.95)
-        request.parameters.topP = topP <= 0 || topP > 1 ? 1 : topP
+        request.parameters.temperature = Float(try number("temperature", integer: false) ?? Double(request.parameters.temperature))
+        // llama.cpp's top_k <= 0 means no cut, as 0 does here.
+        request.parameters.topK = max(0, Int(try number("top_k", integer: true) ?? Double(request.parameters.topK)))
+        request.parameters.topP = Float(try number("top_p", integer: false) ?? Double(request.parameters.topP))
         request.parameters.stop = try fields.value("stop", "a list of strings") ?? []
         request.stream = try fields.value("stream", "a boolean") ?? false
         let seed = try number("seed", integer: true).map { Int64($0) } ?? -1
         request.parameters.seed = seed == -1 ? UInt64.random(in: 0...UInt64.max) : UInt64(bitPattern: seed)
+        try request.parameters.validate(maxTokensLimit: limits.maxTokens, allowsNoTokens: true)
         return request
     }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Backends
+import Foundation
+import Generation
 
 /// Flags that choose where samples come from: an OpenAI-compatible server, or the local model.
 struct EndpointOptions: ParsableArguments {
@@ -9,10 +11,25 @@ struct EndpointOptions: ParsableArguments {
     @Option(name: .customLong("model-name"), help: "The model name to send to --endpoint.")
     var modelName: String?
 
+    @Flag(help: "Ask --endpoint's /v1/chat/completions with evalplus's prompt and keep the code of each Markdown answer (its \"raw\" text, then \"solution\").")
+    var chat = false
+
+    @Option(help: "With --chat: a system message to send first (evalplus's OpenAI provider sends \"You are a helpful assistant good at coding.\").")
+    var system: String?
+
+    @Option(help: "With --chat: the instruction before the prompt's fenced code (default: evalplus's).")
+    var instruction: String = ChatPrompt.evalplusInstruction
+
+    @Flag(name: .customLong("no-sanitize"), help: "With --chat: keep only the raw answers (run `codeloop sanitize` later).")
+    var noSanitize = false
+
+    @Option(name: .customLong("api-key-env"), help: "The environment variable that holds the API key (default: CODELOOP_API_KEY, then OPENAI_API_KEY).")
+    var apiKeyEnv: String?
+
     @Option(help: "Requests in flight at once against --endpoint.")
     var concurrency: Int = 4
 
-    @Option(help: "Retries of a request that got 429 or 5xx, with exponential backoff.")
+    @Option(help: "Retries of a request that got 408, 409, 429, 5xx or no answer, with exponential backoff (or the server's Retry-After).")
     var retries: Int = 5
 
     @Option(name: .customLong("max-n-per-request"), help: "Split n into requests of at most this many samples (servers cap n).")
@@ -27,14 +44,30 @@ struct EndpointOptions: ParsableArguments {
             throw ValidationError("--concurrency and --max-n-per-request must be at least 1, --retries at least 0")
         }
         if endpoint != nil && modelName == nil { throw ValidationError("--endpoint needs --model-name") }
+        if chat && endpoint == nil {
+            throw ValidationError("--chat needs --endpoint: local models' chat templates are not supported yet")
+        }
+        if let apiKeyEnv, ProcessInfo.processInfo.environment[apiKeyEnv] == nil {
+            throw ValidationError("--api-key-env \(apiKeyEnv): that environment variable is not set")
+        }
     }
+
+    /// The key from --api-key-env's variable; nil leaves the clients to their default variables.
+    var apiKey: String? { apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] } }
+
+    /// The chat client of --endpoint.
+    func chatBackend() -> OpenAIChatBackend {
+        OpenAIChatBackend(endpoint: endpoint!, modelName: modelName!, apiKey: apiKey, maxRetries: retries)
+    }
+
+    var chatPrompt: ChatPrompt { ChatPrompt(system: system, instruction: instruction) }
 
     /// The server's client, or the local model of `local`.
     func backend(local: ModelOptions) throws -> any CompletionBackend {
         if let endpoint {
-            return OpenAICompletionsBackend(endpoint: endpoint, modelName: modelName!, maxRetries: retries)
+            return OpenAICompletionsBackend(endpoint: endpoint, modelName: modelName!, apiKey: apiKey, maxRetries: retries)
         }
-        return LocalBackend(generator: try local.generator(), keepRoom: truncatePrompts ? local.maxTokens : nil)
+        return LocalBackend(generator: try local.generator(), keepRoom: truncatePrompts ? local.parameters().maxTokens : nil)
     }
 
     /// A local model decodes one prompt's samples as one batch; a server gets several requests.

@@ -4,6 +4,7 @@ import Evaluation
 import Foundation
 import Generation
 import Sampling
+import Sandbox
 
 struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,12 +37,16 @@ struct Generate: AsyncParsableCommand {
 
     @OptionGroup var options: ModelOptions
 
+    @OptionGroup var sandbox: SandboxOptions
+
     func validate() throws {
         guard n >= 1 else { throw ValidationError("--n must be at least 1") }
+        if remote.chat && options.stop.count > 4 { throw ValidationError("--chat takes at most 4 --stop sequences (OpenAI's limit)") }
     }
 
     func run() async throws {
         let problems = try ProblemSet.load(tasks)
+        if remote.chat { return try await runChat(problems) }
         let backend = try remote.backend(local: options)
         let parameters = options.parameters(defaultStops: problems.stops)
         var chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
@@ -51,5 +56,23 @@ struct Generate: AsyncParsableCommand {
             concurrency: remote.concurrencyLimit, samplesPerRequest: remote.samplesPerRequest(n: n))
         if let client = backend as? OpenAICompletionsBackend { try await client.shutdown() }
         printError("\(written) samples written to \(out) (\(tokens) tokens)")
+    }
+
+    /// --chat: evalplus's prompt to the endpoint's chat API, then its sanitize on each answer.
+    func runChat(_ problems: ProblemSet) async throws {
+        let backend = remote.chatBackend()
+        var chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
+        if let shard { chosen = try Shard(parsing: shard).problems(of: ProblemSet(name: problems.name, problems: chosen)).problems }
+        let pool = remote.noSanitize ? nil : try SandboxPool(configuration: try sandbox.configuration(), workers: ProcessInfo.processInfo.activeProcessorCount)
+        defer { pool?.shutdown() }
+        let outcome = try await ChatSampleGeneration.run(
+            problems: chosen, problemSet: problems, backend: backend, prompt: remote.chatPrompt,
+            parameters: options.parameters(chatDefaults: true), n: n, out: out, quiet: quiet,
+            concurrency: remote.concurrency, samplesPerRequest: remote.maxNPerRequest, sanitizeWith: pool)
+        try await backend.shutdown()
+        var note = "\(outcome.answers) answers written to \(out) (\(outcome.tokens) tokens)"
+        if outcome.unreadable > 0 { note += "; \(outcome.unreadable) unreadable responses recorded with their error" }
+        if pool != nil { note += "; no code found in \(outcome.withoutCode)" }
+        printError(note)
     }
 }

@@ -28,8 +28,8 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("top-k"), help: "Keep only the k most likely tokens (0: no limit).")
     var topK: Int = 0
 
-    @Option(name: .customLong("max-tokens"), help: "Most tokens per completion.")
-    var maxTokens: Int = 300
+    @Option(name: .customLong("max-tokens"), help: "Most tokens per completion (default 300; 768 with --chat, as evalplus).")
+    var maxTokens: Int?
 
     @Option(help: "A stop sequence (repeatable).")
     var stop: [String] = []
@@ -41,19 +41,24 @@ struct ModelOptions: ParsableArguments {
     var batchSize: Int = 32
 
     func validate() throws {
-        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be >= 0") }
-        guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
-        guard topK >= 0 else { throw ValidationError("--top-k must be >= 0") }
-        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
+        do {
+            try parameters().validate()
+        } catch let invalid as SamplingParameters.Invalid {
+            // The rule is the servers' too; here it is told with the flag's name.
+            let flag = "--" + invalid.field.replacingOccurrences(of: "_", with: "-")
+            throw ValidationError(flag + invalid.description.dropFirst(invalid.field.count))
+        }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     }
 
-    func parameters(defaultStops: [String] = []) -> SamplingParameters {
-        var parameters = SamplingParameters()
+    /// The flags over the CLI's defaults (SamplingParameters.codex); `chatDefaults` gives evalplus's
+    /// 768 tokens for a chat answer's prose and code.
+    func parameters(defaultStops: [String] = [], chatDefaults: Bool = false) -> SamplingParameters {
+        var parameters = SamplingParameters.codex
         parameters.temperature = temperature
         parameters.topP = topP
         parameters.topK = topK
-        parameters.maxTokens = maxTokens
+        parameters.maxTokens = maxTokens ?? (chatDefaults ? 768 : parameters.maxTokens)
         parameters.stop = stop.isEmpty ? defaultStops : stop
         parameters.seed = seed
         return parameters

@@ -2,6 +2,7 @@ import ArgumentParser
 import Evaluation
 import Foundation
 import Generation
+import Sandbox
 import Reports
 
 struct Sweep: AsyncParsableCommand {
@@ -57,17 +58,27 @@ struct Sweep: AsyncParsableCommand {
         let problems = try ProblemSet.load(tasks)
         let chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-        let backend = try remote.backend(local: options)
+        let backend = remote.chat ? nil : try remote.backend(local: options)
+        let chatBackend = remote.chat ? remote.chatBackend() : nil
+        let sanitizer = remote.chat && !remote.noSanitize
+            ? try SandboxPool(configuration: try sandbox.configuration(), workers: ProcessInfo.processInfo.activeProcessorCount) : nil
+        defer { sanitizer?.shutdown() }
         var resultsFiles: [String] = []
         for temperature in try parsedTemperatures() {
             let samples = "\(outDir)/samples-T\(temperature).jsonl"
             let results = samples + "_results.jsonl"
-            var parameters = options.parameters(defaultStops: problems.stops)
+            var parameters = remote.chat ? options.parameters(chatDefaults: true) : options.parameters(defaultStops: problems.stops)
             parameters.temperature = temperature
             printError("T=\(temperature): generating \(n) samples per task into \(samples)")
-            _ = try await SampleGeneration.run(
-                problems: chosen, backend: backend, parameters: parameters, n: n, out: samples, quiet: quiet,
-                concurrency: remote.concurrencyLimit, samplesPerRequest: remote.samplesPerRequest(n: n))
+            if let chatBackend {
+                _ = try await ChatSampleGeneration.run(
+                    problems: chosen, problemSet: problems, backend: chatBackend, prompt: remote.chatPrompt, parameters: parameters, n: n,
+                    out: samples, quiet: quiet, concurrency: remote.concurrency, samplesPerRequest: remote.maxNPerRequest, sanitizeWith: sanitizer)
+            } else if let backend {
+                _ = try await SampleGeneration.run(
+                    problems: chosen, backend: backend, parameters: parameters, n: n, out: samples, quiet: quiet,
+                    concurrency: remote.concurrencyLimit, samplesPerRequest: remote.samplesPerRequest(n: n))
+            }
             if try Self.isComplete(results: results, samples: samples) {
                 printError("T=\(temperature): \(results) is complete; kept")
             } else {
@@ -81,6 +92,7 @@ struct Sweep: AsyncParsableCommand {
             }
             resultsFiles.append(results)
         }
+        try await chatBackend?.shutdown()
         let report = Report(runs: try resultsFiles.map { try RunSummary(path: $0) }, title: "\(problems.name): temperature sweep")
         try ReportCommand.write(report, html: "\(outDir)/report.html", markdown: "\(outDir)/report.md")
         print(report.markdown(), terminator: "")

@@ -49,13 +49,65 @@ func evaluateCompletions(_ completions: [(taskID: String, completion: String)], 
     @Test(arguments: ["cold", "warm"]) func humanEvalPlusMatchesEvalplus(cacheState: String) throws {
         let (_, rows) = try evaluateFixture("humanevalplus_mixed.jsonl", problems: try ProblemSet.load("humaneval+"),
                                             referenceCache: ReferenceCache(directory: cacheState == "cold" ? Scratch.directory("references") : Self.warmCache))
-        let expected = try JSONLines.read(fixture("humanevalplus_mixed.expected.jsonl")).map(\.object)
+        try expectEvalplusVerdicts(rows, fixture("humanevalplus_mixed.expected.jsonl"))
+    }
+
+    /// Each result's base and plus status are evalplus's, line by line.
+    func expectEvalplusVerdicts(_ rows: [[String: Any]], _ expectedPath: String) throws {
+        let expected = try JSONLines.read(expectedPath).map(\.object)
         #expect(rows.count == expected.count)
         for (row, want) in zip(rows, expected) {
             let what = "\(want["task_id"]!) (\(want["variant"]!))"
             #expect(row["base_status"] as? String == want["base_status"] as? String, "\(what): base \(row["base_status"] ?? "-") vs evalplus \(want["base_status"]!); \(row["result"] ?? "")")
             #expect(row["plus_status"] as? String == want["plus_status"] as? String, "\(what): plus \(row["plus_status"] ?? "-") vs evalplus \(want["plus_status"]!); \(row["result"] ?? "")")
             #expect(row["passed"] as? Bool == (want["base_status"] as? String == "pass" && want["plus_status"] as? String == "pass"))
+        }
+    }
+
+    /// evalplus 0.3.1's verdicts on whole programs (its `solution` field): the mixed samples with
+    /// their prompts, and chat answers as evalplus's sanitize left them (scripts/parity_evalplus.py).
+    @Test func humanEvalPlusSolutionsMatchEvalplus() throws {
+        let (_, rows) = try evaluateFixture("humanevalplus_solutions.jsonl", problems: try ProblemSet.load("humaneval+"),
+                                            referenceCache: ReferenceCache(directory: Self.warmCache))
+        try expectEvalplusVerdicts(rows, fixture("humanevalplus_solutions.expected.jsonl"))
+    }
+
+    /// The same solutions in evalplus's directory layout, `<task_id with / as _>/<k>.py`.
+    @Test func solutionDirectoriesAreReadAsEvalplusWritesThem() throws {
+        let solutions = try JSONLines.read(fixture("humanevalplus_solutions.jsonl")).map(\.object)
+        let directory = Scratch.directory("solutions")
+        var counts: [String: Int] = [:]
+        for row in solutions {
+            let task = (row["task_id"] as! String).replacingOccurrences(of: "/", with: "_")
+            try FileManager.default.createDirectory(atPath: directory + "/" + task, withIntermediateDirectories: true)
+            let number = counts[task, default: 0]
+            counts[task] = number + 1
+            try (row["solution"] as! String).write(toFile: "\(directory)/\(task)/\(number).py", atomically: true, encoding: .utf8)
+        }
+        try "not a solution".write(toFile: directory + "/README.txt", atomically: true, encoding: .utf8)
+        let problems = try ProblemSet.load("humaneval+")
+        let samples = try SampleFile(path: directory, problems: problems)
+        #expect(samples.samples.count == solutions.count)
+        let pool = try SandboxPool(configuration: try SandboxConfiguration(), workers: 2)
+        defer { pool.shutdown() }
+        var options = FunctionalCorrectness.Options()
+        options.ks = [1]
+        options.quiet = true
+        options.ignoreIncomplete = true
+        options.referenceCache = ReferenceCache(directory: Self.warmCache)
+        let summary = try FunctionalCorrectness(problems: problems, pool: pool).evaluate(samples, options: options)
+        #expect(summary.resultsPath == directory + "_results.jsonl")
+        // Directory order is problem order, then file number; the fixture is grouped the same way
+        // once sorted by task position (stable within a task).
+        let expected = try JSONLines.read(fixture("humanevalplus_solutions.expected.jsonl")).map(\.object).enumerated()
+            .sorted { (problems.position(of: $0.element["task_id"] as! String)!, $0.offset) < (problems.position(of: $1.element["task_id"] as! String)!, $1.offset) }
+            .map(\.element)
+        let rows = try readResults(summary.resultsPath)
+        #expect(rows.count == expected.count)
+        for (row, want) in zip(rows, expected) {
+            #expect(row["task_id"] as? String == want["task_id"] as? String)
+            #expect(row["base_status"] as? String == want["base_status"] as? String && row["plus_status"] as? String == want["plus_status"] as? String,
+                    "\(want["task_id"]!): \(row["result"] ?? "")")
         }
     }
 

@@ -76,8 +76,9 @@ let exampleProblems = try! ProblemSet.load(path: fixture("example_problem.jsonl"
         #expect(throws: EvaluationError("/nonexistent/samples.jsonl: no such file")) {
             try SampleFile(path: "/nonexistent/samples.jsonl", problems: exampleProblems)
         }
-        #expect(throws: EvaluationError("/tmp: is a directory")) {
-            try SampleFile(path: "/tmp", problems: exampleProblems)
+        let empty = Scratch.directory("no-solutions")
+        #expect(throws: EvaluationError("\(empty): no samples (a directory is read as evalplus's: <task_id with / as _>/<k>.py)")) {
+            try SampleFile(path: empty, problems: exampleProblems)
         }
     }
 
@@ -109,7 +110,19 @@ let exampleProblems = try! ProblemSet.load(path: fixture("example_problem.jsonl"
 
     @Test func programIsHumanEvalsConcatenation() {
         let problem = Problem(taskID: "t", prompt: "def f():\n", canonicalSolution: "", test: "def check(c):\n    pass", entryPoint: "f")
-        #expect(problem.program(completion: "    return 1") == "def f():\n    return 1\ndef check(c):\n    pass\ncheck(f)")
+        #expect(problem.program(.completion("    return 1")) == "def f():\n    return 1\ndef check(c):\n    pass\ncheck(f)")
+    }
+
+    /// evalplus's solution: the whole program, without the prompt, before the same test.
+    @Test func aSolutionStandsInPlaceOfPromptAndCompletion() throws {
+        let problem = Problem(taskID: "t", prompt: "def f():\n", canonicalSolution: "", test: "def check(c):\n    pass", entryPoint: "f")
+        #expect(problem.program(.solution("def f():\n    return 2")) == "def f():\n    return 2\ndef check(c):\n    pass\ncheck(f)")
+        let path = temporaryFile("solutions.jsonl", "{\"task_id\": \"test/0\", \"solution\": \"x = 1\", \"completion\": \"ignored\"}\n")
+        #expect(try SampleFile(path: path, problems: exampleProblems).samples.map(\.code) == [.solution("x = 1")])
+        let raw = temporaryFile("raw.jsonl", "{\"task_id\": \"test/0\", \"raw\": \"Sure!\"}\n")
+        #expect(throws: EvaluationError.at(raw, line: 1, "a raw chat answer without a \"solution\": run `codeloop sanitize \(raw) --in-place` first")) {
+            try SampleFile(path: raw, problems: exampleProblems)
+        }
     }
 
     @Test func gzipSamplesAreRead() throws {
@@ -117,6 +130,6 @@ let exampleProblems = try! ProblemSet.load(path: fixture("example_problem.jsonl"
         let compressed: [UInt8] = [31, 139, 8, 0, 0, 0, 0, 0, 2, 255, 171, 86, 42, 73, 44, 206, 142, 207, 76, 81, 178, 82, 80, 42, 73, 45, 46, 209, 55, 80, 210, 81, 80, 74, 206, 207, 45, 200, 73, 45, 201, 204, 207, 3, 137, 43, 0, 65, 81, 106, 73, 105, 81, 158, 130, 161, 82, 45, 23, 0, 196, 235, 220, 242, 52, 0, 0, 0]
         let path = temporaryFile("samples.jsonl.gz", compressed)
         let file = try SampleFile(path: path, problems: exampleProblems)
-        #expect(file.samples.map(\.completion) == ["    return 1"])
+        #expect(file.samples.map(\.code) == [.completion("    return 1")])
     }
 }

@@ -7,6 +7,21 @@ import NIOPosix
 /// returns for the request's JSON body and headers, and records the requests it saw.
 public final class FakeCompletionsServer: @unchecked Sendable {
     public typealias Responder = @Sendable (_ body: [String: Any], _ headers: HTTPHeaders, _ requestNumber: Int) -> (HTTPResponseStatus, [String: Any])
+    /// A response with headers of its own (Retry-After), or a raw body that need not be JSON.
+    public struct Reply: Sendable {
+        public var status: HTTPResponseStatus
+        public var body: Data
+        public var headers: [(String, String)]
+        public init(status: HTTPResponseStatus, json: [String: Any], headers: [(String, String)] = []) {
+            self.init(status: status, raw: try! JSONSerialization.data(withJSONObject: json), headers: headers)
+        }
+        public init(status: HTTPResponseStatus, raw: Data, headers: [(String, String)] = []) {
+            self.status = status
+            body = raw
+            self.headers = headers
+        }
+    }
+    public typealias FullResponder = @Sendable (_ body: [String: Any], _ headers: HTTPHeaders, _ requestNumber: Int) -> Reply
 
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private(set) var channel: Channel!
@@ -17,7 +32,18 @@ public final class FakeCompletionsServer: @unchecked Sendable {
     public var url: String { "http://127.0.0.1:\(port)" }
     public var requests: [([String: Any], HTTPHeaders)] { lock.lock(); defer { lock.unlock() }; return seen }
 
-    public init(respond: @escaping Responder) throws {
+    public convenience init(respond: @escaping Responder) throws {
+        try self.init(reply: { body, headers, number in
+            let (status, json) = respond(body, headers, number)
+            return Reply(status: status, json: json)
+        })
+    }
+
+    /// The time each request arrived, in order.
+    public var arrivals: [Date] { lock.lock(); defer { lock.unlock() }; return arrived }
+    private var arrived: [Date] = []
+
+    public init(reply respond: @escaping FullResponder) throws {
         let server = self
         channel = try ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -33,6 +59,7 @@ public final class FakeCompletionsServer: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         seen.append((body, headers))
+        arrived.append(Date())
         return seen.count
     }
 
@@ -45,11 +72,11 @@ public final class FakeCompletionsServer: @unchecked Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
         let server: FakeCompletionsServer
-        let respond: Responder
+        let respond: FullResponder
         var head: HTTPRequestHead?
         var body = ByteBuffer()
 
-        init(server: FakeCompletionsServer, respond: @escaping Responder) {
+        init(server: FakeCompletionsServer, respond: @escaping FullResponder) {
             self.server = server
             self.respond = respond
         }
@@ -64,9 +91,10 @@ public final class FakeCompletionsServer: @unchecked Sendable {
             case .end:
                 let json = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
                 let number = server.record(json, head?.headers ?? [:])
-                let (status, reply) = respond(json, head?.headers ?? [:], number)
-                let bytes = try! JSONSerialization.data(withJSONObject: reply)
-                var headers = HTTPHeaders()
+                let reply = respond(json, head?.headers ?? [:], number)
+                let bytes = reply.body
+                let status = reply.status
+                var headers = HTTPHeaders(reply.headers)
                 headers.add(name: "Content-Type", value: "application/json")
                 headers.add(name: "Content-Length", value: String(bytes.count))
                 context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)

@@ -1,0 +1,4 @@
+/// GET /health.
+struct HealthStatus: Encodable {
+    var status = "ok"
+}
