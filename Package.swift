@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["Models", "Tensors", "Seeding", "Tokenizers"]),
         .target(name: "Sampling", dependencies: ["Models", "Tokenizers", "Tensors", "Seeding"]),
         .target(name: "OpenAIAPI"),
+        .target(name: "Jinja"),
         .target(name: "Backends", dependencies: [
             "Sampling", "OpenAIAPI", "Tokenizers", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -43,7 +44,7 @@ let package = Package(
         ]),
         .target(name: "BundledData"),
         .target(name: "Sandbox", dependencies: ["BundledData"], resources: [.copy("Resources")]),
-        .target(name: "Tokenizers", dependencies: ["ModelFiles", "BundledData"], resources: [.copy("Resources")]),
+        .target(name: "Tokenizers", dependencies: ["ModelFiles", "BundledData", "Jinja"], resources: [.copy("Resources")]),
         .target(name: "Archives", dependencies: ["CZlib"]),
         .target(name: "Corpus", dependencies: ["Archives", "Tokenizers", "BundledData", "Sandbox"], resources: [.copy("Resources")]),
         .target(name: "Evaluation", dependencies: ["Sandbox", "Archives", "BundledData", "Seeding"], resources: [.copy("Resources")]),
@@ -64,6 +65,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["TestScratch", "Models", "Sampling", "Tokenizers", "Tensors", "Seeding", "Archives"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["TestScratch", "Training", "Models", "Tensors", "Seeding", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CorpusTests", dependencies: ["TestScratch", "Corpus", "Archives", "Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "JinjaTests", dependencies: ["Jinja"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["TestScratch", "Tokenizers"], resources: [.copy("Fixtures")]),
         .target(name: "TestSupport", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
