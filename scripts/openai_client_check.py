@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
 """Drives `codeloop serve` with the official `openai` Python client: completions, n samples with
-log-probabilities, echo, streaming (equal to the non-streamed text for the same seed), and the
-errors the client raises for bad requests. Exits non-zero on the first mismatch.
+log-probabilities, echo, streaming (equal to the non-streamed text for the same seed), chat
+completions (stream and not, with logprobs) where the model has a chat template, and the errors
+the client raises for bad requests. Exits non-zero on the first mismatch.
 
     python3 -m venv V && V/bin/pip install openai
     swift build && V/bin/python scripts/openai_client_check.py [--model DIR]...
 
 Without --model it serves every fixture model in turn (one per architecture and tokenizer family,
-as transformers saved them).
+as transformers saved them), then the bundled model with Qwen2.5's chat template as transformers
+saves it (Tests/TokenizersTests/Fixtures/chat-template-jinja-file).
 """
 import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import openai
 
@@ -35,10 +39,66 @@ def main():
     fixtures = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures")
     models = args.model or sorted(os.path.join(fixtures, d) for d in os.listdir(fixtures)
                                   if os.path.exists(os.path.join(fixtures, d, "config.json")))
+    work = tempfile.mkdtemp(prefix="codeloop-chat-model-")
+    if not args.model:
+        models.append(chat_model(work))
     for model in models:
         print(f"== {os.path.basename(model)}")
         check_model(args.binary, model)
+    shutil.rmtree(work, ignore_errors=True)
     print(f"openai client: all checks passed on {len(models)} model(s)")
+
+
+def chat_model(work):
+    """The bundled model with a chat template saved by transformers beside its tokenizer."""
+    bundled = os.path.join(ROOT, "Sources", "Models", "Resources", "codeloop-small")
+    saved = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures", "chat-template-jinja-file")
+    model = os.path.join(work, "codeloop-small-chat")
+    os.makedirs(model)
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        os.symlink(os.path.join(bundled, name), os.path.join(model, name))
+    for name in ("tokenizer_config.json", "chat_template.jinja"):
+        shutil.copy(os.path.join(saved, name), model)
+    return model
+
+
+def has_chat_template(model):
+    if os.path.exists(os.path.join(model, "chat_template.jinja")):
+        return True
+    try:
+        with open(os.path.join(model, "tokenizer_config.json")) as f:
+            return bool(json.load(f).get("chat_template"))
+    except FileNotFoundError:
+        return False
+
+
+def check_chat(client, model):
+    messages = [{"role": "system", "content": "You are a helpful assistant."},
+                {"role": "user", "content": "Write a Python function that returns 1."}]
+    if not has_chat_template(model):
+        try:
+            client.chat.completions.create(model="m", messages=messages, max_tokens=4)
+            check(False, "chat is refused by a model without a template")
+        except openai.BadRequestError as error:
+            check("no chat template" in error.message, "chat without a template → 400 saying so")
+        return
+    first = client.chat.completions.create(model="m", messages=messages, max_completion_tokens=16, n=2, temperature=0.8,
+                                           seed=7, logprobs=True, top_logprobs=2)
+    check(first.object == "chat.completion" and len(first.choices) == 2, "chat: n=2 gives two choices")
+    check(all(c.message.role == "assistant" and isinstance(c.message.content, str) for c in first.choices),
+          "chat: each choice is an assistant message")
+    check(all(len(c.logprobs.content) >= 1 and all(len(t.top_logprobs) == 2 for t in c.logprobs.content) for c in first.choices),
+          "chat: logprobs with two alternatives per token")
+    check(first.usage.completion_tokens == sum(len(c.logprobs.content) for c in first.choices), "chat: usage counts the tokens")
+    streamed = ["", ""]
+    roles = set()
+    for chunk in client.chat.completions.create(model="m", messages=messages, max_completion_tokens=16, n=2, temperature=0.8,
+                                                seed=7, stream=True):
+        for c in chunk.choices:
+            roles.add(c.delta.role)
+            streamed[c.index] += c.delta.content or ""
+    check("assistant" in roles, "chat stream: the first chunk names the role")
+    check(streamed == [c.message.content for c in first.choices], "chat stream: the chunks add up to the answer")
 
 
 def has_fim_tokens(model):
@@ -62,6 +122,7 @@ def check_model(binary, model):
 
         models = client.models.list()
         check([m.id for m in models.data] == ["m"], "models.list names the served model")
+        check_chat(client, model)
 
         prompt = "def fibonacci(n):\n"
         first = client.completions.create(model="m", prompt=prompt, max_tokens=16, n=3, temperature=0.8, seed=11,

@@ -52,6 +52,11 @@ public final class OpenAIChatBackend: ChatBackend, Sendable {
         return request
     }
 
+    public func answer(task: String, prompt: ChatPrompt, n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [ChatAnswer] {
+        try await chat(messages: prompt.messages(for: task), n: n, parameters: parameters, firstSample: firstSample)
+    }
+
+    /// Answers firstSample..<firstSample+n of the conversation (the sample index picks the seed).
     public func chat(messages: [ChatMessage], n: Int, parameters: SamplingParameters, firstSample: Int) async throws -> [ChatAnswer] {
         if n > 1 && adjustments.withLock({ $0.ignoresN }) {
             return try await oneRequestPerSample(messages, from: 0, to: n, parameters: parameters, firstSample: firstSample)

@@ -37,7 +37,7 @@ public enum ChatSampleGeneration {
         }
         var outcome = Outcome()
         try await forEachConcurrently(work, limit: concurrency, { problem, first, count in
-            try await backend.chat(messages: prompt.messages(for: problem.prompt), n: count, parameters: parameters, firstSample: first)
+            try await backend.answer(task: problem.prompt, prompt: prompt, n: count, parameters: parameters, firstSample: first)
         }, onResult: { index, answers in
             var written = 0
             for answer in answers where written < work[index].2 {
@@ -49,7 +49,7 @@ public enum ChatSampleGeneration {
                 }
                 written += copies
                 if answer.error != nil { outcome.unreadable += copies }
-                tokens.update { $0 += Double(answer.usage?.totalTokens ?? 0) / Double(max(answer.requestAnswers, 1)) }
+                tokens.update { $0 += answer.tokens.map(Double.init) ?? Double(answer.usage?.totalTokens ?? 0) / Double(max(answer.requestAnswers, 1)) }
             }
             outcome.answers += written
         })

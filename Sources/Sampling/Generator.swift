@@ -29,9 +29,6 @@ public final class Generator: @unchecked Sendable {
                          keepRoom: Int? = nil, onToken: ((Int, String) -> Void)? = nil) throws -> [Completion] {
         let scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: batchSize)
         defer { scheduler.shutdown() }
-        let finished = DispatchSemaphore(value: 0)
-        let results = Results(count: n)
-        nonisolated(unsafe) let onToken = onToken
         var request: BatchScheduler.Request
         if let suffix {
             let fim = try FIMTokens.of(tokenizer)
@@ -48,6 +45,26 @@ public final class Generator: @unchecked Sendable {
             // then writes a sentinel into plain code.
             if let fim = try? FIMTokens.of(tokenizer) { request.bannedTokens = [fim.prefix, fim.suffix, fim.middle] }
         }
+        return try run(request, scheduler: scheduler, onToken: onToken)
+    }
+
+    /// `n` completions after prompt token ids as they are (a chat template's rendering, special
+    /// tokens included), ending at `stopTokens` as well as eos.
+    public func complete(tokens: [Int], n: Int, parameters: SamplingParameters, firstSample: Int = 0, keepRoom: Int? = nil,
+                         stopTokens: Set<Int> = []) throws -> [Completion] {
+        let scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: batchSize)
+        defer { scheduler.shutdown() }
+        var request = BatchScheduler.Request(prompt: tokens, n: n, parameters: parameters, firstSample: firstSample)
+        request.keepRoom = keepRoom
+        request.stopTokens = stopTokens
+        return try run(request, scheduler: scheduler, onToken: nil)
+    }
+
+    private func run(_ request: BatchScheduler.Request, scheduler: BatchScheduler, onToken: ((Int, String) -> Void)?) throws -> [Completion] {
+        let finished = DispatchSemaphore(value: 0)
+        let results = Results(count: request.n)
+        let firstSample = request.firstSample
+        nonisolated(unsafe) let onToken = onToken
         scheduler.submit(request) { event in
             switch event {
             case .tokens(let index, let text, _):

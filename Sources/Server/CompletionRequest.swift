@@ -78,8 +78,8 @@ struct CompletionRequest {
     }
 
     /// The sampling fields /v1/completions and /v1/chat/completions share, over OpenAI's defaults.
-    mutating func readSampling(_ fields: RequestFields, limits: ServerLimits) throws {
-        parameters.maxTokens = try fields.value("max_tokens", "an integer") ?? parameters.maxTokens
+    mutating func readSampling(_ fields: RequestFields, limits: ServerLimits, readsMaxTokens: Bool = true) throws {
+        if readsMaxTokens { parameters.maxTokens = try fields.value("max_tokens", "an integer") ?? parameters.maxTokens }
         parameters.temperature = Float(try fields.value("temperature", "a number", as: Double.self) ?? Double(parameters.temperature))
         parameters.topP = Float(try fields.value("top_p", "a number", as: Double.self) ?? Double(parameters.topP))
         parameters.topK = try fields.value("top_k", "an integer") ?? parameters.topK

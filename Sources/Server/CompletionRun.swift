@@ -6,8 +6,8 @@ import Sampling
 import Synchronization
 import Tokenizers
 
-/// Whose API a request came through: OpenAI's /v1/completions, or llama.cpp's /infill.
-enum APIStyle: Sendable { case openAI, llamaCpp }
+/// Whose API a request came through: OpenAI's /v1/completions or /v1/chat/completions, or llama.cpp's /infill.
+enum APIStyle: Sendable { case openAI, chat, llamaCpp }
 
 /// One /v1/completions or /infill request on the scheduler: its prompts × n samples, their
 /// events, the JSON of the answer (or of each streamed chunk), and its time limit.
@@ -80,6 +80,7 @@ final class CompletionRun: @unchecked Sendable {
                 let echoed = request.echo ? prompts[p] ?? [] : []
                 choices.append(.init(index: index, text: (request.echo ? request.promptTexts[p] : "") + completion.text,
                                      finishReason: completion.finishReason.rawValue, logprobs: logprobs(echoed + (reports[index] ?? []))))
+                if style == .chat && request.wantsLogprobs { chatLogprobs[index] = chatTokens(reports[index] ?? []) }
             }
         }
         var answer = chunk(choices: choices)
@@ -92,6 +93,7 @@ final class CompletionRun: @unchecked Sendable {
     /// cancels the samples, freeing their slots before the next step.
     func stream(into writer: inout any ResponseBodyWriter, beforeLastWrite: @Sendable () -> Void = {}) async throws {
         if style == .llamaCpp { return try await streamLlamaCpp(into: &writer, beforeLastWrite: beforeLastWrite) }
+        if style == .chat { return try await streamChat(into: &writer, beforeLastWrite: beforeLastWrite) }
         let (stream, handles, limit) = events()
         defer { limit.cancel() }
         do {
@@ -184,6 +186,77 @@ final class CompletionRun: @unchecked Sendable {
         beforeLastWrite()
         try await writeEvent(llamaCppAnswer(content: "", finishReason: limit.fired ? .length : finish), to: &writer)
         try await writer.finish(nil)
+    }
+
+    /// The whole answer as OpenAI's chat.completion.
+    func collectChat() async throws -> ChatCompletion {
+        let answer = try await collect()
+        let choices = answer.choices.map { choice in
+            ChatCompletion.Choice(index: choice.index, message: ChatMessage(role: "assistant", content: choice.text),
+                                  finishReason: choice.finishReason, logprobs: chatLogprobs[choice.index].map { ChatLogprobs(content: $0) })
+        }
+        return ChatCompletion(id: chatID, created: created, model: server.modelName, choices: choices, usage: answer.usage)
+    }
+
+    /// Chat's stream: per choice a first chunk with the role, then pieces of the content, then one
+    /// with the finish reason; the usage if asked; then [DONE].
+    private func streamChat(into writer: inout any ResponseBodyWriter, beforeLastWrite: @Sendable () -> Void) async throws {
+        let (stream, handles, limit) = events()
+        defer { limit.cancel() }
+        func send(_ index: Int, _ delta: ChatCompletionChunk.Delta, finish: String? = nil, logprobs: [ChatLogprobs.Token]? = nil) async throws {
+            let choice = ChatCompletionChunk.Choice(index: index, delta: delta, finishReason: finish, logprobs: logprobs.map { ChatLogprobs(content: $0) })
+            try await writeEvent(ChatCompletionChunk(id: chatID, created: created, model: server.modelName, choices: [choice]), to: &writer)
+        }
+        do {
+            for i in 0..<request.n { try await send(i, .init(role: "assistant", content: "")) }
+            for await (_, event) in stream {
+                switch event {
+                case .tokens(let index, let text, let tokens):
+                    completionTokens += tokens.count
+                    try await send(index, .init(content: text), logprobs: request.wantsLogprobs ? chatTokens(tokens) : nil)
+                case .finished(let index, let completion):
+                    try await send(index, .init(), finish: completion.finishReason.rawValue)
+                case .done(let error):
+                    if let error, !(error is CancellationError) {
+                        try await writeEvent(APIError(status: .badRequest, message: "\(error)", type: "invalid_request_error").body, to: &writer)
+                    }
+                case .prompt:
+                    break
+                }
+            }
+        } catch {
+            handles.forEach { $0.cancel() }
+            throw error
+        }
+        if limit.fired {
+            try await writeEvent(APIError(status: .requestTimeout, message: "the request took over \(server.limits.requestSeconds) s and was stopped",
+                                          type: "timeout_error").body, to: &writer)
+        }
+        if request.includeUsageInStream {
+            try await writeEvent(ChatCompletionChunk(id: chatID, created: created, model: server.modelName, choices: [],
+                                                     usage: Usage(promptTokens: promptTokens, completionTokens: completionTokens)), to: &writer)
+        }
+        beforeLastWrite()
+        try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+        try await writer.finish(nil)
+    }
+
+    var chatID: String { "chatcmpl-" + id.dropFirst("cmpl-".count) }
+
+    /// Chat's logprobs of each choice's tokens, filled by collect().
+    private(set) var chatLogprobs: [Int: [ChatLogprobs.Token]] = [:]
+
+    /// Chat's per-token entries: the token's text and bytes, its log-probability, the top alternatives.
+    func chatTokens(_ reports: [BatchScheduler.TokenReport]) -> [ChatLogprobs.Token] {
+        reports.compactMap { report in
+            guard let logprob = report.logprob else { return nil }
+            let top = report.top.map { token, logprob in
+                let bytes = (try? server.tokenizer.decodeBytes([token])) ?? []
+                return ChatLogprobs.Alternative(token: String(decoding: bytes, as: UTF8.self), logprob: Double(logprob), bytes: bytes)
+            }
+            return ChatLogprobs.Token(token: String(decoding: report.bytes, as: UTF8.self), logprob: Double(logprob), bytes: report.bytes,
+                                      topLogprobs: Array(top.prefix(request.logprobs)))
+        }
     }
 
     private func chunk(choices: [TextCompletion.Choice]) -> TextCompletion {

@@ -8,7 +8,8 @@ import Sampling
 import Synchronization
 import Tokenizers
 
-/// OpenAI's /v1/completions (with `suffix` for fill-in-the-middle) and llama.cpp's /infill over
+/// OpenAI's /v1/completions (with `suffix` for fill-in-the-middle), /v1/chat/completions (with the
+/// model's own chat template) and llama.cpp's /infill over
 /// codeloop's engine (Hummingbird 2): every request's samples join one BatchScheduler, so requests
 /// that arrive together decode in the same forward passes, and a request's n samples share its
 /// prompt's computation. Also GET /v1/models and GET /health.
@@ -17,11 +18,14 @@ public final class CompletionServer: Sendable {
     public let modelName: String
     public let limits: ServerLimits
     let tokenizer: Tokenizer
+    /// The model's chat template, for /v1/chat/completions; without one that endpoint answers 400.
+    let chatTemplate: ChatTemplate?
     let contextLength: Int
     let vocabulary: Int
     let inFlight = InFlightCounter()
 
-    public init(model: any LanguageModel, tokenizer: Tokenizer, modelName: String, limits: ServerLimits) {
+    public init(model: any LanguageModel, tokenizer: Tokenizer, modelName: String, limits: ServerLimits, chatTemplate: ChatTemplate? = nil) {
+        self.chatTemplate = chatTemplate
         scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: limits.slots)
         self.modelName = modelName
         self.limits = limits
@@ -39,6 +43,9 @@ public final class CompletionServer: Sendable {
         router.post("/v1/completions") { [self] request, _ in
             await self.answer(request, style: .openAI, logger: logger)
         }
+        router.post("/v1/chat/completions") { [self] request, _ in
+            await self.answer(request, style: .chat, logger: logger)
+        }
         router.post("/infill") { [self] request, _ in
             await self.answer(request, style: .llamaCpp, logger: logger)
         }
@@ -48,7 +55,7 @@ public final class CompletionServer: Sendable {
 
     func answer(_ incoming: Request, style: APIStyle, logger: Logger) async -> Response {
         let start = ContinuousClock.now
-        let path = style == .openAI ? "/v1/completions" : "/infill"
+        let path = switch style { case .openAI: "/v1/completions"; case .chat: "/v1/chat/completions"; case .llamaCpp: "/infill" }
         @Sendable func finish(_ response: Response, promptTokens: Int = 0, completionTokens: Int = 0, note: String = "") -> Response {
             let ms = milliseconds(since: start)
             logger.info("POST \(path) \(response.status.code) prompt_tokens=\(promptTokens) completion_tokens=\(completionTokens) ms=\(String(format: "%.1f", ms))\(note)")
@@ -72,6 +79,7 @@ public final class CompletionServer: Sendable {
         do {
             switch style {
             case .openAI: request = try CompletionRequest(body: Data(buffer: body), tokenizer: tokenizer, vocabulary: vocabulary, limits: limits)
+            case .chat: request = try ChatRequest.parse(body: Data(buffer: body), template: chatTemplate, tokenizer: tokenizer, limits: limits)
             case .llamaCpp: request = try InfillRequest.parse(body: Data(buffer: body), tokenizer: tokenizer, limits: limits,
                                                              contextLength: contextLength)
             }
@@ -110,7 +118,11 @@ public final class CompletionServer: Sendable {
                             })
         }
         do {
-            let response = style == .openAI ? jsonResponse(try await run.collect()) : jsonResponse(try await run.collectLlamaCpp())
+            let response = switch style {
+            case .openAI: jsonResponse(try await run.collect())
+            case .chat: jsonResponse(try await run.collectChat())
+            case .llamaCpp: jsonResponse(try await run.collectLlamaCpp())
+            }
             return finish(response, promptTokens: run.promptTokens, completionTokens: run.completionTokens)
         } catch let error as APIError {
             return finish(errorResponse(error), promptTokens: run.promptTokens)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Backends
 import Foundation
 import Generation
+import Tokenizers
 
 /// Flags that choose where samples come from: an OpenAI-compatible server, or the local model.
 struct EndpointOptions: ParsableArguments {
@@ -11,7 +12,7 @@ struct EndpointOptions: ParsableArguments {
     @Option(name: .customLong("model-name"), help: "The model name to send to --endpoint.")
     var modelName: String?
 
-    @Flag(help: "Ask --endpoint's /v1/chat/completions with evalplus's prompt and keep the code of each Markdown answer (its \"raw\" text, then \"solution\").")
+    @Flag(help: "Ask a chat model with evalplus's prompt (--endpoint's /v1/chat/completions, or --model's own chat template) and keep the code of each answer (its \"raw\" text, then \"solution\").")
     var chat = false
 
     @Option(help: "With --chat: a system message to send first (evalplus's OpenAI provider sends \"You are a helpful assistant good at coding.\").")
@@ -19,6 +20,9 @@ struct EndpointOptions: ParsableArguments {
 
     @Option(help: "With --chat: the instruction before the prompt's fenced code (default: evalplus's).")
     var instruction: String = ChatPrompt.evalplusInstruction
+
+    @Option(name: .customLong("response-prefix"), help: "With --chat and a local model: the text that opens the assistant's turn before its ```python fence (default: evalplus's).")
+    var responsePrefix: String = ChatPrompt.evalplusResponsePrefix
 
     @Flag(name: .customLong("no-sanitize"), help: "With --chat: keep only the raw answers (run `codeloop sanitize` later).")
     var noSanitize = false
@@ -44,9 +48,6 @@ struct EndpointOptions: ParsableArguments {
             throw ValidationError("--concurrency and --max-n-per-request must be at least 1, --retries at least 0")
         }
         if endpoint != nil && modelName == nil { throw ValidationError("--endpoint needs --model-name") }
-        if chat && endpoint == nil {
-            throw ValidationError("--chat needs --endpoint: local models' chat templates are not supported yet")
-        }
         if let apiKeyEnv, ProcessInfo.processInfo.environment[apiKeyEnv] == nil {
             throw ValidationError("--api-key-env \(apiKeyEnv): that environment variable is not set")
         }
@@ -55,12 +56,23 @@ struct EndpointOptions: ParsableArguments {
     /// The key from --api-key-env's variable; nil leaves the clients to their default variables.
     var apiKey: String? { apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] } }
 
-    /// The chat client of --endpoint.
-    func chatBackend() -> OpenAIChatBackend {
-        OpenAIChatBackend(endpoint: endpoint!, modelName: modelName!, apiKey: apiKey, maxRetries: retries)
+    /// The chat client of --endpoint, or the local model through its own chat template.
+    func chatBackend(local: ModelOptions) throws -> any ChatBackend {
+        if let endpoint { return OpenAIChatBackend(endpoint: endpoint, modelName: modelName!, apiKey: apiKey, maxRetries: retries) }
+        let directory = try modelDirectory(local.model)
+        guard let template = try ChatTemplate.named(directory) else {
+            throw InputError("\(directory): the model has no chat template (chat_template.jinja, tokenizer_config.json's chat_template or GGUF tokenizer.chat_template); --chat needs one")
+        }
+        return LocalChatBackend(generator: try local.generator(), template: template,
+                                keepRoom: truncatePrompts ? local.parameters(chatDefaults: true).maxTokens : nil)
     }
 
-    var chatPrompt: ChatPrompt { ChatPrompt(system: system, instruction: instruction) }
+    /// Shuts a chat client's connections down.
+    static func shutdown(_ backend: any ChatBackend) async throws {
+        if let client = backend as? OpenAIChatBackend { try await client.shutdown() }
+    }
+
+    var chatPrompt: ChatPrompt { ChatPrompt(system: system, instruction: instruction, responsePrefix: responsePrefix) }
 
     /// The server's client, or the local model of `local`.
     func backend(local: ModelOptions) throws -> any CompletionBackend {

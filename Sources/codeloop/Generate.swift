@@ -60,7 +60,7 @@ struct Generate: AsyncParsableCommand {
 
     /// --chat: evalplus's prompt to the endpoint's chat API, then its sanitize on each answer.
     func runChat(_ problems: ProblemSet) async throws {
-        let backend = remote.chatBackend()
+        let backend = try remote.chatBackend(local: options)
         var chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
         if let shard { chosen = try Shard(parsing: shard).problems(of: ProblemSet(name: problems.name, problems: chosen)).problems }
         let pool = remote.noSanitize ? nil : try SandboxPool(configuration: try sandbox.configuration(), workers: ProcessInfo.processInfo.activeProcessorCount)
@@ -68,8 +68,8 @@ struct Generate: AsyncParsableCommand {
         let outcome = try await ChatSampleGeneration.run(
             problems: chosen, problemSet: problems, backend: backend, prompt: remote.chatPrompt,
             parameters: options.parameters(chatDefaults: true), n: n, out: out, quiet: quiet,
-            concurrency: remote.concurrency, samplesPerRequest: remote.maxNPerRequest, sanitizeWith: pool)
-        try await backend.shutdown()
+            concurrency: remote.concurrencyLimit, samplesPerRequest: remote.samplesPerRequest(n: n), sanitizeWith: pool)
+        try await EndpointOptions.shutdown(backend)
         var note = "\(outcome.answers) answers written to \(out) (\(outcome.tokens) tokens)"
         if outcome.unreadable > 0 { note += "; \(outcome.unreadable) unreadable responses recorded with their error" }
         if pool != nil { note += "; no code found in \(outcome.withoutCode)" }

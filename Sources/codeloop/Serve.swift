@@ -63,13 +63,16 @@ struct Serve: AsyncParsableCommand {
         limits.bodyBytes = maxBodyBytes
         limits.requestSeconds = requestTimeout
         let name = modelName ?? (directory as NSString).lastPathComponent
-        let server = CompletionServer(model: languageModel, tokenizer: tokenizer, modelName: name, limits: limits)
+        let chatTemplate = try ChatTemplate.named(directory)
+        let server = CompletionServer(model: languageModel, tokenizer: tokenizer, modelName: name, limits: limits, chatTemplate: chatTemplate)
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "codeloop.serve")
         logger.logLevel = .info
         let host = self.host, slots = limits.slots
         let app = server.application(host: host, port: port, logger: logger) { bound in
             printError("codeloop serve: \(name) on http://\(host):\(bound) (\(slots) slots)")
+            printError(chatTemplate.map { "codeloop serve: chat template from \($0.source)" }
+                       ?? "codeloop serve: the model has no chat template; /v1/chat/completions answers 400")
         }
         try await app.runService()
         server.scheduler.shutdown()

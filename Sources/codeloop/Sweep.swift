@@ -59,7 +59,7 @@ struct Sweep: AsyncParsableCommand {
         let chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         let backend = remote.chat ? nil : try remote.backend(local: options)
-        let chatBackend = remote.chat ? remote.chatBackend() : nil
+        let chatBackend = remote.chat ? try remote.chatBackend(local: options) : nil
         let sanitizer = remote.chat && !remote.noSanitize
             ? try SandboxPool(configuration: try sandbox.configuration(), workers: ProcessInfo.processInfo.activeProcessorCount) : nil
         defer { sanitizer?.shutdown() }
@@ -73,7 +73,7 @@ struct Sweep: AsyncParsableCommand {
             if let chatBackend {
                 _ = try await ChatSampleGeneration.run(
                     problems: chosen, problemSet: problems, backend: chatBackend, prompt: remote.chatPrompt, parameters: parameters, n: n,
-                    out: samples, quiet: quiet, concurrency: remote.concurrency, samplesPerRequest: remote.maxNPerRequest, sanitizeWith: sanitizer)
+                    out: samples, quiet: quiet, concurrency: remote.concurrencyLimit, samplesPerRequest: remote.samplesPerRequest(n: n), sanitizeWith: sanitizer)
             } else if let backend {
                 _ = try await SampleGeneration.run(
                     problems: chosen, backend: backend, parameters: parameters, n: n, out: samples, quiet: quiet,
@@ -92,7 +92,7 @@ struct Sweep: AsyncParsableCommand {
             }
             resultsFiles.append(results)
         }
-        try await chatBackend?.shutdown()
+        if let chatBackend { try await EndpointOptions.shutdown(chatBackend) }
         let report = Report(runs: try resultsFiles.map { try RunSummary(path: $0) }, title: "\(problems.name): temperature sweep")
         try ReportCommand.write(report, html: "\(outDir)/report.html", markdown: "\(outDir)/report.md")
         print(report.markdown(), terminator: "")

@@ -14,11 +14,11 @@ struct LiveServer {
     let task: Task<Void, Error>
     let server: CompletionServer
 
-    static func start(limits: ServerLimits = ServerLimits(), model: String = "gpt2-tiny") async throws -> LiveServer {
+    static func start(limits: ServerLimits = ServerLimits(), model: String = "gpt2-tiny", chatTemplate: ChatTemplate? = nil) async throws -> LiveServer {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("ModelsTests/Fixtures/\(model)").path
         let server = CompletionServer(model: try loadModel(directory: directory), tokenizer: try Tokenizer.named(directory),
-                                      modelName: "tiny", limits: limits)
+                                      modelName: "tiny", limits: limits, chatTemplate: chatTemplate)
         var logger = Logger(label: "test")
         logger.logLevel = .critical  // Hummingbird logs the test's own shutdown as errors
         let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -45,15 +45,15 @@ struct LiveServer {
         return (Int(response.status.code), String(buffer: bytes))
     }
 
-    func json(_ body: String) async throws -> [String: Any] {
-        let (status, text) = try await send("/v1/completions", body: body)
+    func json(_ body: String, path: String = "/v1/completions") async throws -> [String: Any] {
+        let (status, text) = try await send(path, body: body)
         #expect(status == 200, "\(text)")
         return try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
     }
 
     /// The streamed events' JSON objects, and whether the stream ended with [DONE].
-    func stream(_ body: String) async throws -> ([[String: Any]], Bool) {
-        let (status, text) = try await send("/v1/completions", body: body)
+    func stream(_ body: String, path: String = "/v1/completions") async throws -> ([[String: Any]], Bool) {
+        let (status, text) = try await send(path, body: body)
         #expect(status == 200)
         let events = text.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
         let objects = events.filter { $0 != "[DONE]" }.map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
