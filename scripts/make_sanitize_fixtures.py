@@ -22,7 +22,8 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
+
+from parity_evalplus import evalplus_python
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESOURCES = os.path.join(ROOT, "Sources", "Evaluation", "Resources")
@@ -188,17 +189,6 @@ for line in sys.stdin:
     row = json.loads(line)
     print(json.dumps({"solution": sanitize(row["text"], row["entry_point"])}))
 """
-
-
-def evalplus_python(given):
-    if given:
-        return given
-    venv = os.path.join(tempfile.gettempdir(), "codeloop-evalplus-venv")
-    python = os.path.join(venv, "bin", "python")
-    if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        subprocess.run([python, "-m", "pip", "install", "-q", "evalplus==0.3.1"], check=True)
-    return python
 
 
 def run_lines(command, rows, keys):

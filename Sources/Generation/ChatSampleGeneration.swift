@@ -27,14 +27,7 @@ public enum ChatSampleGeneration {
         let progress = ProgressBar(total: remaining, quiet: quiet, countsPasses: false) { elapsed in
             String(format: "%.0f tokens, %.1f tokens/s", tokens.value, tokens.value / max(elapsed, 1e-9))
         }
-        var work: [(Problem, Int, Int)] = []
-        for problem in problems {
-            var next = done[problem.taskID] ?? 0
-            while next < n {
-                work.append((problem, next, min(samplesPerRequest, n - next)))
-                next += min(samplesPerRequest, n - next)
-            }
-        }
+        let work = SampleGeneration.workItems(problems, done: done, n: n, samplesPerRequest: samplesPerRequest)
         var outcome = Outcome()
         try await forEachConcurrently(work, limit: concurrency, { problem, first, count in
             try await backend.answer(task: problem.prompt, prompt: prompt, n: count, parameters: parameters, firstSample: first)

@@ -16,16 +16,7 @@ public enum SampleGeneration {
         let progress = ProgressBar(total: remaining, quiet: quiet, countsPasses: false) { elapsed in
             String(format: "%.1f tokens/s", Double(tokensSoFar.value) / max(elapsed, 1e-9))
         }
-        // Work items: (task, first sample, count); a task's samples continue where the file stopped,
-        // so a resumed run draws the same samples.
-        var work: [(Problem, Int, Int)] = []
-        for problem in problems {
-            var next = done[problem.taskID] ?? 0
-            while next < n {
-                work.append((problem, next, min(samplesPerRequest, n - next)))
-                next += min(samplesPerRequest, n - next)
-            }
-        }
+        let work = workItems(problems, done: done, n: n, samplesPerRequest: samplesPerRequest)
         try await forEachConcurrently(work, limit: concurrency, { problem, first, count in
             try await backend.complete(prompt: problem.prompt, suffix: problem.suffix, n: count, parameters: parameters, firstSample: first)
         }, onResult: { index, completions in
@@ -37,5 +28,19 @@ public enum SampleGeneration {
         })
         progress.finish()
         return (remaining, tokensSoFar.value)
+    }
+
+    /// (task, first sample, count) for the samples a file still lacks: a task's samples continue
+    /// where the file stopped, so a resumed run draws the same samples.
+    static func workItems(_ problems: [Problem], done: [String: Int], n: Int, samplesPerRequest: Int) -> [(Problem, Int, Int)] {
+        var work: [(Problem, Int, Int)] = []
+        for problem in problems {
+            var next = done[problem.taskID] ?? 0
+            while next < n {
+                work.append((problem, next, min(samplesPerRequest, n - next)))
+                next += min(samplesPerRequest, n - next)
+            }
+        }
+        return work
     }
 }

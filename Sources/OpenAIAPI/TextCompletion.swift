@@ -1,67 +1,40 @@
-import Foundation
-
 /// OpenAI's text_completion object (platform.openai.com/docs/api-reference/completions/object):
-/// a whole answer, or one chunk of a stream. The server writes it; the client reads it.
-public struct TextCompletion: Codable, Sendable {
-    public let id: String
-    public var object = "text_completion"
-    public let created: Int
-    public let model: String
-    public var choices: [Choice]
-    public var usage: Usage?
+/// a whole answer, or one chunk of a stream.
+public typealias TextCompletion = Response<TextChoice>
 
-    public init(id: String, created: Int, model: String, choices: [Choice], usage: Usage? = nil) {
-        self.id = id
-        self.created = created
-        self.model = model
-        self.choices = choices
-        self.usage = usage
+/// One completion of a text_completion.
+public struct TextChoice: ResponseChoice {
+    public static let object = "text_completion"
+
+    public let index: Int
+    public let text: String
+    public let finishReason: String?
+    public let logprobs: Logprobs?
+
+    public init(index: Int, text: String, finishReason: String?, logprobs: Logprobs?) {
+        self.index = index
+        self.text = text
+        self.finishReason = finishReason
+        self.logprobs = logprobs
     }
 
-    enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage }
+    enum CodingKeys: String, CodingKey { case index, text, finishReason = "finish_reason", logprobs }
 
-    /// Servers differ in what they leave out: only choices is required of an answer.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decodeIfPresent(String.self, forKey: .id) ?? ""
-        object = try container.decodeIfPresent(String.self, forKey: .object) ?? "text_completion"
-        created = try container.decodeIfPresent(Int.self, forKey: .created) ?? 0
-        model = try container.decodeIfPresent(String.self, forKey: .model) ?? ""
-        choices = try container.decode([Choice].self, forKey: .choices)
-        usage = try container.decodeIfPresent(Usage.self, forKey: .usage)
+        index = try container.decodeIfPresent(Int.self, forKey: .index) ?? 0
+        text = try container.decode(String.self, forKey: .text)
+        finishReason = try container.decodeIfPresent(String.self, forKey: .finishReason)
+        logprobs = try container.decodeIfPresent(Logprobs.self, forKey: .logprobs)
     }
 
-    public struct Choice: Codable, Sendable {
-        public let index: Int
-        public let text: String
-        public let finishReason: String?
-        public let logprobs: Logprobs?
-
-        public init(index: Int, text: String, finishReason: String?, logprobs: Logprobs?) {
-            self.index = index
-            self.text = text
-            self.finishReason = finishReason
-            self.logprobs = logprobs
-        }
-
-        enum CodingKeys: String, CodingKey { case index, text, finishReason = "finish_reason", logprobs }
-
-        public init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            index = try container.decodeIfPresent(Int.self, forKey: .index) ?? 0
-            text = try container.decode(String.self, forKey: .text)
-            finishReason = try container.decodeIfPresent(String.self, forKey: .finishReason)
-            logprobs = try container.decodeIfPresent(Logprobs.self, forKey: .logprobs)
-        }
-
-        // OpenAI sends finish_reason and logprobs as null when absent, not left out.
-        public func encode(to encoder: Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(index, forKey: .index)
-            try container.encode(text, forKey: .text)
-            try container.encode(finishReason, forKey: .finishReason)
-            try container.encode(logprobs, forKey: .logprobs)
-        }
+    // OpenAI sends finish_reason and logprobs as null when absent, not left out.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(index, forKey: .index)
+        try container.encode(text, forKey: .text)
+        try container.encode(finishReason, forKey: .finishReason)
+        try container.encode(logprobs, forKey: .logprobs)
     }
 
     /// Per token: its text, log-probability, top alternatives, and offset in the choice's text

@@ -66,12 +66,9 @@ final class CompletionRun: @unchecked Sendable {
         } onCancel: {
             handles.forEach { $0.cancel() }
         }
-        if limit.fired {
-            throw APIError(status: .requestTimeout, message: "the request took over \(server.limits.requestSeconds) s and was stopped",
-                           type: "timeout_error")
-        }
+        if limit.fired { throw timeoutError }
         if let failure { throw APIError(status: .badRequest, message: "\(failure)", type: "invalid_request_error", parameter: "prompt") }
-        var choices: [TextCompletion.Choice] = []
+        var choices: [TextChoice] = []
         for p in request.prompts.indices {
             for i in 0..<request.n {
                 let index = p * request.n + i
@@ -111,19 +108,14 @@ final class CompletionRun: @unchecked Sendable {
                     try await send(.init(index: p * request.n + index, text: "", finishReason: completion.finishReason.rawValue, logprobs: nil),
                                    to: &writer)
                 case .done(let error):
-                    if let error, !(error is CancellationError) {
-                        try await writeEvent(APIError(status: .badRequest, message: "\(error)", type: "invalid_request_error").body, to: &writer)
-                    }
+                    try await writeFailure(error, to: &writer)
                 }
             }
         } catch {
             handles.forEach { $0.cancel() }
             throw error
         }
-        if limit.fired {
-            try await writeEvent(APIError(status: .requestTimeout, message: "the request took over \(server.limits.requestSeconds) s and was stopped",
-                                          type: "timeout_error").body, to: &writer)
-        }
+        if limit.fired { try await writeEvent(timeoutError.body, to: &writer) }
         if request.includeUsageInStream {
             var usage = chunk(choices: [])
             usage.usage = .init(promptTokens: promptTokens, completionTokens: completionTokens)
@@ -172,9 +164,7 @@ final class CompletionRun: @unchecked Sendable {
                 case .finished(_, let completion):
                     finish = completion.finishReason
                 case .done(let error):
-                    if let error, !(error is CancellationError) {
-                        try await writeEvent(APIError(status: .badRequest, message: "\(error)", type: "invalid_request_error").body, to: &writer)
-                    }
+                    try await writeFailure(error, to: &writer)
                 case .prompt:
                     break
                 }
@@ -192,7 +182,7 @@ final class CompletionRun: @unchecked Sendable {
     func collectChat() async throws -> ChatCompletion {
         let answer = try await collect()
         let choices = answer.choices.map { choice in
-            ChatCompletion.Choice(index: choice.index, message: ChatMessage(role: "assistant", content: choice.text),
+            ChatChoice(index: choice.index, message: ChatMessage(role: "assistant", content: choice.text),
                                   finishReason: choice.finishReason, logprobs: chatLogprobs[choice.index].map { ChatLogprobs(content: $0) })
         }
         return ChatCompletion(id: chatID, created: created, model: server.modelName, choices: choices, usage: answer.usage)
@@ -203,8 +193,8 @@ final class CompletionRun: @unchecked Sendable {
     private func streamChat(into writer: inout any ResponseBodyWriter, beforeLastWrite: @Sendable () -> Void) async throws {
         let (stream, handles, limit) = events()
         defer { limit.cancel() }
-        func send(_ index: Int, _ delta: ChatCompletionChunk.Delta, finish: String? = nil, logprobs: [ChatLogprobs.Token]? = nil) async throws {
-            let choice = ChatCompletionChunk.Choice(index: index, delta: delta, finishReason: finish, logprobs: logprobs.map { ChatLogprobs(content: $0) })
+        func send(_ index: Int, _ delta: ChatChunkChoice.Delta, finish: String? = nil, logprobs: [ChatLogprobs.Token]? = nil) async throws {
+            let choice = ChatChunkChoice(index: index, delta: delta, finishReason: finish, logprobs: logprobs.map { ChatLogprobs(content: $0) })
             try await writeEvent(ChatCompletionChunk(id: chatID, created: created, model: server.modelName, choices: [choice]), to: &writer)
         }
         do {
@@ -217,9 +207,7 @@ final class CompletionRun: @unchecked Sendable {
                 case .finished(let index, let completion):
                     try await send(index, .init(), finish: completion.finishReason.rawValue)
                 case .done(let error):
-                    if let error, !(error is CancellationError) {
-                        try await writeEvent(APIError(status: .badRequest, message: "\(error)", type: "invalid_request_error").body, to: &writer)
-                    }
+                    try await writeFailure(error, to: &writer)
                 case .prompt:
                     break
                 }
@@ -228,10 +216,7 @@ final class CompletionRun: @unchecked Sendable {
             handles.forEach { $0.cancel() }
             throw error
         }
-        if limit.fired {
-            try await writeEvent(APIError(status: .requestTimeout, message: "the request took over \(server.limits.requestSeconds) s and was stopped",
-                                          type: "timeout_error").body, to: &writer)
-        }
+        if limit.fired { try await writeEvent(timeoutError.body, to: &writer) }
         if request.includeUsageInStream {
             try await writeEvent(ChatCompletionChunk(id: chatID, created: created, model: server.modelName, choices: [],
                                                      usage: Usage(promptTokens: promptTokens, completionTokens: completionTokens)), to: &writer)
@@ -259,12 +244,22 @@ final class CompletionRun: @unchecked Sendable {
         }
     }
 
-    private func chunk(choices: [TextCompletion.Choice]) -> TextCompletion {
+    private func chunk(choices: [TextChoice]) -> TextCompletion {
         TextCompletion(id: id, created: created, model: server.modelName, choices: choices)
     }
 
-    private func send(_ choice: TextCompletion.Choice, to writer: inout any ResponseBodyWriter) async throws {
+    private func send(_ choice: TextChoice, to writer: inout any ResponseBodyWriter) async throws {
         try await writeEvent(chunk(choices: [choice]), to: &writer)
+    }
+
+    var timeoutError: APIError {
+        APIError(status: .requestTimeout, message: "the request took over \(server.limits.requestSeconds) s and was stopped", type: "timeout_error")
+    }
+
+    /// A stream's failure as an error event; a cancelled request (the client left) writes none.
+    private func writeFailure(_ error: (any Error)?, to writer: inout any ResponseBodyWriter) async throws {
+        guard let error, !(error is CancellationError) else { return }
+        try await writeEvent(APIError(status: .badRequest, message: "\(error)", type: "invalid_request_error").body, to: &writer)
     }
 
     private func writeEvent(_ object: some Encodable, to writer: inout any ResponseBodyWriter) async throws {
@@ -278,7 +273,7 @@ final class CompletionRun: @unchecked Sendable {
     /// OpenAI's logprobs object: tokens, their log-probabilities, the top alternatives, and the
     /// offset of each token in the choice's text, in characters (code points) as OpenAI and vLLM
     /// count them; a token that starts inside a character counts from that character's start.
-    func logprobs(_ reports: [BatchScheduler.TokenReport]) -> TextCompletion.Logprobs? {
+    func logprobs(_ reports: [BatchScheduler.TokenReport]) -> TextChoice.Logprobs? {
         guard request.wantsLogprobs else { return nil }
         var offsets: [Int] = []
         var characters = 0, pending: [UInt8] = []

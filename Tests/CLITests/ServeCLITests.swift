@@ -2,25 +2,30 @@ import Foundation
 import Testing
 import TestScratch
 
+/// `codeloop serve --model MODEL` as a process, once its banner has said `until` (its lines about
+/// the bound port and the chat template): the process, the port and the banner.
+func startServe(model: String, name: String, until: String = "codeloop serve: ") throws -> (Process, String, String) {
+    let process = Process()
+    process.executableURL = codeloopBinary
+    process.arguments = ["serve", "--model", model, "--port", "0", "--model-name", name]
+    let err = Pipe()
+    process.standardError = err
+    try process.run()
+    var banner = ""
+    while !banner.contains(until) || !banner.hasSuffix("\n") {
+        let chunk = err.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        banner += String(decoding: chunk, as: UTF8.self)
+    }
+    let port = try #require(banner.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression).map { String(banner[$0].split(separator: ":").last!) })
+    return (process, port, banner)
+}
+
 /// `codeloop serve` as a process: the harness drives it as it drives vLLM, and SIGTERM ends it cleanly.
 @Suite(.serialized) struct ServeCLITests {
     @Test func generateAgainstServeThenSIGTERMExitsZero() throws {
         let model = Repository.path("Tests/ModelsTests/Fixtures/gpt2-tiny")
-        let process = Process()
-        process.executableURL = codeloopBinary
-        process.arguments = ["serve", "--model", model, "--port", "0", "--model-name", "tiny"]
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        // The first line names the bound port.
-        var banner = Data()
-        while !banner.contains(UInt8(ascii: "\n")) || !String(decoding: banner, as: UTF8.self).contains("codeloop serve:") {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            banner += chunk
-        }
-        let text = String(decoding: banner, as: UTF8.self)
-        let port = try #require(text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression).map { String(text[$0].split(separator: ":").last!) })
+        let (process, port, _) = try startServe(model: model, name: "tiny")
 
         let directory = scratchDirectory()
         let problems = directory + "/problems.jsonl"
@@ -85,21 +90,9 @@ import TestScratch
 
     @Test func generateChatAgainstServeAndLocallyThenEvaluate() throws {
         let model = try Self.chatModel()
-        let process = Process()
-        process.executableURL = codeloopBinary
-        process.arguments = ["serve", "--model", model, "--port", "0", "--model-name", "chat"]
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
+        let (process, port, banner) = try startServe(model: model, name: "chat", until: "chat template")
         defer { process.terminate(); process.waitUntilExit() }
-        var banner = ""
-        while !banner.contains("chat template from") {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            banner += String(decoding: chunk, as: UTF8.self)
-        }
         #expect(banner.contains("chat template from \(model)/chat_template.jinja"), "\(banner)")
-        let port = try #require(banner.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression).map { String(banner[$0].split(separator: ":").last!) })
 
         let directory = scratchDirectory()
         let problems = directory + "/problems.jsonl"
