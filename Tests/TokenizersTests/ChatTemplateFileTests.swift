@@ -34,6 +34,22 @@ import TestScratch
         #expect(Self.tokenizer.encodeForModel(evalplus, allowSpecial: true) == expected.evalplus_ids)
     }
 
+    /// tokenizer.chat_template of a GGUF written by the gguf package, with its BOS and EOS by id.
+    @Test func aGGUFsTemplateRendersAsTransformersDoes() throws {
+        struct GGUFExpected: Decodable {
+            let conversation: [Expected.Message]
+            let bos_token: String
+            let eos_token: String
+            let rendered: String
+        }
+        let path = Repository.path("Tests/TokenizersTests/Fixtures/chat-template.gguf")
+        let expected = try JSONDecoder().decode(GGUFExpected.self, from: Data(contentsOf: URL(fileURLWithPath: path + ".expected.json")))
+        let template = try #require(try ChatTemplate.named(path))
+        #expect(template.bosToken == expected.bos_token && template.eosToken == expected.eos_token)
+        #expect(template.source == path + " tokenizer.chat_template")
+        #expect(try template.render(expected.conversation.map { .init(role: $0.role, content: $0.content) }, addGenerationPrompt: true) == expected.rendered)
+    }
+
     @Test func aDirectoryWithoutATemplateHasNone() throws {
         #expect(try ChatTemplate.load(directory: Repository.path("Sources/Models/Resources/codeloop-small")) == nil)
     }
