@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -44,7 +45,8 @@ let package = Package(
         ]),
         .target(name: "BundledData"),
         .target(name: "Sandbox", dependencies: ["BundledData"], resources: [.copy("Resources")]),
-        .target(name: "Tokenizers", dependencies: ["ModelFiles", "BundledData", "Jinja"], resources: [.copy("Resources")]),
+        .target(name: "Tokenizers", dependencies: ["ModelFiles", "BundledData", "Jinja", .product(name: "HeapModule", package: "swift-collections")],
+                resources: [.copy("Resources")]),
         .target(name: "Archives", dependencies: ["CZlib"]),
         .target(name: "Corpus", dependencies: ["Archives", "Tokenizers", "BundledData", "Sandbox"], resources: [.copy("Resources")]),
         .target(name: "Evaluation", dependencies: ["Sandbox", "Archives", "BundledData", "Seeding"], resources: [.copy("Resources")]),

@@ -27,11 +27,16 @@ public struct AddedToken: Sendable, Equatable {
 struct AddedTokenMatcher: Sendable {
     /// Longest first, so that the first that matches at a position is the longest there.
     private let tokens: [(bytes: [UInt8], token: AddedToken)]
+    /// Whether some token starts with the byte: most positions start none, and are passed at once.
+    private let startsToken: [Bool]
 
     init(_ tokens: [AddedToken], spelling: (String) -> String = { $0 }) {
         self.tokens = tokens.filter { !$0.content.isEmpty }
             .map { (Array(spelling($0.content).utf8), $0) }
             .sorted { $0.0.count > $1.0.count }
+        var starts = [Bool](repeating: false, count: 256)
+        for entry in self.tokens { starts[Int(entry.bytes[0])] = true }
+        startsToken = starts
     }
 
     var isEmpty: Bool { tokens.isEmpty }
@@ -75,6 +80,7 @@ struct AddedTokenMatcher: Sendable {
     }
 
     private func longest(at i: Int, in bytes: [UInt8]) -> (bytes: [UInt8], token: AddedToken)? {
+        guard startsToken[Int(bytes[i])] else { return nil }
         for candidate in tokens where candidate.bytes[0] == bytes[i] && i + candidate.bytes.count <= bytes.count {
             if bytes[i..<(i + candidate.bytes.count)].elementsEqual(candidate.bytes) { return candidate }
         }

@@ -59,17 +59,21 @@ extension String {
         let target = Array(pattern.unicodeScalars)
         guard !target.isEmpty else { return self }
         let scalars = Array(unicodeScalars)
-        var out = String.UnicodeScalarView()
+        let replacementBytes = Array(replacement.utf8)
+        // Built as UTF-8 bytes: appending a scalar view to a String.UnicodeScalarView copies the
+        // whole string each time (quadratic in the text's length: 2 s for 20 KB).
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count + utf8.count / 4)
         var i = 0
         while i < scalars.count {
-            if scalars[i] == target[0] && i + target.count <= scalars.count && Array(scalars[i..<(i + target.count)]) == target {
-                out.append(contentsOf: replacement.unicodeScalars)
+            if scalars[i] == target[0] && i + target.count <= scalars.count && scalars[i..<(i + target.count)].elementsEqual(target) {
+                out += replacementBytes
                 i += target.count
             } else {
-                out.append(scalars[i])
+                out += UTF8.encode(scalars[i])!
                 i += 1
             }
         }
-        return String(out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

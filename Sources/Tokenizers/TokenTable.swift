@@ -136,7 +136,23 @@ struct BytePairEncoder: Sendable {
         }
     }
 
+    /// tiktoken's rule over byte ranges: the pair whose concatenation is the token of lowest id,
+    /// leftmost on a tie, through MergeQueue.
     private func encodeByTokenRank(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [Int]) {
+        guard end - start > MergeQueue.shortPiece else { return encodeByTokenRankScan(bytes, start, end, into: &out) }
+        var queue = MergeQueue(count: end - start)
+        // Symbol k spans bytes[start + k ..< ends[k]]: a symbol keeps its start when it absorbs its right neighbour.
+        var ends = Array((start + 1)...end)
+        func candidate(_ k: Int, _ right: Int) -> MergeQueue.Candidate? {
+            table.id(bytes, start + k, ends[right]).map { .init(rank: Int32(truncatingIfNeeded: $0), left: k, right: right, mergedEnd: ends[right]) }
+        }
+        queue.run(initial: candidate, isCurrent: { ends[$0.right] == $0.mergedEnd }, merge: { ends[$0.left] = $0.mergedEnd })
+        for k in queue.survivors() { out.append(table.id(bytes, start + k, ends[k])!) }
+    }
+
+    /// The same rule by rescanning the pairs after each merge: quadratic, but with nothing to
+    /// allocate it is the faster for the short pieces most text is cut into.
+    private func encodeByTokenRankScan(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [Int]) {
         // Part k starts at starts[k]; ranks[k] is the rank of merging part k with part k+1.
         // Both live on the stack: this runs once per piece that is not itself a token.
         let n = end - start
@@ -188,6 +204,22 @@ struct BytePairEncoder: Sendable {
 
     /// HF's rule: merge the adjacent pair listed earliest, leftmost first, until none is listed.
     private static func merge(_ ids: inout [Int], _ merges: [UInt64: (rank: Int32, id: Int32)]) {
+        guard ids.count > MergeQueue.shortPiece else { return mergeByScan(&ids, merges) }
+        var queue = MergeQueue(count: ids.count)
+        var symbols = ids
+        func candidate(_ k: Int, _ right: Int) -> MergeQueue.Candidate? {
+            merges[MergeRule.pairKey(symbols[k], symbols[right])].map {
+                .init(rank: $0.rank, left: k, right: right, mergedEnd: Int($0.id), leftSymbol: symbols[k], rightSymbol: symbols[right])
+            }
+        }
+        queue.run(initial: candidate,
+                  isCurrent: { symbols[$0.left] == $0.leftSymbol && symbols[$0.right] == $0.rightSymbol },
+                  merge: { symbols[$0.left] = $0.mergedEnd })
+        ids = queue.survivors().map { symbols[$0] }
+    }
+
+    /// The same by rescanning, for short pieces (as encodeByTokenRankScan).
+    private static func mergeByScan(_ ids: inout [Int], _ merges: [UInt64: (rank: Int32, id: Int32)]) {
         while ids.count > 1 {
             var best = Int32.max, at = -1, merged: Int32 = 0
             for k in 0..<(ids.count - 1) {
