@@ -67,6 +67,22 @@ public final class KVCache: @unchecked Sendable {
 
     func advance(by count: Int) { length += count }
 
+    /// Starts this empty cache with the first `count` positions of `source`, which holds them
+    /// itself (no prefix) in the same precision: a prompt cache's entry reused for a new prompt
+    /// that shares its first `count` tokens.
+    public func copyPositions(from source: KVCache, count: Int) {
+        precondition(prefix == nil && length == 0 && source.prefix == nil && count <= source.length && count <= capacity
+                     && source.precision == precision && source.config.layers == config.layers)
+        let row = config.headDimension * precision.bytes
+        for layer in 0..<config.layers {
+            for h in 0..<config.keyValueHeads {
+                (keys[layer] + h * capacity * row).copyMemory(from: source.keys[layer] + h * source.capacity * row, byteCount: count * row)
+                (values[layer] + h * capacity * row).copyMemory(from: source.values[layer] + h * source.capacity * row, byteCount: count * row)
+            }
+        }
+        length = count
+    }
+
     /// Writes one position's keys and values for all kv heads (each `kvHeads · d` long).
     func store(layer: Int, position: Int, keys source: UnsafePointer<Float>, values valueSource: UnsafePointer<Float>) {
         let d = config.headDimension, slot = position - base

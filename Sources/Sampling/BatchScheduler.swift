@@ -31,6 +31,8 @@ public final class BatchScheduler: @unchecked Sendable {
         public var stopTokens: Set<Int> = []
         /// Tokens never drawn (fill-in-the-middle sentinels in a left-to-right completion).
         public var bannedTokens: Set<Int> = []
+        /// Reuse the scheduler's prompt cache for the prompt, and keep the prompt in it.
+        public var cachePrompt = false
 
         public init(prompt: [Int], n: Int, parameters: SamplingParameters, topLogprobs: Int = 0, echo: Bool = false,
                     firstSample: Int = 0) {
@@ -52,6 +54,9 @@ public final class BatchScheduler: @unchecked Sendable {
     }
 
     public enum Event: Sendable {
+        /// The prompt has been read: `cached` of its tokens came from the prompt cache, `computed`
+        /// were run through the model, in `milliseconds`.
+        case prefilled(cached: Int, computed: Int, milliseconds: Double)
         /// The prompt's tokens with their log-probabilities (the first has none), when echo was asked.
         case prompt([TokenReport])
         /// Newly settled tokens of sample `index` (0-based within the request) and their text:
@@ -73,6 +78,10 @@ public final class BatchScheduler: @unchecked Sendable {
     public let tokenizer: Tokenizer
     /// Samples decoding at once across all requests (bounds KV-cache memory).
     public let slots: Int
+    /// Prompts kept across requests (nil: every prompt is computed whole).
+    public let promptCache: PromptCache?
+    /// Told once, when a prompt is larger than the whole cache budget.
+    private let onCacheTooSmall: @Sendable (Int) -> Void
     /// Tokens generated since start, for throughput figures.
     public var generatedTokens: Int { generated.withLock { $0 } }
 
@@ -91,10 +100,13 @@ public final class BatchScheduler: @unchecked Sendable {
     /// The end-of-document token, which ends a sample (not part of its text).
     let endOfText: Int?
 
-    public init(model: any LanguageModel, tokenizer: Tokenizer, slots: Int) {
+    public init(model: any LanguageModel, tokenizer: Tokenizer, slots: Int, promptCache: PromptCache? = nil,
+                onCacheTooSmall: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.model = model
         self.tokenizer = tokenizer
         self.slots = max(1, slots)
+        self.promptCache = promptCache
+        self.onCacheTooSmall = onCacheTooSmall
         endOfText = tokenizer.eos
     }
 
@@ -270,8 +282,23 @@ public final class BatchScheduler: @unchecked Sendable {
         guard prompt.count < context else {
             throw ModelError("prompt of \(prompt.count) tokens does not fit the model's context of \(context)")
         }
+        let started = ContinuousClock.now
         let cache = KVCache(config: model.config, capacity: prompt.count)
-        let logits = try model.forward(prompt, cache: cache)
+        // A prompt's last token is always run: its logits start the samples. Echo needs every
+        // position's logits, so it reuses nothing.
+        var cached = 0
+        if p.request.cachePrompt && !p.request.echo, let promptCache,
+           let (entry, length) = promptCache.longestPrefix(of: prompt, limit: prompt.count - 1), length > 0 {
+            cache.copyPositions(from: entry, count: length)
+            cached = length
+        }
+        let logits = try model.forward(Array(prompt[cached...]), cache: cache)
+        if p.request.cachePrompt, let promptCache {
+            promptCache.insert(prompt, cache: cache) { onCacheTooSmall(cache.byteCount) }
+        }
+        let elapsed = ContinuousClock.now - started
+        p.onEvent(.prefilled(cached: cached, computed: prompt.count - cached,
+                             milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15))
         if p.request.echo {
             var reports: [TokenReport] = []
             for (i, token) in prompt.enumerated() {
@@ -289,7 +316,7 @@ public final class BatchScheduler: @unchecked Sendable {
             p.onEvent(.prompt(reports))
         }
         let room = min(p.request.parameters.maxTokens, context - prompt.count)
-        return Active(p, promptCache: cache, lastRow: Array(logits[((prompt.count - 1) * vocabulary)...]), room: room)
+        return Active(p, promptCache: cache, lastRow: Array(logits[((prompt.count - cached - 1) * vocabulary)...]), room: room)
     }
 
     /// A sample's next token, its log-probability and the most likely alternatives.

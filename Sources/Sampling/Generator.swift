@@ -74,7 +74,7 @@ public final class Generator: @unchecked Sendable {
             case .done(let error):
                 results.fail(error)
                 finished.signal()
-            case .prompt:
+            case .prompt, .prefilled:
                 break
             }
         }

@@ -8,7 +8,7 @@ import Tokenizers
 /// chat template with the generation prompt, and the answer stops at the end of the assistant's turn.
 enum ChatRequest {
     static let known: Set<String> = ["model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "n",
-                                     "stop", "logprobs", "top_logprobs", "seed", "stream", "stream_options", "user"]
+                                     "stop", "logprobs", "top_logprobs", "seed", "stream", "stream_options", "user", "cache_prompt"]
 
     /// One message: content as a string, or as OpenAI's list of text parts.
     private struct Message: Decodable {
@@ -97,6 +97,7 @@ enum ChatRequest {
             throw WireError("top_logprobs needs logprobs: true", field: "top_logprobs")
         }
         request.stream = try fields.value("stream", "a boolean", as: Bool.self) ?? false
+        request.cachePrompt = try fields.value("cache_prompt", "a boolean", as: Bool.self) ?? true
         request.includeUsageInStream = try fields.value("stream_options", "an object", as: StreamOptions.self)?.include_usage ?? false
         return request
     }

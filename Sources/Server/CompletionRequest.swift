@@ -17,11 +17,13 @@ struct CompletionRequest {
     var model: String?
     /// Tokens that end a sample besides eos (the end of a FIM middle).
     var stopTokens: Set<Int> = []
+    /// llama.cpp's cache_prompt: reuse and keep the prompt in the server's prompt cache.
+    var cachePrompt = true
 
     init() {}
 
     static let known: Set<String> = ["model", "prompt", "max_tokens", "temperature", "top_p", "top_k", "n", "stop", "logprobs",
-                                     "echo", "seed", "stream", "stream_options", "user", "suffix"]
+                                     "echo", "seed", "stream", "stream_options", "user", "suffix", "cache_prompt"]
 
     private struct StreamOptions: Decodable {
         var include_usage: Bool?
@@ -73,6 +75,7 @@ struct CompletionRequest {
             wantsLogprobs = true
         }
         echo = try fields.value("echo", "a boolean", as: Bool.self) ?? false
+        cachePrompt = try fields.value("cache_prompt", "a boolean", as: Bool.self) ?? true
         stream = try fields.value("stream", "a boolean", as: Bool.self) ?? false
         includeUsageInStream = try fields.value("stream_options", "an object", as: StreamOptions.self)?.include_usage ?? false
     }

@@ -20,6 +20,16 @@ final class CompletionRun: @unchecked Sendable {
     let created = Int(Date().timeIntervalSince1970)
     var promptTokens: Int { request.prompts.reduce(0) { $0 + $1.count } }
     private(set) var completionTokens = 0
+    /// Prompt tokens taken from the prompt cache, those computed, and the milliseconds they took.
+    private(set) var cachedTokens = 0, computedPromptTokens = 0, promptMilliseconds = 0.0
+
+    private func record(prefilled cached: Int, _ computed: Int, _ milliseconds: Double) {
+        cachedTokens += cached
+        computedPromptTokens += computed
+        promptMilliseconds += milliseconds
+    }
+
+    var usage: Usage { Usage(promptTokens: promptTokens, completionTokens: completionTokens, cachedTokens: cachedTokens) }
 
     init(server: CompletionServer, request: CompletionRequest, style: APIStyle = .openAI) {
         self.server = server
@@ -36,6 +46,7 @@ final class CompletionRun: @unchecked Sendable {
             var submitted = BatchScheduler.Request(prompt: prompt, n: request.n, parameters: request.parameters,
                                                    topLogprobs: request.logprobs, echo: request.echo)
             submitted.stopTokens = request.stopTokens
+            submitted.cachePrompt = request.cachePrompt
             return server.scheduler.submit(submitted) { event in
                 continuation.yield((index, event))
                 if case .done = event, remaining.decrement() == 0 { continuation.finish() }
@@ -57,6 +68,7 @@ final class CompletionRun: @unchecked Sendable {
         await withTaskCancellationHandler {
             for await (p, event) in stream {
                 switch event {
+                case .prefilled(let cached, let computed, let ms): record(prefilled: cached, computed, ms)
                 case .prompt(let tokens): prompts[p] = tokens
                 case .tokens(let index, _, let tokens): reports[p * request.n + index, default: []] += tokens
                 case .finished(let index, let completion): completions[p * request.n + index] = completion
@@ -81,7 +93,7 @@ final class CompletionRun: @unchecked Sendable {
             }
         }
         var answer = chunk(choices: choices)
-        answer.usage = .init(promptTokens: promptTokens, completionTokens: completionTokens)
+        answer.usage = usage
         return answer
     }
 
@@ -96,6 +108,8 @@ final class CompletionRun: @unchecked Sendable {
         do {
             for await (p, event) in stream {
                 switch event {
+                case .prefilled(let cached, let computed, let ms):
+                    record(prefilled: cached, computed, ms)
                 case .prompt(let tokens):
                     for i in 0..<request.n {
                         try await send(.init(index: p * request.n + i, text: request.promptTexts[p], finishReason: nil, logprobs: logprobs(tokens)),
@@ -118,7 +132,7 @@ final class CompletionRun: @unchecked Sendable {
         if limit.fired { try await writeEvent(timeoutError.body, to: &writer) }
         if request.includeUsageInStream {
             var usage = chunk(choices: [])
-            usage.usage = .init(promptTokens: promptTokens, completionTokens: completionTokens)
+            usage.usage = self.usage
             try await writeEvent(usage, to: &writer)
         }
         beforeLastWrite()
@@ -135,8 +149,9 @@ final class CompletionRun: @unchecked Sendable {
             answer.stopType = finishReason == .length ? "limit" : "eos"
             answer.tokensPredicted = completionTokens
             answer.tokensEvaluated = promptTokens
+            answer.tokensCached = cachedTokens
             answer.truncated = false
-            answer.timings = .init(promptN: promptTokens, predictedN: completionTokens, predictedMS: ms,
+            answer.timings = .init(promptN: computedPromptTokens, promptMS: promptMilliseconds, predictedN: completionTokens, predictedMS: ms,
                                    predictedPerSecond: ms > 0 ? Double(completionTokens) / ms * 1000 : 0)
         }
         return answer
@@ -165,6 +180,8 @@ final class CompletionRun: @unchecked Sendable {
                     finish = completion.finishReason
                 case .done(let error):
                     try await writeFailure(error, to: &writer)
+                case .prefilled(let cached, let computed, let ms):
+                    record(prefilled: cached, computed, ms)
                 case .prompt:
                     break
                 }
@@ -208,6 +225,8 @@ final class CompletionRun: @unchecked Sendable {
                     try await send(index, .init(), finish: completion.finishReason.rawValue)
                 case .done(let error):
                     try await writeFailure(error, to: &writer)
+                case .prefilled(let cached, let computed, let ms):
+                    record(prefilled: cached, computed, ms)
                 case .prompt:
                     break
                 }
@@ -219,7 +238,7 @@ final class CompletionRun: @unchecked Sendable {
         if limit.fired { try await writeEvent(timeoutError.body, to: &writer) }
         if request.includeUsageInStream {
             try await writeEvent(ChatCompletionChunk(id: chatID, created: created, model: server.modelName, choices: [],
-                                                     usage: Usage(promptTokens: promptTokens, completionTokens: completionTokens)), to: &writer)
+                                                     usage: usage), to: &writer)
         }
         beforeLastWrite()
         try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))

@@ -26,7 +26,10 @@ public final class CompletionServer: Sendable {
 
     public init(model: any LanguageModel, tokenizer: Tokenizer, modelName: String, limits: ServerLimits, chatTemplate: ChatTemplate? = nil) {
         self.chatTemplate = chatTemplate
-        scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: limits.slots)
+        let promptCache = limits.promptCacheBytes > 0 ? PromptCache(budgetBytes: limits.promptCacheBytes) : nil
+        scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: limits.slots, promptCache: promptCache) { bytes in
+            FileHandle.standardError.write(Data("codeloop serve: a prompt needs \(bytes >> 20) MB of cache, over the prompt cache's \(limits.promptCacheBytes >> 20) MB (--cache-mb); such prompts run uncached\n".utf8))
+        }
         self.modelName = modelName
         self.limits = limits
         self.tokenizer = tokenizer
@@ -92,11 +95,15 @@ public final class CompletionServer: Sendable {
         } catch {
             return finish(errorResponse(.invalid("\(error)")))
         }
-        let run = CompletionRun(server: self, request: request, style: style)
         if request.parameters.maxTokens == 0 {
-            // llama.vscode's n_predict 0 only warms llama.cpp's cache: there is nothing to compute.
+            // llama.vscode's n_predict 0 warms the cache: the prompt is read and kept, nothing drawn.
+            var warming = request
+            warming.n = 0
+            let run = CompletionRun(server: self, request: warming, style: style)
+            _ = try? await run.collect()
             return finish(jsonResponse(run.llamaCppAnswer(content: "", finishReason: .length)), promptTokens: run.promptTokens)
         }
+        let run = CompletionRun(server: self, request: request, style: style)
         if request.stream {
             released = true
             // The body owns the slot: it frees it before its last write (so a client that sends its next

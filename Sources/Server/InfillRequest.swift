@@ -7,7 +7,7 @@ import Tokenizers
 /// llama.vim and llama.vscode send it: input_prefix and input_suffix around the cursor,
 /// input_extra (other files' chunks, `[{"filename", "text"}]`) shown before them, and prompt (text
 /// already typed at the cursor, placed after <MID>), with llama.cpp's sampling fields and
-/// defaults. llama.cpp's other options (cache_prompt, samplers, t_max_prompt_ms, n_indent,
+/// defaults, and cache_prompt (on by default) for the server's prompt cache. llama.cpp's other options (samplers, t_max_prompt_ms, n_indent,
 /// response_fields, ...) tune its own cache and timing and are accepted and ignored, as clients
 /// send them on every request.
 enum InfillRequest {
@@ -55,6 +55,7 @@ enum InfillRequest {
         request.parameters.topP = Float(try number("top_p", integer: false) ?? Double(request.parameters.topP))
         request.parameters.stop = try fields.value("stop", "a list of strings") ?? []
         request.stream = try fields.value("stream", "a boolean") ?? false
+        request.cachePrompt = try fields.value("cache_prompt", "a boolean") ?? true
         let seed = try number("seed", integer: true).map { Int64($0) } ?? -1
         request.parameters.seed = seed == -1 ? UInt64.random(in: 0...UInt64.max) : UInt64(bitPattern: seed)
         try request.parameters.validate(maxTokensLimit: limits.maxTokens, allowsNoTokens: true)

@@ -12,6 +12,8 @@ public struct ServerLimits: Sendable {
     public var requestSeconds = 300.0
     /// Samples decoding at once across all requests (the KV-cache budget).
     public var slots = 64
+    /// Memory for prompts kept across requests (the prompt cache); 0 keeps none.
+    public var promptCacheBytes = 256 << 20
 
     public init() {}
 }

@@ -29,6 +29,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Samples decoding at once across all requests (bounds KV-cache memory).")
     var slots = ServerLimits().slots
 
+    @Option(name: .customLong("cache-mb"), help: "Memory for prompts kept across requests: a request that shares a prefix of tokens with one computes only the rest (llama.cpp's cache_prompt; a request may send cache_prompt: false). 0 keeps none.")
+    var cacheMB = ServerLimits().promptCacheBytes >> 20
+
     @Option(name: .customLong("max-tokens-limit"), help: "Largest max_tokens a request may ask for.")
     var maxTokensLimit = ServerLimits().maxTokens
 
@@ -46,6 +49,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard cacheMB >= 0 else { throw ValidationError("--cache-mb must be 0 or more") }
         guard slots >= 1, maxTokensLimit >= 1, maxN >= 1, maxConcurrent >= 1, maxBodyBytes >= 1024, requestTimeout > 0 else {
             throw ValidationError("--slots, --max-tokens-limit, --max-n, --max-concurrent must be >= 1, --max-body-bytes >= 1024, --request-timeout > 0")
         }
@@ -58,6 +62,7 @@ struct Serve: AsyncParsableCommand {
         var limits = ServerLimits()
         limits.slots = slots
         limits.maxTokens = maxTokensLimit
+        limits.promptCacheBytes = cacheMB << 20
         limits.maxN = maxN
         limits.concurrentRequests = maxConcurrent
         limits.bodyBytes = maxBodyBytes

@@ -20,6 +20,7 @@ final class Collected: @unchecked Sendable {
         lock.withLock {
             switch event {
             case .prompt(let reports): prompt = reports
+            case .prefilled: break
             case .tokens(let index, let text, let tokens):
                 streamed[index, default: ""] += text
                 streamedTokens[index, default: []] += tokens.map(\.token)
