@@ -46,14 +46,9 @@ extension AnswerSanitizer {
             objects[index]["solution"] = result.solution
             objects[index]["code_found"] = result.codeFound
         }
-        var data = Data()
-        for object in objects {
-            data.append(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            data.append(UInt8(ascii: "\n"))
-        }
-        let temporary = out + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else { throw EvaluationError.file(out, "cannot be written") }
-        guard rename(temporary, out) == 0 else { throw EvaluationError.file(out, "cannot be written") }
+        try ResultsFile.write(try objects.map {
+            String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        }, to: out)
         return (results.count, results.filter { !$0.codeFound }.count)
     }
 }

@@ -18,9 +18,6 @@ public final class Generator: @unchecked Sendable {
         self.batchSize = max(1, batchSize)
     }
 
-    /// Tokens generated, for throughput figures.
-    public private(set) var generatedTokens = 0
-
     /// `n` completions of `prompt` — or, with a `suffix`, `n` middles between the two, asked for
     /// with the model's fill-in-the-middle tokens: samples firstSample..<firstSample+n of its
     /// seeded streams, decoded `batchSize` at a time through a BatchScheduler of its own.
@@ -79,7 +76,6 @@ public final class Generator: @unchecked Sendable {
             }
         }
         finished.wait()
-        generatedTokens += scheduler.generatedTokens
         return try results.completions()
     }
 }

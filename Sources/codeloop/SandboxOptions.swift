@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Sandbox
-import Tokenizers
 
 /// Sandbox flags shared by every command that runs untrusted code.
 struct SandboxOptions: ParsableArguments {
@@ -59,37 +58,4 @@ struct SandboxOptions: ParsableArguments {
         configuration.unsafeNoSeccomp = unsafeNoSeccomp
         return configuration
     }
-}
-
-/// Writes a line to stderr.
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// Compact JSON for --json output, keys sorted so that scripts can diff it.
-func jsonLine(_ object: [String: Any]) -> String {
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self)
-}
-
-/// A problem with a file or value the user gave: printed as one line, without the usage text
-/// that ArgumentParser adds to a ValidationError.
-struct InputError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A file's bytes, or a one-line error naming it.
-func readFile(_ path: String) throws -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else { throw InputError("\(path): cannot be read") }
-    return [UInt8](data)
-}
-
-/// A file as text, or a one-line error naming the first byte that is not UTF-8.
-func readUTF8File(_ path: String) throws -> String {
-    let bytes = try readFile(path)
-    guard let text = String(validating: bytes, as: UTF8.self) else {
-        throw InputError("\(path): invalid UTF-8 at byte \(firstInvalidUTF8Offset(bytes) ?? 0)")
-    }
-    return text
 }
