@@ -20,8 +20,9 @@ import subprocess
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
+import sys  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from repo_paths import ROOT, CODELOOP  # noqa: E402
 BUNDLED = os.path.join(ROOT, "Sources", "Models", "Resources", "codeloop-small")
 
 

@@ -24,8 +24,8 @@ import tempfile
 
 from peak_rss import MEASURED, peak_kb
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from repo_paths import ROOT, CODELOOP  # noqa: E402
 GPT2_FILES = os.path.join(ROOT, "Sources", "Tokenizers", "Resources")
 PROMPT = "def fibonacci(n):\n    \"\"\"Return the n-th Fibonacci number.\"\"\"\n"
 NEW_TOKENS = 64

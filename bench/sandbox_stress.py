@@ -16,8 +16,9 @@ import subprocess
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
+import sys  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from repo_paths import CODELOOP  # noqa: E402
 
 PROBLEM = {"task_id": "stress/0", "prompt": "def return1():\n", "canonical_solution": "    return 1\n",
            "test": "def check(candidate):\n    assert candidate() == 1\n", "entry_point": "return1"}

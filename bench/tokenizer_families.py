@@ -24,8 +24,9 @@ os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 from tokenizers import Tokenizer  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
+import sys  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from repo_paths import ROOT, CODELOOP  # noqa: E402
 FAMILIES = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures", "real")
 
 

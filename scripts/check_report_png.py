@@ -19,7 +19,7 @@ import sys
 import tempfile
 import zlib
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 FIXTURES = os.path.join(ROOT, "Tests", "ReportsTests", "Fixtures")
 # Chart → (plot-area tint, fewest pixels of it that count as drawn).
 CHARTS = {

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 MODEL = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures", "gguf", "qwen2-f32.gguf")
 
 

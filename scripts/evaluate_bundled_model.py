@@ -17,7 +17,7 @@ import subprocess
 
 from evaluate_fim import CODELOOP, score_summary
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 
 
 def main():

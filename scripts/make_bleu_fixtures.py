@@ -16,7 +16,7 @@ import re
 
 from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 HUMANEVAL = os.path.join(ROOT, "Sources", "Evaluation", "Resources", "HumanEval.jsonl.gz")
 SAMPLES = os.path.join(os.path.dirname(ROOT), "shared", "data", "humaneval-samples", "llm-humaneval-benchmarks")
 TOKEN = re.compile(r"[A-Za-z_]\w*|\d+(?:\.\d+)?|\S", re.ASCII)

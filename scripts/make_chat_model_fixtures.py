@@ -29,7 +29,7 @@ import gguf
 from evalplus.provider.utility import make_raw_chat_prompt
 from transformers import PreTrainedTokenizerFast
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 TOKENIZER = os.path.join(ROOT, "Sources", "Models", "Resources", "codeloop-small", "tokenizer.json")
 FIXTURES = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures")
 INSTRUCTION = "Please provide a self-contained Python script that solves the following problem in a markdown code block:"

@@ -25,7 +25,7 @@ import jinja2
 import jinja2.ext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 FIXTURES = os.path.join(ROOT, "Tests", "JinjaTests", "Fixtures")
 FIXED_NOW = datetime(2026, 12, 5, 12, 0, 0)
 

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 OUT = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures", "gguf")
 TOKENIZERS = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures", "real")
 PROMPT = [5, 17, 42, 7, 299, 3, 60, 61, 62, 63, 64, 65]

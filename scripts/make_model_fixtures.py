@@ -24,7 +24,7 @@ from transformers import (PreTrainedTokenizerFast, GPT2Config, GPT2LMHeadModel, 
                           LlamaForCausalLM, MistralConfig, MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM,
                           Starcoder2Config, Starcoder2ForCausalLM)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 OUT = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures")
 TOKENIZERS = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures", "real")
 # Each architecture beside GPT-2 and Qwen2, with the tokenizer family it ships with.

@@ -23,10 +23,9 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT, CODELOOP  # noqa: E402
 FIXTURES = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures")
 OUT = os.path.join(FIXTURES, "quantize")
-CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
 TYPES = ["f32", "f16", "q8_0", "q4_0", "q4_k_m"]
 PROMPT = [5, 17, 42, 99, 7, 250, 3, 64, 128, 200, 11, 77]
 TEXT = "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n"

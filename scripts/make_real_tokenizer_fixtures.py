@@ -26,7 +26,7 @@ from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, proce
 from transformers import (AddedToken, CodeGenTokenizerFast, CodeLlamaTokenizerFast, GPT2TokenizerFast,
                           LlamaTokenizerFast, PreTrainedTokenizerFast, Qwen2TokenizerFast)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 FIXTURES = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures")
 OUT = os.path.join(FIXTURES, "real")
 TRAIN_FILES = ["argparse.py", "difflib.py", "calendar.py", "fractions.py"]

@@ -25,7 +25,7 @@ import sys
 
 from parity_evalplus import evalplus_python
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 RESOURCES = os.path.join(ROOT, "Sources", "Evaluation", "Resources")
 FIXTURE = os.path.join(ROOT, "Tests", "EvaluationTests", "Fixtures", "sanitize_parity.jsonl")
 

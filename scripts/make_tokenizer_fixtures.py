@@ -25,7 +25,7 @@ import tiktoken
 from tiktoken.load import data_gym_to_mergeable_bpe_ranks
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 GPT2 = os.path.join(ROOT, "Sources", "Tokenizers", "Resources")
 HUMANEVAL = os.path.join(ROOT, "Sources", "Evaluation", "Resources", "HumanEval.jsonl.gz")
 OUT = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures")

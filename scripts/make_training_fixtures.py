@@ -18,7 +18,7 @@ import torch
 from safetensors.torch import save_file
 from transformers import GPT2Config, GPT2LMHeadModel
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 OUT = os.path.join(ROOT, "Tests", "TrainingTests", "Fixtures")
 B, T, VOCAB = 2, 12, 96
 HYPER = {"learning_rate": 1e-2, "beta1": 0.9, "beta2": 0.95, "epsilon": 1e-8, "weight_decay": 0.1, "clip": 1.0, "steps": 10}

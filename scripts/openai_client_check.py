@@ -22,7 +22,7 @@ import tempfile
 
 import openai
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 
 
 def check(condition, what):

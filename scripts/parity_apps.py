@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT  # noqa: E402
 FIXTURES = os.path.join(ROOT, "Tests", "EvaluationTests", "Fixtures")
 PROBLEMS = os.path.join(FIXTURES, "apps_call.jsonl")
 SAMPLES = os.path.join(FIXTURES, "apps_call.samples.jsonl")

@@ -34,11 +34,9 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared", "data")
+from repo_paths import ROOT, CODELOOP, SHARED_DATA as SHARED  # noqa: E402
 FIXTURES = os.path.join(ROOT, "Tests", "EvaluationTests", "Fixtures")
 HUMANEVAL_PLUS = os.path.join(ROOT, "Sources", "Evaluation", "Resources", "HumanEvalPlus.jsonl.gz")
-CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
 MODEL_FILES = ["gpt4_final_500c_long.jsonl", "gpt3_final_500c_long.jsonl", "Claude_Plus_custom_md.jsonl",
                "Claude_custom.jsonl", "Bard_custom.jsonl"]
 

@@ -19,11 +19,9 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared", "data")
+from repo_paths import ROOT, CODELOOP, SHARED_DATA as SHARED  # noqa: E402
 FIXTURES = os.path.join(ROOT, "Tests", "EvaluationTests", "Fixtures")
 HUMANEVAL = os.path.join(ROOT, "Sources", "Evaluation", "Resources", "HumanEval.jsonl.gz")
-CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
 
 
 def sandbox_python():

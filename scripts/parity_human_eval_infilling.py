@@ -25,10 +25,9 @@ import tempfile
 
 from parity_evalplus import read_jsonl, write_jsonl
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT, CODELOOP  # noqa: E402
 RESOURCES = os.path.join(ROOT, "Sources", "Evaluation", "Resources")
 FIXTURES = os.path.join(ROOT, "Tests", "EvaluationTests", "Fixtures")
-CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
 SETS = {
     "humaneval-infill-single": "HumanEval-SingleLineInfilling.jsonl.gz",
     "humaneval-infill-multi": "HumanEval-MultiLineInfilling.jsonl.gz",

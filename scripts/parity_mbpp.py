@@ -21,10 +21,9 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from repo_paths import ROOT, CODELOOP  # noqa: E402
 FIXTURES = os.path.join(ROOT, "Tests", "EvaluationTests", "Fixtures")
 MBPP = os.path.join(ROOT, "Sources", "Evaluation", "Resources", "sanitized-mbpp.json.gz")
-CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
 TIMEOUT = 10.0
 
 MIXED = [

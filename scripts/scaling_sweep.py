@@ -18,8 +18,7 @@ import math
 import os
 import subprocess
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
+from repo_paths import ROOT, CODELOOP  # noqa: E402
 OUT = os.path.join(ROOT, "docs", "scaling")
 # (layers, heads, width): each about 2-3x the non-embedding parameters of the one before.
 SIZES = [(1, 2, 64), (2, 4, 96), (3, 4, 128), (4, 4, 192)]

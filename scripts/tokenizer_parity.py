@@ -15,8 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_tokenizer_fixtures import OUT, tiktoken_encodings  # noqa: E402
 from tokenizers import Tokenizer  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CODELOOP = os.path.join(ROOT, ".build", "release", "codeloop")
+from repo_paths import CODELOOP  # noqa: E402
 
 
 def main():
