@@ -41,6 +41,8 @@ struct JinjaParser {
     private var segments: [Segment]
     private var position = 0
     var used = UsedNames()
+    /// Blocks open around the statement being read (bounded, as expressions are).
+    private var blockDepth = 0
 
     init(_ segments: [Segment]) { self.segments = segments }
 
@@ -77,6 +79,9 @@ struct JinjaParser {
     }
 
     mutating func parseStatement(_ keyword: String, _ tokens: [Token], line: Int) throws -> Node {
+        blockDepth += 1
+        defer { blockDepth -= 1 }
+        guard blockDepth <= TokenStream.maxDepth else { throw TemplateError("line \(line): blocks nest deeper than \(TokenStream.maxDepth) levels") }
         var stream = TokenStream(tokens: tokens, line: line, used: used)
         defer { used = stream.used }
         switch keyword {
@@ -164,6 +169,10 @@ struct TokenStream {
     let line: Int
     var used: UsedNames
     var index = 0
+    /// How deep the expression nests: a template is a downloaded file, and one that nests without
+    /// end must be an error, not a stack overflow.
+    var depth = 0
+    static let maxDepth = 200
 
     init(tokens: [Token], line: Int, used: UsedNames) {
         self.tokens = tokens
@@ -206,7 +215,12 @@ struct TokenStream {
         }
     }
 
-    mutating func parseExpression() throws -> Expression { try parseOr(allowConditional: true) }
+    mutating func parseExpression() throws -> Expression {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw error("expressions nest deeper than \(Self.maxDepth) levels") }
+        return try parseOr(allowConditional: true)
+    }
 
     mutating func parseOr(allowConditional: Bool) throws -> Expression {
         var left = try parseAnd()
@@ -226,7 +240,12 @@ struct TokenStream {
     }
 
     mutating func parseNot() throws -> Expression {
-        if accept(.name("not")) { return .unary("not", try parseNot()) }
+        if accept(.name("not")) {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maxDepth else { throw error("expressions nest deeper than \(Self.maxDepth) levels") }
+            return .unary("not", try parseNot())
+        }
         return try parseCompare()
     }
 
@@ -284,7 +303,12 @@ struct TokenStream {
     }
 
     mutating func parseUnary(withFilters: Bool) throws -> Expression {
-        if accept(.symbol("-")) { return .unary("-", try parseUnary(withFilters: false)) }
+        if accept(.symbol("-")) {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maxDepth else { throw error("expressions nest deeper than \(Self.maxDepth) levels") }
+            return .unary("-", try parseUnary(withFilters: false))
+        }
         let node = try parsePostfix(try parsePrimary())
         return withFilters ? try parseFilters(node) : node
     }

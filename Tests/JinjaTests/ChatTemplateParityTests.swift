@@ -68,6 +68,21 @@ import Testing
         #expect(throws: TemplateError("the template ends inside a block: missing else or endfor")) { try Template("{% for x in y %}") }
     }
 
+    /// A template is a downloaded file: nesting without end is a one-line error, not a crash.
+    @Test func hostileNestingIsAnErrorNotACrash() {
+        #expect(throws: TemplateError("line 1: expressions nest deeper than 200 levels")) {
+            try Template("{{ " + String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000) + " }}")
+        }
+        #expect(throws: TemplateError("line 1: expressions nest deeper than 200 levels")) {
+            try Template("{{ " + String(repeating: "not ", count: 50_000) + "x }}")
+        }
+        #expect(throws: TemplateError("line 1: blocks nest deeper than 200 levels")) {
+            try Template(String(repeating: "{% if x %}", count: 50_000) + String(repeating: "{% endif %}", count: 50_000))
+        }
+        #expect(throws: TemplateError("line 1: unterminated string")) { try Template("{{ 'abc }}") }
+        #expect(throws: TemplateError("line 1: missing }}")) { try Template("{{ x ") }
+    }
+
     @Test func raiseExceptionAndUndefinedBehaveAsInJinja2() throws {
         #expect(throws: TemplateError("roles must alternate")) { try Template("{{ raise_exception('roles must alternate') }}").render([:]) }
         #expect(try Template("[{{ missing }}]{% if not missing %}no{% endif %}").render([:]) == "[]no")
