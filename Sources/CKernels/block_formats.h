@@ -3,6 +3,7 @@
 #ifndef CODELOOP_BLOCK_FORMATS_H
 #define CODELOOP_BLOCK_FORMATS_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include "block_matmul.h"
@@ -151,25 +152,31 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float sum8(__m2
     return _mm_cvtss_f32(s);
 }
 
-/// AVX2 with FMA and F16C, asked of the CPU once.
+/// AVX2 with FMA and F16C, asked of the CPU once. The answer is cached in an atomic: threads
+/// that ask at once may each compute it (the same value), but none reads a torn or racing store
+/// (ThreadSanitizer reported the plain int).
 static inline int cpu_has_avx2(void) {
-    static int known = -1;
-    if (known < 0) {
+    static _Atomic int known = -1;
+    int value = atomic_load_explicit(&known, memory_order_relaxed);
+    if (value < 0) {
         __builtin_cpu_init();
-        known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+        value = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+        atomic_store_explicit(&known, value, memory_order_relaxed);
     }
-    return known;
+    return value;
 }
 
 /// AVX-512 with VNNI (vpdpbusd) and byte operations (BW, VL), asked of the CPU once.
 static inline int cpu_has_avx512_vnni(void) {
-    static int known = -1;
-    if (known < 0) {
+    static _Atomic int known = -1;
+    int value = atomic_load_explicit(&known, memory_order_relaxed);
+    if (value < 0) {
         __builtin_cpu_init();
-        known = cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        value = cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+        atomic_store_explicit(&known, value, memory_order_relaxed);
     }
-    return known;
+    return value;
 }
 #endif
 

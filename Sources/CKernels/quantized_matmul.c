@@ -46,9 +46,7 @@ static __attribute__((target("avx2,fma"))) float quantize_block_avx2(const float
 /// Symmetric 8-bit quantization of `size` values (a multiple of 32): |x − d·q| ≤ d/2 with d = max|x| / 127.
 static float quantize_block(const float *x, int size, int8_t *q) {
 #if defined(__x86_64__)
-    static int avx2 = -1;
-    if (avx2 < 0) avx2 = cpu_has_avx2();
-    if (avx2) return quantize_block_avx2(x, size, q);
+    if (cpu_has_avx2()) return quantize_block_avx2(x, size, q);
 #endif
     float amax = 0;
     for (int i = 0; i < size; i++) amax = fmaxf(amax, fabsf(x[i]));
@@ -490,10 +488,13 @@ void cl_quantized_matmul_on(int path, int type, const void *xq, size_t m, size_t
 
 void cl_quantized_matmul(int type, const void *xq, size_t m, size_t k, const void *w, size_t n,
                          size_t first, size_t end, const float *bias, float *out) {
-    static int best = -1;
+    // Cached atomically, as block_formats.h's CPU answers are: ThreadSanitizer reported the plain int.
+    static _Atomic int cached = -1;
+    int best = atomic_load_explicit(&cached, memory_order_relaxed);
     if (best < 0) {
         int paths = cl_quantized_paths();
         best = paths & (1 << CL_PATH_VNNI) ? CL_PATH_VNNI : paths & (1 << CL_PATH_AVX2) ? CL_PATH_AVX2 : CL_PATH_PORTABLE;
+        atomic_store_explicit(&cached, best, memory_order_relaxed);
     }
     cl_quantized_matmul_on(best, type, xq, m, k, w, n, first, end, bias, out);
 }
