@@ -25,5 +25,16 @@ struct APIError: Error {
     static func invalid(_ error: WireError) -> APIError { invalid(error.description, parameter: error.field) }
     static func invalid(_ error: SamplingParameters.Invalid) -> APIError { invalid(error.description, parameter: error.field) }
 
+    /// What `read` makes of a request body, its mistakes (a field's type, a sampling range) 400s naming the field.
+    static func reading<Value>(_ read: () throws -> Value) throws -> Value {
+        do {
+            return try read()
+        } catch let error as WireError {
+            throw invalid(error)
+        } catch let error as SamplingParameters.Invalid {
+            throw invalid(error)
+        }
+    }
+
     var body: ErrorResponse { ErrorResponse(message: message, type: type, param: parameter) }
 }

@@ -36,13 +36,7 @@ enum ChatRequest {
     }
 
     static func parse(body: Data, template: ChatTemplate?, tokenizer: Tokenizer, limits: ServerLimits) throws -> CompletionRequest {
-        do {
-            return try parse(fields: try RequestFields.decode(body), template: template, tokenizer: tokenizer, limits: limits)
-        } catch let error as WireError {
-            throw APIError.invalid(error)
-        } catch let error as SamplingParameters.Invalid {
-            throw APIError.invalid(error)
-        }
+        try APIError.reading { try parse(fields: try RequestFields.decode(body), template: template, tokenizer: tokenizer, limits: limits) }
     }
 
     private static func parse(fields: RequestFields, template: ChatTemplate?, tokenizer: Tokenizer, limits: ServerLimits) throws -> CompletionRequest {

@@ -30,13 +30,7 @@ struct CompletionRequest {
     }
 
     init(body: Data, tokenizer: Tokenizer, vocabulary: Int, limits: ServerLimits) throws {
-        do {
-            try self.init(fields: try RequestFields.decode(body), tokenizer: tokenizer, vocabulary: vocabulary, limits: limits)
-        } catch let error as WireError {
-            throw APIError.invalid(error)
-        } catch let error as SamplingParameters.Invalid {
-            throw APIError.invalid(error)
-        }
+        self = try APIError.reading { try CompletionRequest(fields: try RequestFields.decode(body), tokenizer: tokenizer, vocabulary: vocabulary, limits: limits) }
     }
 
     private init(fields: RequestFields, tokenizer: Tokenizer, vocabulary: Int, limits: ServerLimits) throws {

@@ -87,8 +87,10 @@ final class CompletionRun: @unchecked Sendable {
                 let completion = completions[index]!
                 completionTokens += completion.tokens.count
                 let echoed = request.echo ? prompts[p] ?? [] : []
+                // Chat carries its logprobs in its own shape: the text completion's are not worked out for it.
+                let textLogprobs = style == .chat ? nil : logprobs(echoed + (reports[index] ?? []))
                 choices.append(.init(index: index, text: (request.echo ? request.promptTexts[p] : "") + completion.text,
-                                     finishReason: completion.finishReason.rawValue, logprobs: logprobs(echoed + (reports[index] ?? []))))
+                                     finishReason: completion.finishReason.rawValue, logprobs: textLogprobs))
                 if style == .chat && request.wantsLogprobs { chatLogprobs[index] = chatTokens(reports[index] ?? []) }
             }
         }
@@ -129,12 +131,16 @@ final class CompletionRun: @unchecked Sendable {
             handles.forEach { $0.cancel() }
             throw error
         }
-        if limit.fired { try await writeEvent(timeoutError.body, to: &writer) }
-        if request.includeUsageInStream {
-            var usage = chunk(choices: [])
-            usage.usage = self.usage
-            try await writeEvent(usage, to: &writer)
-        }
+        var usageChunk = chunk(choices: [])
+        usageChunk.usage = usage
+        try await endStream(timedOut: limit.fired, usage: usageChunk, into: &writer, beforeLastWrite: beforeLastWrite)
+    }
+
+    /// An OpenAI stream's end: the timeout's error event if it fired, the usage if asked, [DONE].
+    private func endStream(timedOut: Bool, usage: some Encodable, into writer: inout any ResponseBodyWriter,
+                           beforeLastWrite: @Sendable () -> Void) async throws {
+        if timedOut { try await writeEvent(timeoutError.body, to: &writer) }
+        if request.includeUsageInStream { try await writeEvent(usage, to: &writer) }
         beforeLastWrite()
         try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
         try await writer.finish(nil)
@@ -235,14 +241,8 @@ final class CompletionRun: @unchecked Sendable {
             handles.forEach { $0.cancel() }
             throw error
         }
-        if limit.fired { try await writeEvent(timeoutError.body, to: &writer) }
-        if request.includeUsageInStream {
-            try await writeEvent(ChatCompletionChunk(id: chatID, created: created, model: server.modelName, choices: [],
-                                                     usage: usage), to: &writer)
-        }
-        beforeLastWrite()
-        try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
-        try await writer.finish(nil)
+        try await endStream(timedOut: limit.fired, usage: ChatCompletionChunk(id: chatID, created: created, model: server.modelName, choices: [], usage: usage),
+                            into: &writer, beforeLastWrite: beforeLastWrite)
     }
 
     var chatID: String { "chatcmpl-" + id.dropFirst("cmpl-".count) }

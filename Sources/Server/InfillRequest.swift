@@ -13,13 +13,7 @@ import Tokenizers
 enum InfillRequest {
     /// A prompt longer than the context leaves room for is fitted as llama.cpp fits one (FIMTokens.prompt's budget).
     static func parse(body: Data, tokenizer: Tokenizer, limits: ServerLimits, contextLength: Int) throws -> CompletionRequest {
-        do {
-            return try parse(fields: try RequestFields.decode(body), tokenizer: tokenizer, limits: limits, contextLength: contextLength)
-        } catch let error as WireError {
-            throw APIError.invalid(error)
-        } catch let error as SamplingParameters.Invalid {
-            throw APIError.invalid(error)
-        }
+        try APIError.reading { try parse(fields: try RequestFields.decode(body), tokenizer: tokenizer, limits: limits, contextLength: contextLength) }
     }
 
     private static func parse(fields: RequestFields, tokenizer: Tokenizer, limits: ServerLimits, contextLength: Int) throws -> CompletionRequest {

@@ -35,36 +35,16 @@ public struct ChatTemplate: Sendable {
 
     /// The template of a model directory; nil when it has none.
     public static func load(directory: String) throws -> ChatTemplate? {
-        let configPath = directory + "/tokenizer_config.json"
-        var config: [String: Any] = [:]
-        if let data = FileManager.default.contents(atPath: configPath) {
-            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw TokenizerError("\(configPath): malformed JSON")
-            }
-            config = object
-        }
-        func token(_ key: String) -> String {
-            if let text = config[key] as? String { return text }
-            return (config[key] as? [String: Any])?["content"] as? String ?? ""
-        }
+        // tokenizer_config.json is read as the tokenizer reads it: beside tokenizer.json.
+        let config = try TokenizerConfig.load(beside: directory + "/tokenizer.json")
+        let bos = config?.bos ?? "", eos = config?.eos ?? ""
         let jinjaPath = directory + "/chat_template.jinja"
         if let data = FileManager.default.contents(atPath: jinjaPath) {
             guard let text = String(data: data, encoding: .utf8) else { throw TokenizerError("\(jinjaPath): not UTF-8 text") }
-            return try ChatTemplate(text: text, source: jinjaPath, bosToken: token("bos_token"), eosToken: token("eos_token"))
+            return try ChatTemplate(text: text, source: jinjaPath, bosToken: bos, eosToken: eos)
         }
-        switch config["chat_template"] {
-        case nil, is NSNull:
-            return nil
-        case let text as String:
-            return try ChatTemplate(text: text, source: configPath + " chat_template", bosToken: token("bos_token"), eosToken: token("eos_token"))
-        case let named as [[String: Any]]:
-            guard let entry = named.first(where: { $0["name"] as? String == "default" }), let text = entry["template"] as? String else {
-                throw TokenizerError("\(configPath): chat_template lists templates but none named \"default\"")
-            }
-            return try ChatTemplate(text: text, source: configPath + " chat_template (default)", bosToken: token("bos_token"), eosToken: token("eos_token"))
-        default:
-            throw TokenizerError("\(configPath): chat_template is neither a string nor a list of named templates")
-        }
+        guard let field = config?.chatTemplate else { return nil }
+        return try ChatTemplate(text: field.text, source: field.source, bosToken: bos, eosToken: eos)
     }
 
     /// The template of a model directory or GGUF file; nil when it has none.

@@ -278,6 +278,8 @@ struct TokenizerConfig {
     var addBOS: Bool?
     var addEOS: Bool?
     var tokenizerClass: String?
+    /// `chat_template`: its text and where in the file it came from (the "default" of named templates).
+    var chatTemplate: (text: String, source: String)?
 
     /// Classes whose fast tokenizer rebuilds its template from add_bos_token / add_eos_token.
     var appliesBOSAndEOSFlags: Bool {
@@ -308,8 +310,24 @@ struct TokenizerConfig {
             guard let flag = value as? Bool else { throw TokenizerError("\(path): field \"\(key)\" is not true or false") }
             return flag
         }
+        func chatTemplate() throws -> (text: String, source: String)? {
+            switch json["chat_template"] {
+            case nil, is NSNull:
+                return nil
+            case let text as String:
+                return (text, path + " chat_template")
+            case let named as [[String: Any]]:
+                guard let entry = named.first(where: { $0["name"] as? String == "default" }), let text = entry["template"] as? String else {
+                    throw TokenizerError("\(path): chat_template lists templates but none named \"default\"")
+                }
+                return (text, path + " chat_template (default)")
+            default:
+                throw TokenizerError("\(path): chat_template is neither a string nor a list of named templates")
+            }
+        }
         return TokenizerConfig(bos: try token("bos_token"), eos: try token("eos_token"), addBOS: try flag("add_bos_token"),
-                               addEOS: try flag("add_eos_token"), tokenizerClass: json["tokenizer_class"] as? String)
+                               addEOS: try flag("add_eos_token"), tokenizerClass: json["tokenizer_class"] as? String,
+                               chatTemplate: try chatTemplate())
     }
 }
 
