@@ -22,6 +22,10 @@ void cl_half_store_portable(const float *src, uint16_t *dst, size_t n) {
     }
 }
 
+void cl_half_load(const uint16_t *src, float *dst, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = widen(src[i]);
+}
+
 void cl_half_scores_portable(const float *q, const uint16_t *keys, size_t d, size_t count, float scale, float *scores) {
     for (size_t j = 0; j < count; j++) {
         float sum = 0;

@@ -67,7 +67,7 @@ public final class GPTBigCode: LanguageModel, @unchecked Sendable {
         finalBeta = try load("ln_f.bias", [c])
     }
 
-    public func forward(_ steps: [Step]) throws -> [Float] {
+    public func forward(_ steps: [Step], logits which: LogitRows) throws -> [Float] {
         let t = steps.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
         let kvWidth = config.keyValueHeads * config.headDimension, fused = c + 2 * kvWidth
         let positions = try Models.positions(of: steps, config: config)
@@ -101,9 +101,11 @@ public final class GPTBigCode: LanguageModel, @unchecked Sendable {
             x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
         }
         advanceAll(steps)
-        layerNorm(x, &h, rows: t, width: c, gamma: finalGamma, beta: finalBeta, epsilon: config.normEpsilon)
-        var logits = [Float](repeating: 0, count: t * v)  // (T, V)
-        linear(h, tokenEmbedding, nil, &logits, rows: t)
+        let n = which.count(of: t), selected = logitInputs(x, rows: t, width: c, which)
+        var logits = [Float](repeating: 0, count: n * v)  // (n, V)
+        guard n > 0 else { return logits }
+        layerNorm(selected, &h, rows: n, width: c, gamma: finalGamma, beta: finalBeta, epsilon: config.normEpsilon)
+        linear(h, tokenEmbedding, nil, &logits, rows: n)
         return logits
     }
 }

@@ -67,20 +67,58 @@ public final class KVCache: @unchecked Sendable {
 
     func advance(by count: Int) { length += count }
 
-    /// Starts this empty cache with the first `count` positions of `source`, which holds them
-    /// itself (no prefix) in the same precision: a prompt cache's entry reused for a new prompt
-    /// that shares its first `count` tokens.
-    public func copyPositions(from source: KVCache, count: Int) {
-        precondition(prefix == nil && length == 0 && source.prefix == nil && count <= source.length && count <= capacity
+    /// Appends positions `range` of `source`, which holds them itself (no prefix) in the same
+    /// precision, after what this cache holds: a prompt cache's entry reused for a new prompt
+    /// (its shared prefix, or a later chunk that `LanguageModel.shiftKeys` then moves into place).
+    public func append(from source: KVCache, positions range: Range<Int>) {
+        precondition(prefix == nil && source.prefix == nil && range.upperBound <= source.length && length + range.count <= capacity
                      && source.precision == precision && source.config.layers == config.layers)
         let row = config.headDimension * precision.bytes
         for layer in 0..<config.layers {
             for h in 0..<config.keyValueHeads {
-                (keys[layer] + h * capacity * row).copyMemory(from: source.keys[layer] + h * source.capacity * row, byteCount: count * row)
-                (values[layer] + h * capacity * row).copyMemory(from: source.values[layer] + h * source.capacity * row, byteCount: count * row)
+                let from = (h * source.capacity + range.lowerBound) * row, to = (h * capacity + length) * row
+                (keys[layer] + to).copyMemory(from: source.keys[layer] + from, byteCount: range.count * row)
+                (values[layer] + to).copyMemory(from: source.values[layer] + from, byteCount: range.count * row)
             }
         }
-        length = count
+        length += range.count
+    }
+
+    /// Rewrites the keys at `positions` of every layer and kv head: `body` receives one head's
+    /// keys there as (positions.count × d) floats, widened from half precision and narrowed back.
+    func updateKeys(positions range: Range<Int>, _ body: (UnsafeMutablePointer<Float>, Int) -> Void) {
+        precondition(range.lowerBound >= base && range.upperBound <= length)
+        let d = config.headDimension, count = range.count
+        var widened = [Float](repeating: 0, count: count * d)
+        for layer in 0..<config.layers {
+            for h in 0..<config.keyValueHeads {
+                let element = (h * capacity + range.lowerBound - base) * d
+                switch precision {
+                case .float32:
+                    body(keys[layer].assumingMemoryBound(to: Float.self) + element, count)
+                case .float16:
+                    let halves = keys[layer].assumingMemoryBound(to: UInt16.self) + element
+                    widened.withUnsafeMutableBufferPointer { w in
+                        cl_half_load(halves, w.baseAddress!, count * d)
+                        body(w.baseAddress!, count)
+                        cl_half_store(w.baseAddress!, halves, count * d)
+                    }
+                }
+            }
+        }
+    }
+
+    /// One position's keys of one layer and kv head, widened (the tests' view of the cache).
+    func key(layer: Int, kvHead: Int, position: Int) -> [Float] {
+        let d = config.headDimension, element = (kvHead * capacity + position - base) * d
+        switch precision {
+        case .float32:
+            return Array(UnsafeBufferPointer(start: keys[layer].assumingMemoryBound(to: Float.self) + element, count: d))
+        case .float16:
+            var row = [Float](repeating: 0, count: d)
+            row.withUnsafeMutableBufferPointer { cl_half_load(keys[layer].assumingMemoryBound(to: UInt16.self) + element, $0.baseAddress!, d) }
+            return row
+        }
     }
 
     /// Writes one position's keys and values for all kv heads (each `kvHeads · d` long).

@@ -13,21 +13,73 @@ public struct Step {
     }
 }
 
+/// Which steps' logits a forward pass returns. Reading a prompt needs only its last position's:
+/// the vocabulary projection of every other row would be a fifth of a small model's work (and
+/// 600 MB for 1,000 positions of a 152k vocabulary).
+public enum LogitRows: Sendable {
+    case all, last, none
+
+    /// How many of `steps` rows this selects.
+    func count(of steps: Int) -> Int {
+        switch self {
+        case .all: steps
+        case .last: min(steps, 1)
+        case .none: 0
+        }
+    }
+}
+
 /// A causal language model that extends sequences held in KV caches.
 public protocol LanguageModel: AnyObject, Sendable {
     var config: ModelConfig { get }
     /// Computes all steps as one batch — the matrix products see every row at once — and
-    /// returns their logits (steps.count × vocabulary, row-major). Steps of one cache must be
-    /// consecutive, in sequence order; each cache grows by its number of steps.
-    func forward(_ steps: [Step]) throws -> [Float]
+    /// returns the logits of the selected ones (rows × vocabulary, row-major). Steps of one cache
+    /// must be consecutive, in sequence order; each cache grows by its number of steps.
+    func forward(_ steps: [Step], logits: LogitRows) throws -> [Float]
+    /// Whether `shiftKeys` can move cached keys: models that rotate positions into the keys can;
+    /// those that add learned position embeddings to their input cannot.
+    var shiftsKeys: Bool { get }
+    /// Moves the keys `cache` holds at `positions` to where they would stand `delta` positions later.
+    func shiftKeys(in cache: KVCache, positions: Range<Int>, by delta: Int)
 }
+
+/// Positions read per forward pass when a prompt is longer: the memory of a pass grows with its rows.
+public let defaultPrefillChunk = 512
 
 extension LanguageModel {
     public func makeCache() -> KVCache { KVCache(config: config) }
 
-    /// Runs `tokens` after what `cache` holds and returns the logits of every new position.
-    public func forward(_ tokens: [Int], cache: KVCache) throws -> [Float] {
-        try forward(tokens.map { Step(token: $0, cache: cache) })
+    public var shiftsKeys: Bool { false }
+
+    public func shiftKeys(in cache: KVCache, positions: Range<Int>, by delta: Int) {
+        preconditionFailure("\(config.architecture) adds learned positions to its input: its keys cannot be shifted")
+    }
+
+    /// All steps' logits.
+    public func forward(_ steps: [Step]) throws -> [Float] { try forward(steps, logits: .all) }
+
+    /// Runs `tokens` after what `cache` holds, `chunk` positions a pass, and returns the logits of
+    /// every new position (`logits: .all`) or of the last one.
+    public func forward(_ tokens: [Int], cache: KVCache, logits: LogitRows = .all, chunk: Int = defaultPrefillChunk) throws -> [Float] {
+        let chunk = max(1, chunk)
+        var result: [Float] = []
+        var start = 0
+        repeat {
+            let end = min(tokens.count, start + chunk)
+            let which: LogitRows = logits == .all ? .all : end == tokens.count ? logits : .none
+            result += try forward(tokens[start..<end].map { Step(token: $0, cache: cache) }, logits: which)
+            start = end
+        } while start < tokens.count
+        return result
+    }
+}
+
+/// The final hidden rows (T × width) whose logits `which` asks for.
+func logitInputs(_ x: [Float], rows t: Int, width: Int, _ which: LogitRows) -> [Float] {
+    switch which {
+    case .all: x
+    case .last: t > 0 ? Array(x[((t - 1) * width)..<(t * width)]) : []
+    case .none: []
     }
 }
 

@@ -48,7 +48,13 @@ public final class Llama: LanguageModel, @unchecked Sendable {
         rotary = RotaryEmbedding(config: config)
     }
 
-    public func forward(_ steps: [Step]) throws -> [Float] {
+    public var shiftsKeys: Bool { true }
+
+    public func shiftKeys(in cache: KVCache, positions: Range<Int>, by delta: Int) {
+        cache.updateKeys(positions: positions) { keys, rows in rotary.shift(keys, rows: rows, by: delta) }
+    }
+
+    public func forward(_ steps: [Step], logits which: LogitRows) throws -> [Float] {
         let t = steps.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
         let positions = try Models.positions(of: steps, config: config)
         var x = embedding.embed(steps, width: c)  // (T, C)
@@ -68,9 +74,11 @@ public final class Llama: LanguageModel, @unchecked Sendable {
             x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
         }
         advanceAll(steps)
-        rmsNorm(x, &h, rows: t, width: c, gamma: finalNorm, epsilon: config.normEpsilon)
-        var logits = [Float](repeating: 0, count: t * v)  // (T, V)
-        linear(h, embedding.output, nil, &logits, rows: t)
+        let n = which.count(of: t), selected = logitInputs(x, rows: t, width: c, which)
+        var logits = [Float](repeating: 0, count: n * v)  // (n, V)
+        guard n > 0 else { return logits }
+        rmsNorm(selected, &h, rows: n, width: c, gamma: finalNorm, epsilon: config.normEpsilon)
+        linear(h, embedding.output, nil, &logits, rows: n)
         return logits
     }
 }

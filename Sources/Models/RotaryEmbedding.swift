@@ -34,11 +34,22 @@ struct RotaryEmbedding {
     /// Rotates (rows × heads·d) in place, row r at positions[r]:
     /// (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin) with x1, x2 the halves of each head.
     func rotate(_ x: inout [Float], heads: Int, positions: [Int]) {
+        x.withUnsafeMutableBufferPointer { rotate($0.baseAddress!, rows: positions.count, heads: heads) { positions[$0] } }
+    }
+
+    /// Keys already rotated for their positions, moved `delta` positions on: a rotation composes
+    /// by adding angles, so rotating by delta gives the keys of position + delta (a prompt cache's
+    /// reused chunk; llama.cpp's K-shift). keys: (rows × d), one head.
+    func shift(_ keys: UnsafeMutablePointer<Float>, rows: Int, by delta: Int) {
+        rotate(keys, rows: rows, heads: 1) { _ in delta }
+    }
+
+    private func rotate(_ x: UnsafeMutablePointer<Float>, rows: Int, heads: Int, position: (Int) -> Int) {
         let d = headDimension, half = d / 2
-        for row in 0..<positions.count {
-            let position = Float(positions[row])
+        for row in 0..<rows {
+            let angleScale = Float(position(row))
             for i in 0..<half {
-                let angle = position * inverseFrequencies[i]
+                let angle = angleScale * inverseFrequencies[i]
                 let cosine = cosf(angle), sine = sinf(angle)
                 for h in 0..<heads {
                     let base = row * heads * d + h * d

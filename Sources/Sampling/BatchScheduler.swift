@@ -99,12 +99,20 @@ public final class BatchScheduler: @unchecked Sendable {
 
     /// The end-of-document token, which ends a sample (not part of its text).
     let endOfText: Int?
+    let prefillChunk: Int
+    let cacheReuse: Int
 
-    public init(model: any LanguageModel, tokenizer: Tokenizer, slots: Int, promptCache: PromptCache? = nil,
-                onCacheTooSmall: @escaping @Sendable (Int) -> Void = { _ in }) {
+    /// `prefillChunk`: prompt positions read per forward pass. `cacheReuse`: with a prompt cache,
+    /// the fewest tokens of a run after the shared prefix that are taken from a cached prompt at a
+    /// new position (llama.cpp's n_cache_reuse; 0: the prefix only). Such a run's keys and values
+    /// were computed after other tokens, so answers may differ from an uncached run's: off by default, as in llama.cpp.
+    public init(model: any LanguageModel, tokenizer: Tokenizer, slots: Int, prefillChunk: Int = defaultPrefillChunk,
+                promptCache: PromptCache? = nil, cacheReuse: Int = 0, onCacheTooSmall: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.cacheReuse = max(0, cacheReuse)
         self.model = model
         self.tokenizer = tokenizer
         self.slots = max(1, slots)
+        self.prefillChunk = max(1, prefillChunk)
         self.promptCache = promptCache
         self.onCacheTooSmall = onCacheTooSmall
         endOfText = tokenizer.eos
@@ -287,12 +295,24 @@ public final class BatchScheduler: @unchecked Sendable {
         // A prompt's last token is always run: its logits start the samples. Echo needs every
         // position's logits, so it reuses nothing.
         var cached = 0
+        var logits: [Float] = []
         if p.request.cachePrompt && !p.request.echo, let promptCache,
-           let (entry, length) = promptCache.longestPrefix(of: prompt, limit: prompt.count - 1), length > 0 {
-            cache.copyPositions(from: entry, count: length)
-            cached = length
+           let plan = promptCache.plan(for: prompt, limit: prompt.count - 1, minimumChunk: model.shiftsKeys ? cacheReuse : 0) {
+            for piece in plan.pieces {
+                switch piece {
+                case .reuse(let positions):
+                    let at = cache.length
+                    cache.append(from: plan.entry, positions: positions)
+                    if at != positions.lowerBound { model.shiftKeys(in: cache, positions: at..<cache.length, by: at - positions.lowerBound) }
+                case .compute(let positions):
+                    logits = try model.forward(Array(prompt[positions]), cache: cache, logits: positions.upperBound == prompt.count ? .last : .none,
+                                               chunk: prefillChunk)
+                }
+            }
+            cached = plan.reused
+        } else {
+            logits = try model.forward(prompt, cache: cache, logits: p.request.echo ? .all : .last, chunk: prefillChunk)
         }
-        let logits = try model.forward(Array(prompt[cached...]), cache: cache)
         if p.request.cachePrompt, let promptCache {
             promptCache.insert(prompt, cache: cache) { onCacheTooSmall(cache.byteCount) }
         }
@@ -316,7 +336,7 @@ public final class BatchScheduler: @unchecked Sendable {
             p.onEvent(.prompt(reports))
         }
         let room = min(p.request.parameters.maxTokens, context - prompt.count)
-        return Active(p, promptCache: cache, lastRow: Array(logits[((prompt.count - cached - 1) * vocabulary)...]), room: room)
+        return Active(p, promptCache: cache, lastRow: Array(logits.suffix(vocabulary)), room: room)
     }
 
     /// A sample's next token, its log-probability and the most likely alternatives.

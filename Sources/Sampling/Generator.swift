@@ -11,11 +11,14 @@ public final class Generator: @unchecked Sendable {
     public let tokenizer: Tokenizer
     /// Samples decoding at once; more are drawn in further rounds (bounds the KV memory).
     public var batchSize: Int
+    /// Prompt positions read per forward pass.
+    public var prefillChunk: Int
 
-    public init(model: any LanguageModel, tokenizer: Tokenizer, batchSize: Int = 32) {
+    public init(model: any LanguageModel, tokenizer: Tokenizer, batchSize: Int = 32, prefillChunk: Int = defaultPrefillChunk) {
         self.model = model
         self.tokenizer = tokenizer
         self.batchSize = max(1, batchSize)
+        self.prefillChunk = max(1, prefillChunk)
     }
 
     /// `n` completions of `prompt` — or, with a `suffix`, `n` middles between the two, asked for
@@ -24,7 +27,7 @@ public final class Generator: @unchecked Sendable {
     /// `onToken(sample, text)` receives each sample's newly settled text as it is decoded.
     public func complete(prompt: String, suffix: String? = nil, n: Int, parameters: SamplingParameters, firstSample: Int = 0,
                          keepRoom: Int? = nil, onToken: ((Int, String) -> Void)? = nil) throws -> [Completion] {
-        let scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: batchSize)
+        let scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: batchSize, prefillChunk: prefillChunk)
         defer { scheduler.shutdown() }
         var request: BatchScheduler.Request
         if let suffix {
@@ -49,7 +52,7 @@ public final class Generator: @unchecked Sendable {
     /// tokens included), ending at `stopTokens` as well as eos.
     public func complete(tokens: [Int], n: Int, parameters: SamplingParameters, firstSample: Int = 0, keepRoom: Int? = nil,
                          stopTokens: Set<Int> = []) throws -> [Completion] {
-        let scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: batchSize)
+        let scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: batchSize, prefillChunk: prefillChunk)
         defer { scheduler.shutdown() }
         var request = BatchScheduler.Request(prompt: tokens, n: n, parameters: parameters, firstSample: firstSample)
         request.keepRoom = keepRoom

@@ -24,21 +24,74 @@ public final class PromptCache: Sendable {
 
     public init(budgetBytes: Int) { self.budgetBytes = budgetBytes }
 
-    /// The entry sharing the longest prefix with `prompt`, and that length (at most `limit`).
-    func longestPrefix(of prompt: [Int], limit: Int) -> (cache: KVCache, length: Int)? {
+    /// How a new prompt reuses an entry: the entry's positions to copy and the prompt's to
+    /// compute, in the prompt's order.
+    struct ReusePlan {
+        enum Piece: Equatable {
+            /// These positions of the entry, landing at the prompt's next positions.
+            case reuse(Range<Int>)
+            /// These positions of the prompt, run through the model.
+            case compute(Range<Int>)
+        }
+        let entry: KVCache
+        let pieces: [Piece]
+        /// Prompt positions that come from the entry.
+        var reused: Int { pieces.reduce(0) { if case .reuse(let r) = $1 { $0 + r.count } else { $0 } } }
+    }
+
+    /// The plan for `prompt` over the entry sharing the longest prefix with it (the most recent on a
+    /// tie): that prefix, then with `minimumChunk` above 0, every later run of at least that many
+    /// tokens found again in the entry. Positions from `limit` on are always computed. Nil when
+    /// nothing is reused.
+    func plan(for prompt: [Int], limit: Int, minimumChunk: Int = 0) -> ReusePlan? {
         state.withLock { state in
             var best: (index: Int, length: Int)?
             for (index, entry) in state.entries.enumerated() {
                 var length = 0
                 let bound = min(entry.tokens.count, prompt.count, limit)
                 while length < bound && entry.tokens[length] == prompt[length] { length += 1 }
-                if length > (best?.length ?? 0) { best = (index, length) }
+                if best == nil || length > best!.length
+                    || (length == best!.length && entry.lastUsed > state.entries[best!.index].lastUsed) {
+                    best = (index, length)
+                }
             }
             guard let best else { return nil }
+            let pieces = Self.pieces(entry: state.entries[best.index].tokens, prompt: prompt, prefix: best.length, limit: limit,
+                                     minimumChunk: minimumChunk)
+            guard pieces.contains(where: { if case .reuse = $0 { true } else { false } }) else { return nil }
             state.clock += 1
             state.entries[best.index].lastUsed = state.clock
-            return (state.entries[best.index].cache, best.length)
+            return ReusePlan(entry: state.entries[best.index].cache, pieces: pieces)
         }
+    }
+
+    /// After the shared prefix, llama.cpp's n_cache_reuse walk, allowing insertions as well as
+    /// deletions: at each prompt position, the first later place in the entry where the next
+    /// `minimumChunk` tokens appear starts a reused run, as long as it goes on matching; positions
+    /// no run covers are computed. Runs keep the entry's order.
+    static func pieces(entry: [Int], prompt: [Int], prefix: Int, limit: Int, minimumChunk n: Int) -> [ReusePlan.Piece] {
+        var pieces: [ReusePlan.Piece] = prefix > 0 ? [.reuse(0..<prefix)] : []
+        var p = prefix, c = prefix, computing: Int?
+        if n > 0 && entry.count - c >= n {
+            var starts: [ArraySlice<Int>: [Int]] = [:]
+            for i in c...(entry.count - n) { starts[entry[i..<(i + n)], default: []].append(i) }
+            while p < limit {
+                if p + n <= limit, let start = starts[prompt[p..<(p + n)]]?.first(where: { $0 >= c }) {
+                    var length = n
+                    while start + length < entry.count && p + length < limit && entry[start + length] == prompt[p + length] { length += 1 }
+                    if let first = computing { pieces.append(.compute(first..<p)) }
+                    computing = nil
+                    pieces.append(.reuse(start..<(start + length)))
+                    p += length
+                    c = start + length
+                } else {
+                    if computing == nil { computing = p }
+                    p += 1
+                }
+            }
+        }
+        pieces.append(.compute((computing ?? p)..<prompt.count))
+        return pieces
     }
 
     /// Keeps a prompt's computed cache (frozen from now on); evicts the least recently used

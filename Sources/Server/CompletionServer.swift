@@ -27,7 +27,8 @@ public final class CompletionServer: Sendable {
     public init(model: any LanguageModel, tokenizer: Tokenizer, modelName: String, limits: ServerLimits, chatTemplate: ChatTemplate? = nil) {
         self.chatTemplate = chatTemplate
         let promptCache = limits.promptCacheBytes > 0 ? PromptCache(budgetBytes: limits.promptCacheBytes) : nil
-        scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: limits.slots, promptCache: promptCache) { bytes in
+        scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: limits.slots, prefillChunk: limits.prefillChunk,
+                                   promptCache: promptCache, cacheReuse: limits.cacheReuse) { bytes in
             FileHandle.standardError.write(Data("codeloop serve: a prompt needs \(bytes >> 20) MB of cache, over the prompt cache's \(limits.promptCacheBytes >> 20) MB (--cache-mb); such prompts run uncached\n".utf8))
         }
         self.modelName = modelName

@@ -1,3 +1,5 @@
+import Models
+
 /// What one server accepts; each limit, when exceeded, is an OpenAI-style JSON error with a 4xx.
 public struct ServerLimits: Sendable {
     /// Largest max_tokens a request may ask for (400 above it).
@@ -14,6 +16,11 @@ public struct ServerLimits: Sendable {
     public var slots = 64
     /// Memory for prompts kept across requests (the prompt cache); 0 keeps none.
     public var promptCacheBytes = 256 << 20
+    /// The fewest tokens of a later run a prompt takes from a cached one at a new position
+    /// (llama.cpp's --cache-reuse); 0: only the shared prefix.
+    public var cacheReuse = 0
+    /// Prompt positions read per forward pass.
+    public var prefillChunk = defaultPrefillChunk
 
     public init() {}
 }

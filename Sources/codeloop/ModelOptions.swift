@@ -40,6 +40,9 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("batch-size"), help: "Samples of one prompt decoded together.")
     var batchSize: Int = 32
 
+    @Option(name: .customLong("prefill-chunk"), help: "Prompt tokens read per forward pass (bounds a long prompt's memory).")
+    var prefillChunk: Int = defaultPrefillChunk
+
     func validate() throws {
         do {
             try parameters().validate()
@@ -49,6 +52,7 @@ struct ModelOptions: ParsableArguments {
             throw ValidationError(flag + invalid.description.dropFirst(invalid.field.count))
         }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard prefillChunk >= 1 else { throw ValidationError("--prefill-chunk must be at least 1") }
     }
 
     /// The flags over the CLI's defaults (SamplingParameters.codex); `chatDefaults` gives evalplus's
@@ -71,6 +75,6 @@ struct ModelOptions: ParsableArguments {
         if tokenizer.vocabularySize > languageModel.config.vocabularySize {
             throw InputError("\(directory): the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(languageModel.config.vocabularySize)")
         }
-        return Generator(model: languageModel, tokenizer: tokenizer, batchSize: batchSize)
+        return Generator(model: languageModel, tokenizer: tokenizer, batchSize: batchSize, prefillChunk: prefillChunk)
     }
 }

@@ -32,6 +32,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("cache-mb"), help: "Memory for prompts kept across requests: a request that shares a prefix of tokens with one computes only the rest (llama.cpp's cache_prompt; a request may send cache_prompt: false). 0 keeps none.")
     var cacheMB = ServerLimits().promptCacheBytes >> 20
 
+    @Option(name: .customLong("cache-reuse"), help: "With the prompt cache, also reuse runs of at least this many tokens found again after the shared prefix, their keys shifted to the new positions (llama.cpp's --cache-reuse; rotary models). Their keys were computed after other text, so answers may differ slightly. 0: the shared prefix only.")
+    var cacheReuse = ServerLimits().cacheReuse
+
+    @Option(name: .customLong("prefill-chunk"), help: "Prompt tokens read per forward pass (bounds a long prompt's memory).")
+    var prefillChunk = ServerLimits().prefillChunk
+
     @Option(name: .customLong("max-tokens-limit"), help: "Largest max_tokens a request may ask for.")
     var maxTokensLimit = ServerLimits().maxTokens
 
@@ -50,8 +56,9 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard cacheMB >= 0 else { throw ValidationError("--cache-mb must be 0 or more") }
-        guard slots >= 1, maxTokensLimit >= 1, maxN >= 1, maxConcurrent >= 1, maxBodyBytes >= 1024, requestTimeout > 0 else {
-            throw ValidationError("--slots, --max-tokens-limit, --max-n, --max-concurrent must be >= 1, --max-body-bytes >= 1024, --request-timeout > 0")
+        guard cacheReuse >= 0 else { throw ValidationError("--cache-reuse must be 0 or more") }
+        guard slots >= 1, prefillChunk >= 1, maxTokensLimit >= 1, maxN >= 1, maxConcurrent >= 1, maxBodyBytes >= 1024, requestTimeout > 0 else {
+            throw ValidationError("--slots, --prefill-chunk, --max-tokens-limit, --max-n, --max-concurrent must be >= 1, --max-body-bytes >= 1024, --request-timeout > 0")
         }
     }
 
@@ -63,6 +70,8 @@ struct Serve: AsyncParsableCommand {
         limits.slots = slots
         limits.maxTokens = maxTokensLimit
         limits.promptCacheBytes = cacheMB << 20
+        limits.prefillChunk = prefillChunk
+        limits.cacheReuse = cacheReuse
         limits.maxN = maxN
         limits.concurrentRequests = maxConcurrent
         limits.bodyBytes = maxBodyBytes

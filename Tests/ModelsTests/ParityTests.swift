@@ -48,6 +48,14 @@ func argmax(_ row: ArraySlice<Float>) -> Int {
             for token in reference.prompt { incremental += try model.forward([token], cache: cache) }
             let drift = zip(incremental, logits).map { abs($0 - $1) }.max() ?? 0
             #expect(drift < 1e-5, "\(name): cached decoding differs from full recomputation by \(drift)")
+            // The same logits read in chunks of 3 positions, and the last row alone.
+            let chunked = try model.forward(reference.prompt, cache: model.makeCache(), chunk: 3)
+            let chunkDrift = zip(chunked, logits).map { abs($0 - $1) }.max() ?? 0
+            #expect(chunked.count == logits.count && chunkDrift < 1e-5, "\(name): chunked prefill differs by \(chunkDrift)")
+            let lastOnly = try model.forward(reference.prompt, cache: model.makeCache(), logits: .last, chunk: 3)
+            // (A product of one row may take another kernel than one of many: equal to rounding.)
+            let lastDrift = zip(lastOnly, chunked.suffix(v)).map { abs($0 - $1) }.max() ?? 0
+            #expect(lastOnly.count == v && lastDrift < 1e-5, "\(name): the last row alone differs by \(lastDrift)")
             // Greedy continuation, decoding with the cache.
             var generated: [Int] = []
             var last = Array(logits[((reference.prompt.count - 1) * v)...])

@@ -134,4 +134,69 @@ import Tokenizers
         #expect(said.withLock { told } == 1)
         #expect(tiny.usage.entries == 0)
     }
+
+    @Test func chunkReuseFindsRunsAfterDeletionsAndInsertions() {
+        typealias Piece = PromptCache.ReusePlan.Piece
+        let entry = Array(1...10)
+        // 4, 5, 6 deleted: 7...10 move 3 positions back; the last token is always computed.
+        let deleted = [1, 2, 3, 7, 8, 9, 10, 11]
+        #expect(PromptCache.pieces(entry: entry, prompt: deleted, prefix: 3, limit: 7, minimumChunk: 3)
+                == [Piece.reuse(0..<3), .reuse(6..<10), .compute(7..<8)])
+        // A run shorter than the minimum is computed.
+        #expect(PromptCache.pieces(entry: entry, prompt: deleted, prefix: 3, limit: 7, minimumChunk: 5)
+                == [Piece.reuse(0..<3), .compute(3..<8)])
+        // 50, 51 inserted: computed, then 4...8 reused 2 positions on.
+        let inserted = [1, 2, 3, 50, 51, 4, 5, 6, 7, 8, 99]
+        #expect(PromptCache.pieces(entry: entry, prompt: inserted, prefix: 3, limit: 10, minimumChunk: 3)
+                == [Piece.reuse(0..<3), .compute(3..<5), .reuse(3..<8), .compute(10..<11)])
+        // Off: the prefix only.
+        #expect(PromptCache.pieces(entry: entry, prompt: inserted, prefix: 3, limit: 10, minimumChunk: 0)
+                == [Piece.reuse(0..<3), .compute(3..<11)])
+    }
+
+    /// A layer's keys depend on the tokens before it except in the first layer, where a key is its
+    /// own token's projection rotated for its position: there, shifted keys equal keys computed at
+    /// the new positions.
+    @Test(arguments: ["llama3-tiny", "starcoder2-tiny", "gguf/qwen2-q8_0.gguf"])
+    func shiftedKeysEqualKeysComputedAtTheNewPosition(model name: String) throws {
+        let model = try loadModel(directory: fixtureDirectory(name))
+        #expect(model.shiftsKeys)
+        let text = Self.tokens(8, seed: 3, vocabulary: 200), before = Self.tokens(5, seed: 4, vocabulary: 200)
+        let alone = model.makeCache(), after = model.makeCache()
+        _ = try model.forward(text, cache: alone, logits: .none)
+        _ = try model.forward(before + text, cache: after, logits: .none)
+        let moved = model.makeCache()
+        moved.append(from: after, positions: 0..<5)
+        moved.append(from: alone, positions: 0..<8)
+        model.shiftKeys(in: moved, positions: 5..<13, by: 5)
+        // Half-precision caches round each key twice more than the reference's once.
+        let tolerance: Float = model.config.keyValuePrecision == .float32 ? 1e-4 : 2e-2
+        var worst: Float = 0
+        for position in 5..<13 {
+            for head in 0..<model.config.keyValueHeads {
+                let got = moved.key(layer: 0, kvHead: head, position: position), want = after.key(layer: 0, kvHead: head, position: position)
+                worst = max(worst, zip(got, want).map { abs($0 - $1) }.max()!)
+            }
+        }
+        #expect(worst < tolerance, "\(name): shifted keys differ by \(worst)")
+    }
+
+    @Test func aRunFoundAgainAfterTheEditIsReusedByRotaryModelsOnly() throws {
+        for (name, reuses) in [("llama3-tiny", true), ("gpt2-tiny", false)] {
+            let directory = fixtureDirectory(name)
+            let model = try loadModel(directory: directory)
+            let tokenizer = try Tokenizer.named(directory + "/tokenizer.json")
+            let vocabulary = min(model.config.vocabularySize, tokenizer.vocabularySize)
+            let base = Self.tokens(40, seed: 1, vocabulary: vocabulary)
+            let edited = Array(base[0..<10] + base[16...])  // 6 tokens deleted
+            let scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: 4, promptCache: PromptCache(budgetBytes: 64 << 20),
+                                           cacheReuse: 4)
+            let answers = run(scheduler, [request(base, temperature: 0, n: 1), request(edited, temperature: 0, n: 1)])
+            scheduler.shutdown()
+            // The prefix (10), then base[16..<39] at positions 10..<33; the last token is computed.
+            #expect(answers[1].cached == (reuses ? 33 : 10), "\(name)")
+            #expect(answers[1].cached + answers[1].computed == edited.count)
+            #expect(answers[1].0.tokens[0].count == 8)
+        }
+    }
 }

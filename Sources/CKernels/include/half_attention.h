@@ -10,6 +10,9 @@
 /// dst[i] = src[i] rounded to the nearest half (ties to even; beyond the range, infinity).
 void cl_half_store(const float *src, uint16_t *dst, size_t n);
 
+/// dst[i] = src[i] widened (exact). Not on a hot path: a prompt cache's shifted keys.
+void cl_half_load(const uint16_t *src, float *dst, size_t n);
+
 /// scores[j] = scale · Σ_i q[i] · keys[j·d + i] for j < count.
 void cl_half_scores(const float *q, const uint16_t *keys, size_t d, size_t count, float scale, float *scores);
 
