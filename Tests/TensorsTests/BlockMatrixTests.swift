@@ -44,11 +44,11 @@ import Testing
     }
 
     /// Rows of x not a multiple of the kernels' tiles (up to 10 rows, split evenly: every tile size from 1 to 10 is its
-    /// own unrolled case), one output and many.
+    /// own unrolled case), one output and many; from 32 rows (a prompt), register tiles with edges in both directions.
     func shapes(_ format: BlockMatrix.Format) -> [(rows: Int, outputs: Int, inputs: Int)] {
         format.blockSize == 256 ? [(1, 1, 256), (1, 7, 512), (3, 33, 256), (5, 16, 768), (13, 5, 512), (30, 70, 256)]
             : [(1, 1, 32), (1, 7, 96), (2, 3, 64), (3, 33, 64), (3, 5, 96), (4, 6, 64), (5, 16, 128), (6, 9, 160), (9, 40, 256),
-               (13, 5, 96), (17, 4, 64), (30, 300, 64)]
+               (13, 5, 96), (17, 4, 64), (30, 300, 64), (32, 3, 64), (33, 7, 96), (45, 50, 128), (70, 37, 64)]
     }
 
     struct Case {
