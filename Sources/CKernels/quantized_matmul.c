@@ -4,6 +4,8 @@
 #include "quantized_matmul.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 #include "block_formats.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -346,6 +348,98 @@ static inline __attribute__((always_inline)) AVX2 void gemm32_avx2(int type, con
     GEMM_BODY(gemm_tile_avx2, 4, 2)
 }
 
+/// Weight rows taken together by the VNNI prompt kernel, interleaved (llama.cpp's repacked
+/// Q4_0x8 layout, built here per call): byte group g (weights 4g..4g+3) of the 8 rows lies in
+/// one 32-bit lane each, so that one vpdpbusd against 4 activation bytes broadcast to all lanes
+/// advances 8 dot products at once, and they end summed per lane, with no horizontal sums.
+typedef struct { float d[8]; int32_t offset[8]; int8_t q[256]; } panel8;
+
+/// The panel of weight rows w[0..<rows] (rows ≤ 8; the rest zero), block by block: quants signed,
+/// offset −128·Σq (the activations come unsigned, x + 128).
+static VNNI void repack_panel(int type, const uint8_t *w, size_t row_bytes, size_t blocks, size_t rows, panel8 *panel) {
+    size_t step = block_bytes(type);
+    for (size_t b = 0; b < blocks; b++) {
+        panel8 *p = panel + b;
+        for (size_t c = 0; c < 8; c++) {
+            int8_t q[32] = {0};
+            p->d[c] = 0;
+            if (c < rows) {
+                const uint8_t *block = w + c * row_bytes + b * step;
+                _mm256_storeu_si256((__m256i *)q, quants32(type, block));
+                p->d[c] = half1(block);
+            }
+            int sum = 0;
+            for (int i = 0; i < 32; i++) sum += q[i];
+            p->offset[c] = -128 * sum;
+            for (int g = 0; g < 8; g++) memcpy(p->q + 32 * g + 4 * c, q + 4 * g, 4);
+        }
+    }
+}
+
+/// RM rows of unsigned activations (xu: x ^ 0x80) against one panel: out[r][c] for c < cols.
+static inline __attribute__((always_inline)) VNNI
+void panel_rows(const act32 *xu, size_t blocks, const panel8 *panel, const int RM, float *out, size_t n, size_t cols, const float *bias) {
+    __m256 acc[8];
+    for (int r = 0; r < RM; r++) acc[r] = _mm256_setzero_ps();
+    for (size_t b = 0; b < blocks; b++) {
+        const panel8 *p = panel + b;
+        __m256i dots[8];
+        __m256i offset = _mm256_loadu_si256((const __m256i *)p->offset);
+        for (int r = 0; r < RM; r++) dots[r] = offset;
+        for (int g = 0; g < 8; g++) {
+            __m256i wg = _mm256_loadu_si256((const __m256i *)(p->q + 32 * g));
+            for (int r = 0; r < RM; r++) {
+                int32_t bytes;
+                memcpy(&bytes, xu[r * blocks + b].q + 4 * g, 4);
+                dots[r] = _mm256_dpbusd_epi32(dots[r], _mm256_set1_epi32(bytes), wg);
+            }
+        }
+        __m256 dw = _mm256_loadu_ps(p->d);
+        for (int r = 0; r < RM; r++)
+            acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_broadcast_ss(&xu[r * blocks + b].d)), _mm256_cvtepi32_ps(dots[r]), acc[r]);
+    }
+    for (int r = 0; r < RM; r++) {
+        float lanes[8];
+        _mm256_storeu_ps(lanes, acc[r]);
+        for (size_t c = 0; c < cols; c++) out[r * n + c] = lanes[c] + (bias ? bias[c] : 0);
+    }
+}
+
+/// Activation rows handled together against every panel: their unsigned copy stays in L2.
+#define PANEL_ROW_CHUNK 32
+#define PANEL_TILE_ROWS 8
+
+/// The signed 32-weight formats from GEMM_MIN_ROWS rows on VNNI: this thread's weight rows repacked
+/// into panels once, then every chunk of activation rows against every panel.
+static VNNI void gemm32_panels_vnni(int type, const act32 *xa, size_t m, size_t k, const void *w, size_t n,
+                                    size_t first, size_t end, const float *bias, float *out) {
+    size_t blocks = k / 32, row_bytes = blocks * block_bytes(type), panels = (end - first + 7) / 8;
+    panel8 *panel = aligned_alloc(64, panels * blocks * sizeof(panel8));
+    act32 *xu = aligned_alloc(64, PANEL_ROW_CHUNK * blocks * sizeof(act32));
+    for (size_t p = 0; p < panels; p++) {
+        size_t j = first + 8 * p, rows = end - j < 8 ? end - j : 8;
+        repack_panel(type, (const uint8_t *)w + j * row_bytes, row_bytes, blocks, rows, panel + p * blocks);
+    }
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+    for (size_t r0 = 0; r0 < m; r0 += PANEL_ROW_CHUNK) {
+        size_t chunk = m - r0 < PANEL_ROW_CHUNK ? m - r0 : PANEL_ROW_CHUNK;
+        for (size_t i = 0; i < chunk * blocks; i++) {
+            xu[i] = xa[r0 * blocks + i];
+            _mm256_storeu_si256((__m256i *)xu[i].q, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)xu[i].q), flip));
+        }
+        for (size_t p = 0; p < panels; p++) {
+            size_t j = first + 8 * p, cols = end - j < 8 ? end - j : 8;
+            const float *bj = bias ? bias + j : NULL;
+            size_t r = 0;
+            for (; r + PANEL_TILE_ROWS <= chunk; r += PANEL_TILE_ROWS)
+                panel_rows(xu + r * blocks, blocks, panel + p * blocks, PANEL_TILE_ROWS, out + (r0 + r) * n + j, n, cols, bj);
+            for (; r < chunk; r++) panel_rows(xu + r * blocks, blocks, panel + p * blocks, 1, out + (r0 + r) * n + j, n, cols, bj);
+        }
+    }
+    free(xu);
+    free(panel);
+}
+
 static inline __attribute__((always_inline)) AVX2 void matmul32_avx2(int type, const act32 *xa, size_t m, size_t k, const void *w, size_t n,
                                                                      size_t first, size_t end, const float *bias, float *out) {
     if (m == 1) {
@@ -420,7 +514,8 @@ static inline __attribute__((always_inline)) VNNI void rows32_avx512(int type, c
 static inline __attribute__((always_inline)) VNNI void matmul32_vnni(int type, const act32 *xa, size_t m, size_t k, const void *w, size_t n,
                                                                      size_t first, size_t end, const float *bias, float *out) {
     if (m >= GEMM_MIN_ROWS) {
-        gemm32_vnni(type, xa, m, k, w, n, first, end, bias, out);
+        if (has_min(type)) gemm32_vnni(type, xa, m, k, w, n, first, end, bias, out);
+        else gemm32_panels_vnni(type, xa, m, k, w, n, first, end, bias, out);
         return;
     }
     if (m > 1) {
