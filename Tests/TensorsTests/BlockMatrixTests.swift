@@ -46,7 +46,8 @@ import Testing
     /// Rows of x not a multiple of the kernels' tiles (up to 10 rows, split evenly: every tile size from 1 to 10 is its
     /// own unrolled case), one output and many; from 32 rows (a prompt), register tiles with edges in both directions.
     func shapes(_ format: BlockMatrix.Format) -> [(rows: Int, outputs: Int, inputs: Int)] {
-        format.blockSize == 256 ? [(1, 1, 256), (1, 7, 512), (3, 33, 256), (5, 16, 768), (13, 5, 512), (30, 70, 256)]
+        format.blockSize == 256 ? [(1, 1, 256), (1, 7, 512), (3, 33, 256), (5, 16, 768), (13, 5, 512), (30, 70, 256),
+                                  (32, 9, 256), (41, 17, 512), (64, 8, 768)]
             : [(1, 1, 32), (1, 7, 96), (2, 3, 64), (3, 33, 64), (3, 5, 96), (4, 6, 64), (5, 16, 128), (6, 9, 160), (9, 40, 256),
                (13, 5, 96), (17, 4, 64), (30, 300, 64), (32, 3, 64), (33, 7, 96), (45, 50, 128), (70, 37, 64)]
     }
