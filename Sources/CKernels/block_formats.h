@@ -5,6 +5,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "block_matmul.h"
 
@@ -155,12 +156,21 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float sum8(__m2
 /// AVX2 with FMA and F16C, asked of the CPU once. The answer is cached in an atomic: threads
 /// that ask at once may each compute it (the same value), but none reads a torn or racing store
 /// (ThreadSanitizer reported the plain int).
+/// The most the kernels may use, from CODELOOP_CPU: "portable" (plain C), "avx2" (no AVX-512), or
+/// unset for whatever the CPU has — to measure or bisect a smaller machine's paths on a larger one.
+static inline int cpu_allows(const char *level) {
+    const char *cap = getenv("CODELOOP_CPU");
+    if (cap != NULL && strcmp(cap, "portable") == 0) return 0;
+    if (cap != NULL && strcmp(cap, "avx2") == 0) return strcmp(level, "avx2") == 0;
+    return 1;
+}
+
 static inline int cpu_has_avx2(void) {
     static _Atomic int known = -1;
     int value = atomic_load_explicit(&known, memory_order_relaxed);
     if (value < 0) {
         __builtin_cpu_init();
-        value = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+        value = cpu_allows("avx2") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
         atomic_store_explicit(&known, value, memory_order_relaxed);
     }
     return value;
@@ -172,7 +182,7 @@ static inline int cpu_has_avx512_vnni(void) {
     int value = atomic_load_explicit(&known, memory_order_relaxed);
     if (value < 0) {
         __builtin_cpu_init();
-        value = cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        value = cpu_has_avx2() && cpu_allows("avx512") && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
         atomic_store_explicit(&known, value, memory_order_relaxed);
     }
