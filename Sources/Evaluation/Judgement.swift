@@ -1,6 +1,12 @@
 import Foundation
 import Sandbox
 
+/// How a sample is judged: by its tests as they are written (off), by strict judging alone, or
+/// both, the strict verdict deciding and the other kept beside it (its hack rate).
+public enum StrictJudging: Sendable {
+    case off, alone, withLetter
+}
+
 /// The sandbox jobs that judge one completion, and how their outcomes become its verdict.
 struct Judgement: Sendable {
     let jobs: [SandboxJob]
@@ -66,8 +72,14 @@ extension Problem {
     /// How a completion of this problem is judged; evalplus problems need their reference. With
     /// `examples`, one more job runs the completion on them, and the verdict's publicPassed says
     /// whether they all held (the example filter); the verdict itself is unchanged.
-    func judgement(_ code: SampleCode, reference: DifferentialReference?, examples: [PromptExample] = []) -> Judgement {
-        let judgement = testJudgement(code, reference: reference)
+    func judgement(_ code: SampleCode, reference: DifferentialReference?, examples: [PromptExample] = [],
+                   strict: StrictJudging = .off) -> Judgement {
+        let judgement: Judgement
+        switch strict {
+        case .off: judgement = testJudgement(code, reference: reference)
+        case .alone: judgement = strictJudgement(code, reference: reference)
+        case .withLetter: judgement = Self.strictWithLetter(strictJudgement(code, reference: reference), letter: testJudgement(code, reference: reference))
+        }
         guard !examples.isEmpty else { return judgement }
         let job = SandboxJob(mode: .check, program: ExampleDriver.checkProgram(code: exampleCode(code), examples: examples))
         let testJobs = judgement.jobs.count
@@ -76,6 +88,56 @@ extension Problem {
             verdict.publicPassed = outcomes[testJobs].passed
             return verdict
         }
+    }
+
+    /// Strict judging on the task's known inputs (evalplus's suites): the verdict of the outputs,
+    /// compared outside the sample's process; the base suite alone for a task whose inputs are
+    /// attached (HumanEval's from HumanEval+).
+    private func strictJudgement(_ code: SampleCode, reference: DifferentialReference?) -> Judgement {
+        guard let (tests, suites) = strictInputs, let reference else {
+            return Judgement(jobs: []) { _ in
+                var verdict = Verdict(result: "failed: strict judging has no known inputs for this task")
+                verdict.strictStatus = "fail"
+                return verdict
+            }
+        }
+        let program = DifferentialDriver.strictProgram(code: source(code), entryPoint: entryPoint, dataset: tests.dataset)
+        let jobs = suites.map { name in
+            let suite = name == "base" ? reference.base : reference.plus
+            var job = SandboxJob(mode: .check, program: program, stdin: suite.header + "\n" + tests.recordJSON)
+            job.wallSeconds = suite.wallSeconds
+            job.memoryMB = DifferentialDriver.memoryMB
+            return job
+        }
+        return Judgement(jobs: jobs) { outcomes in
+            var verdict = Self.suitesVerdict(outcomes.map { $0.result ?? "failed: no verdict" }, names: suites)
+            verdict.strictStatus = Self.evalplusStatus(verdict.result)
+            return verdict
+        }
+    }
+
+    /// Both judgings of one sample: the strict verdict, with the default one's status beside it.
+    private static func strictWithLetter(_ strict: Judgement, letter: Judgement) -> Judgement {
+        let count = strict.jobs.count
+        return Judgement(jobs: strict.jobs + letter.jobs) { outcomes in
+            var verdict = strict.verdict(Array(outcomes.prefix(count)))
+            verdict.letterStatus = evalplusStatus(letter.verdict(Array(outcomes.dropFirst(count))).result)
+            return verdict
+        }
+    }
+
+    /// evalplus's verdict from its suites' results, in order (base, then plus): the first that did
+    /// not pass decides, named; each suite's status is kept.
+    static func suitesVerdict(_ results: [String], names: [String]) -> Verdict {
+        var result = "passed"
+        for (name, outcome) in zip(names, results) where outcome != "passed" {
+            result = outcome == "timed out" ? outcome : "failed: \(name) tests: " + outcome.dropFirst("failed: ".count)
+            break
+        }
+        var verdict = Verdict(result: result)
+        verdict.baseStatus = results.first.map(evalplusStatus)
+        verdict.plusStatus = names.count > 1 ? evalplusStatus(results[1]) : nil
+        return verdict
     }
 
     private func testJudgement(_ code: SampleCode, reference: DifferentialReference?) -> Judgement {
@@ -95,19 +157,7 @@ extension Problem {
                 return job
             }
             return Judgement(jobs: jobs) { outcomes in
-                let base = outcomes[0].result ?? "failed: no verdict", plus = outcomes[1].result ?? "failed: no verdict"
-                let result: String
-                if base != "passed" {
-                    result = base == "timed out" ? base : "failed: base tests: " + base.dropFirst("failed: ".count)
-                } else if plus != "passed" {
-                    result = plus == "timed out" ? plus : "failed: plus tests: " + plus.dropFirst("failed: ".count)
-                } else {
-                    result = "passed"
-                }
-                var verdict = Verdict(result: result)
-                verdict.baseStatus = Self.evalplusStatus(base)
-                verdict.plusStatus = Self.evalplusStatus(plus)
-                return verdict
+                Self.suitesVerdict(outcomes.map { $0.result ?? "failed: no verdict" }, names: ["base", "plus"])
             }
         case .callBased(let tests):
             let program = AppsCallDriver.checkProgram(program: code.text, functionName: tests.functionName)

@@ -11,6 +11,16 @@ public struct Problem: Sendable {
     public let suite: TestSuite
     /// APPS's difficulty (introductory, interview, competition), by which pass@k is also reported.
     public var difficulty: String? = nil
+    /// evalplus's record for a task whose own tests are code (HumanEval's, from HumanEval+): strict
+    /// judging runs the completion on its original ("base") inputs.
+    public var knownInputs: DifferentialTests? = nil
+
+    /// What strict judging runs: a differential task's own inputs (base and plus), or the attached
+    /// base inputs; nil when the task has none.
+    public var strictInputs: (tests: DifferentialTests, suites: [String])? {
+        if case .differential(let tests) = suite { return (tests, ["base", "plus"]) }
+        return knownInputs.map { ($0, ["base"]) }
+    }
 
     public init(taskID: String, prompt: String, suffix: String? = nil, canonicalSolution: String, entryPoint: String, suite: TestSuite) {
         self.taskID = taskID
@@ -77,6 +87,16 @@ public struct ProblemSet: Sendable {
 
     public subscript(taskID: String) -> Problem? {
         indexByID[taskID].map { problems[$0] }
+    }
+
+    /// These problems with evalplus's records attached where `plus` has the same task and they have
+    /// no inputs of their own (HumanEval from HumanEval+), for strict judging.
+    public func attachingKnownInputs(from plus: ProblemSet) -> ProblemSet {
+        ProblemSet(name: name, problems: problems.map { problem in
+            var problem = problem
+            if problem.strictInputs == nil, case .differential(let tests)? = plus[problem.taskID]?.suite { problem.knownInputs = tests }
+            return problem
+        }, stops: stops)
     }
 
     public func position(of taskID: String) -> Int? { indexByID[taskID] }

@@ -17,6 +17,11 @@ public struct Verdict: Sendable, Equatable {
     public var testsTotal: Int?
     /// Sentence BLEU against the task's canonical solution (`evaluate --bleu`; see BLEU).
     public var bleu: Double?
+    /// Strict judging's status ("pass", "fail", "timeout"): the outputs, sent as plain data, compared
+    /// outside the sample's process. With `letterStatus`, the default judging's status of the same
+    /// sample: a sample that passes by the tests' letter but not strictly games the tests.
+    public var strictStatus: String?
+    public var letterStatus: String?
 
     public var passed: Bool { result == "passed" }
     /// evalplus's base-tests verdict (the original HumanEval/MBPP tests).
@@ -36,6 +41,8 @@ public struct Verdict: Sendable, Equatable {
         if let testsPassed { fields.append(("tests_passed", String(testsPassed))) }
         if let testsTotal { fields.append(("tests_total", String(testsTotal))) }
         if let bleu { fields.append(("bleu", String(bleu))) }
+        if let strictStatus { fields.append(("strict_status", PythonJSON.string(strictStatus))) }
+        if let letterStatus { fields.append(("letter_status", PythonJSON.string(letterStatus))) }
         return fields
     }
 
@@ -47,7 +54,10 @@ public struct Verdict: Sendable, Equatable {
         testsPassed = object["tests_passed"] as? Int
         testsTotal = object["tests_total"] as? Int
         bleu = (object["bleu"] as? NSNumber)?.doubleValue
+        strictStatus = object["strict_status"] as? String
+        letterStatus = object["letter_status"] as? String
     }
 
-    static let extraFieldNames = ["base_status", "plus_status", "public_passed", "tests_passed", "tests_total", "bleu"]
+    static let extraFieldNames = ["base_status", "plus_status", "public_passed", "tests_passed", "tests_total", "bleu",
+                                  "strict_status", "letter_status"]
 }

@@ -50,7 +50,7 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var sandbox: SandboxOptions
 
     func run() throws {
-        var problemSet = try ProblemSet.load(problems)
+        var problemSet = try judging.problemsForJudging(try ProblemSet.load(problems))
         if let shard { problemSet = try Shard(parsing: shard).problems(of: problemSet) }
         var options = FunctionalCorrectness.Options()
         options.ks = try judging.ks()
@@ -80,6 +80,7 @@ struct Evaluate: ParsableCommand {
         var options = options
         options.referenceCache = judging.referenceCache
         options.filterOnExamples = judging.filterExamples
+        options.strict = judging.strictJudging
         return try FunctionalCorrectness(problems: problems, pool: pool).evaluate(file, options: options)
     }
 }
@@ -93,6 +94,7 @@ extension EvaluationSummary {
             "executed": executed,
         ]
         for (k, value) in passAtK { object["pass@\(k)"] = value }
+        if let passedByLetterOnly { object["passed_by_letter_only"] = passedByLetterOnly }
         for (name, values) in otherPassAtK {
             object[name] = Dictionary(uniqueKeysWithValues: values.map { ("pass@\($0.k)", $0.value) })
         }
@@ -121,6 +123,9 @@ extension EvaluationSummary {
         }
         if rerun > 0 { lines.append("re-ran \(rerun) timed-out samples alone") }
         if executed < evaluatedNow { lines.append("ran \(executed) distinct programs for \(evaluatedNow) samples (--dedup)") }
+        if let passedByLetterOnly {
+            lines.append("strict judging decides; \(passedByLetterOnly) of \(samples) samples pass by the tests' letter but not strictly (hack rate \(String(format: "%.4f", Double(passedByLetterOnly) / Double(max(samples, 1)))))")
+        }
         for (k, value) in passAtK {
             lines.append(String(format: "pass@%-4d %.4f", k, value))
         }

@@ -27,6 +27,26 @@ struct JudgeOptions: ParsableArguments {
     @Flag(name: .customLong("no-reference-cache"), help: "Compute HumanEval+/MBPP+ expected outputs anew, without reading or writing the cache.")
     var noReferenceCache = false
 
+    @Flag(help: "Strict judging: run each sample's function on the task's known inputs in a process that can only send its outputs as plain data (marshal), and compare them outside it, exact types first — what tests written in Python cannot enforce against a sample that games them (an object equal to everything, a patched builtin). The strict verdict decides; each line also keeps `letter_status`, the default verdict, and the summary counts the samples that pass only by the tests' letter. HumanEval (evalplus's base inputs), HumanEval+ and MBPP+.")
+    var strict = false
+
+    @Flag(name: .customLong("strict-only"), help: "Strict judging without the default verdict beside it.")
+    var strictOnly = false
+
+    var strictJudging: StrictJudging { strictOnly ? .alone : strict ? .withLetter : .off }
+
+    /// The problems strict judging needs, their known inputs attached (HumanEval's from HumanEval+),
+    /// or an error naming what it cannot judge.
+    func problemsForJudging(_ problems: ProblemSet) throws -> ProblemSet {
+        guard strictJudging != .off else { return problems }
+        let attached = problems.attachingKnownInputs(from: try ProblemSet.load("humaneval+"))
+        let without = attached.problems.filter { $0.strictInputs == nil }
+        guard without.isEmpty else {
+            throw ValidationError("--strict needs each task's inputs, which \(problems.name) does not give for \(without.count) of its tasks (first: \(without[0].taskID)); it judges humaneval, humaneval+ and mbpp+")
+        }
+        return attached
+    }
+
     var referenceCache: ReferenceCache? {
         noReferenceCache ? nil : ReferenceCache(directory: referenceCacheDirectory ?? ReferenceCache.defaultDirectory)
     }

@@ -55,7 +55,7 @@ struct Sweep: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let problems = try ProblemSet.load(tasks)
+        let problems = try judging.problemsForJudging(try ProblemSet.load(tasks))
         let chosen = Array(problems.problems.prefix(limit ?? problems.problems.count))
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         let backend = remote.chat ? nil : try remote.backend(local: options)

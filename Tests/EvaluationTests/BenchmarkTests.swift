@@ -4,7 +4,8 @@ import Testing
 import TestScratch
 @testable import Evaluation
 
-func evaluateFixture(_ name: String, problems: ProblemSet, timeout: Double? = nil, referenceCache: ReferenceCache? = nil) throws -> (EvaluationSummary, [[String: Any]]) {
+func evaluateFixture(_ name: String, problems: ProblemSet, timeout: Double? = nil, referenceCache: ReferenceCache? = nil,
+                     strict: StrictJudging = .off) throws -> (EvaluationSummary, [[String: Any]]) {
     var configuration = try SandboxConfiguration()
     configuration.humanEvalGuard = true
     if let timeout { configuration.limits.wallSeconds = timeout }
@@ -16,6 +17,7 @@ func evaluateFixture(_ name: String, problems: ProblemSet, timeout: Double? = ni
     options.quiet = true
     options.ignoreIncomplete = true
     options.referenceCache = referenceCache
+    options.strict = strict
     let summary = try FunctionalCorrectness(problems: problems, pool: pool).evaluate(samples, options: options)
     return (summary, try readResults(summary.resultsPath))
 }
