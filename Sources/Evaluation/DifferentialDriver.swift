@@ -22,11 +22,4 @@ enum DifferentialDriver {
         let encoded = Data(code.utf8).base64EncodedString()
         return module + "\n_codeloop_differential(\(PythonJSON.string(encoded)), \(PythonJSON.string(entryPoint)), \(PythonJSON.string(dataset)))\n"
     }
-
-    /// Strict judging, the same stdin: the completion runs in a child process that can only send
-    /// its outputs (marshal, bound before it runs), and the job's own process compares them.
-    static func strictProgram(code: String, entryPoint: String, dataset: String) -> String {
-        let encoded = Data(code.utf8).base64EncodedString()
-        return module + "\n_codeloop_strict(\(PythonJSON.string(encoded)), \(PythonJSON.string(entryPoint)), \(PythonJSON.string(dataset)))\n"
-    }
 }

@@ -104,12 +104,12 @@ public final class FunctionalCorrectness {
         // APPS call-based problems are always filtered on their statement's examples, as stdin ones are.
         let callBased = Set(problems.problems.filter { if case .callBased = $0.suite { return true } else { return false } }.map(\.taskID))
         let examples = try prepareExamples(for: Set(samples.map(\.taskID)).filter { options.filterOnExamples || callBased.contains($0) })
-        let problems = self.problems, strict = options.strict
+        let problems = self.problems, strict = options.strict, secondsPerCall = pool.configuration.limits.wallSeconds
         // SampleFile checked every task_id against the problems, so the lookup cannot fail.
         let judge = { @Sendable (sample: Sample) -> Judgement in
             guard sample.codeFound else { return Judgement(jobs: []) { _ in Verdict(result: "failed: no code found") } }
             return problems[sample.taskID]!.judgement(sample.code, reference: references[sample.taskID],
-                                                      examples: examples[sample.taskID]?.kept ?? [], strict: strict)
+                                                      examples: examples[sample.taskID]?.kept ?? [], strict: strict, secondsPerCall: secondsPerCall)
         }
         let judgements = runs.map { judge(samples[$0[0]]) }
         // Every job of every run, in order; a run's verdict is known when its last job is done.
@@ -263,7 +263,7 @@ public final class FunctionalCorrectness {
         var missing: [(taskID: String, tests: DifferentialTests, cachePath: String?)] = []
         var references: [String: DifferentialReference] = [:]
         for problem in problems.problems {
-            guard taskIDs.contains(problem.taskID), let tests = problem.strictInputs?.tests else { continue }
+            guard taskIDs.contains(problem.taskID), let tests = problem.strictInputs.evalplusTests else { continue }
             let path = cache?.path(record: tests.dataset + "\n" + tests.recordJSON, driver: driver, python: python)
             if let path, let report = cache?.load(path), let reference = try? DifferentialReference(report: report, taskID: problem.taskID) {
                 references[problem.taskID] = reference

@@ -72,13 +72,17 @@ extension Problem {
     /// How a completion of this problem is judged; evalplus problems need their reference. With
     /// `examples`, one more job runs the completion on them, and the verdict's publicPassed says
     /// whether they all held (the example filter); the verdict itself is unchanged.
+    /// `secondsPerCall`: strict judging's limit for one call of an assert-tested function (the
+    /// sandbox's time limit for a whole program in the default judging).
     func judgement(_ code: SampleCode, reference: DifferentialReference?, examples: [PromptExample] = [],
-                   strict: StrictJudging = .off) -> Judgement {
+                   strict: StrictJudging = .off, secondsPerCall: Double = 3) -> Judgement {
         let judgement: Judgement
         switch strict {
         case .off: judgement = testJudgement(code, reference: reference)
-        case .alone: judgement = strictJudgement(code, reference: reference)
-        case .withLetter: judgement = Self.strictWithLetter(strictJudgement(code, reference: reference), letter: testJudgement(code, reference: reference))
+        case .alone: judgement = strictJudgement(code, reference: reference, secondsPerCall: secondsPerCall)
+        case .withLetter:
+            judgement = Self.strictWithLetter(strictJudgement(code, reference: reference, secondsPerCall: secondsPerCall),
+                                              letter: testJudgement(code, reference: reference))
         }
         guard !examples.isEmpty else { return judgement }
         let job = SandboxJob(mode: .check, program: ExampleDriver.checkProgram(code: exampleCode(code), examples: examples))
@@ -90,30 +94,58 @@ extension Problem {
         }
     }
 
-    /// Strict judging on the task's known inputs (evalplus's suites): the verdict of the outputs,
-    /// compared outside the sample's process; the base suite alone for a task whose inputs are
-    /// attached (HumanEval's from HumanEval+).
-    private func strictJudgement(_ code: SampleCode, reference: DifferentialReference?) -> Judgement {
-        guard let (tests, suites) = strictInputs, let reference else {
-            return Judgement(jobs: []) { _ in
-                var verdict = Verdict(result: "failed: strict judging has no known inputs for this task")
-                verdict.strictStatus = "fail"
-                return verdict
+    /// Strict judging: the completion's function on the task's known inputs, each output judged
+    /// outside the sample's process (StrictInputs says how, per kind of task).
+    private func strictJudgement(_ code: SampleCode, reference: DifferentialReference?, secondsPerCall: Double) -> Judgement {
+        let strict: Judgement
+        switch strictInputs {
+        case .evalplus(let tests, let suites):
+            guard let reference else {
+                return Judgement(jobs: []) { _ in Self.strictVerdict(Verdict(result: "failed: no expected outputs")) }
             }
+            let program = StrictDriver.evalplusProgram(code: source(code), entryPoint: entryPoint, dataset: tests.dataset)
+            let jobs = suites.map { name in
+                let suite = name == "base" ? reference.base : reference.plus
+                var job = SandboxJob(mode: .check, program: program, stdin: suite.header + "\n" + tests.recordJSON)
+                job.wallSeconds = suite.wallSeconds
+                job.memoryMB = DifferentialDriver.memoryMB
+                return job
+            }
+            strict = Judgement(jobs: jobs) { outcomes in Self.suitesVerdict(outcomes.map { $0.result ?? "failed: no verdict" }, names: suites) }
+        case .asserts(let setup, let asserts):
+            strict = Self.singleJob(SandboxJob(mode: .check, program: StrictDriver.assertsProgram(code: source(code), entryPoint: entryPoint, secondsPerCall: secondsPerCall),
+                                               stdin: StrictDriver.assertsStdin(setup: setup, asserts: asserts)))
+        case .checkFunction(let test):
+            strict = Self.singleJob(SandboxJob(mode: .check, program: StrictDriver.assertsProgram(code: source(code), entryPoint: entryPoint, secondsPerCall: secondsPerCall),
+                                               stdin: StrictDriver.checkStdin(test: test)))
+        case .appsCalls(let tests):
+            let program = StrictDriver.appsProgram(program: code.text, secondsPerCall: tests.secondsPerCase)
+            let jobs = tests.cases.map { testCase in
+                var job = SandboxJob(mode: .check, program: program, stdin: AppsCallDriver.stdin(for: testCase, functionName: tests.functionName))
+                job.wallSeconds = tests.secondsPerCase + 3  // the child's start, then the case's own limit
+                return job
+            }
+            strict = Judgement(jobs: jobs) { outcomes in
+                Self.appsVerdict(outcomes.map { outcome in
+                    let result = outcome.result ?? "failed: no verdict"
+                    return result == "passed" ? nil : result == "timed out" ? result : String(result.dropFirst("failed: ".count))
+                })
+            }
+        case .standardIO:
+            // Already judged outside the sample's process: codeloop compares what it printed.
+            strict = testJudgement(code, reference: reference)
         }
-        let program = DifferentialDriver.strictProgram(code: source(code), entryPoint: entryPoint, dataset: tests.dataset)
-        let jobs = suites.map { name in
-            let suite = name == "base" ? reference.base : reference.plus
-            var job = SandboxJob(mode: .check, program: program, stdin: suite.header + "\n" + tests.recordJSON)
-            job.wallSeconds = suite.wallSeconds
-            job.memoryMB = DifferentialDriver.memoryMB
-            return job
-        }
-        return Judgement(jobs: jobs) { outcomes in
-            var verdict = Self.suitesVerdict(outcomes.map { $0.result ?? "failed: no verdict" }, names: suites)
-            verdict.strictStatus = Self.evalplusStatus(verdict.result)
-            return verdict
-        }
+        return Judgement(jobs: strict.jobs) { Self.strictVerdict(strict.verdict($0)) }
+    }
+
+    private static func singleJob(_ job: SandboxJob) -> Judgement {
+        Judgement(jobs: [job]) { Verdict(result: $0[0].result ?? "failed: no verdict") }
+    }
+
+    private static func strictVerdict(_ verdict: Verdict) -> Verdict {
+        var verdict = verdict
+        verdict.strictStatus = evalplusStatus(verdict.result)
+        return verdict
     }
 
     /// Both judgings of one sample: the strict verdict, with the default one's status beside it.

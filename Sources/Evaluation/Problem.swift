@@ -15,11 +15,15 @@ public struct Problem: Sendable {
     /// judging runs the completion on its original ("base") inputs.
     public var knownInputs: DifferentialTests? = nil
 
-    /// What strict judging runs: a differential task's own inputs (base and plus), or the attached
-    /// base inputs; nil when the task has none.
-    public var strictInputs: (tests: DifferentialTests, suites: [String])? {
-        if case .differential(let tests) = suite { return (tests, ["base", "plus"]) }
-        return knownInputs.map { ($0, ["base"]) }
+    /// What strict judging runs the completion's function on.
+    public var strictInputs: StrictInputs {
+        switch suite {
+        case .differential(let tests): return .evalplus(tests, suites: ["base", "plus"])
+        case .humanEval(let test): return knownInputs.map { .evalplus($0, suites: ["base"]) } ?? .checkFunction(test: test)
+        case .asserts(let setup, let asserts): return .asserts(setup: setup, asserts: asserts)
+        case .callBased(let tests): return .appsCalls(tests)
+        case .standardIO: return .standardIO
+        }
     }
 
     public init(taskID: String, prompt: String, suffix: String? = nil, canonicalSolution: String, entryPoint: String, suite: TestSuite) {
@@ -89,12 +93,12 @@ public struct ProblemSet: Sendable {
         indexByID[taskID].map { problems[$0] }
     }
 
-    /// These problems with evalplus's records attached where `plus` has the same task and they have
-    /// no inputs of their own (HumanEval from HumanEval+), for strict judging.
+    /// These problems with evalplus's records attached where `plus` has the same task and their own
+    /// tests are a check function (HumanEval from HumanEval+), for strict judging.
     public func attachingKnownInputs(from plus: ProblemSet) -> ProblemSet {
         ProblemSet(name: name, problems: problems.map { problem in
             var problem = problem
-            if problem.strictInputs == nil, case .differential(let tests)? = plus[problem.taskID]?.suite { problem.knownInputs = tests }
+            if case .humanEval = problem.suite, case .differential(let tests)? = plus[problem.taskID]?.suite { problem.knownInputs = tests }
             return problem
         }, stops: stops)
     }

@@ -71,3 +71,23 @@ public struct CallBasedTests: Sendable {
         self.secondsPerCase = secondsPerCase
     }
 }
+
+/// The inputs strict judging calls a completion's function on, and how each output is judged.
+public enum StrictInputs: Sendable {
+    /// evalplus's suites (HumanEval+, MBPP+; HumanEval's base inputs): exact types, then evalplus's rules.
+    case evalplus(DifferentialTests, suites: [String])
+    /// Assert statements that each call the function once (MBPP): evaluated outside the sample's process.
+    case asserts(setup: String, asserts: [String])
+    /// A check(candidate) function made only of such asserts (the chained tasks).
+    case checkFunction(test: String)
+    /// APPS call-based cases: APPS's comparison, outside the sample's process.
+    case appsCalls(CallBasedTests)
+    /// stdin/stdout programs: their output is already compared outside the sample's process.
+    case standardIO
+
+    /// evalplus's record, when the inputs are its.
+    var evalplusTests: DifferentialTests? {
+        if case .evalplus(let tests, _) = self { return tests }
+        return nil
+    }
+}

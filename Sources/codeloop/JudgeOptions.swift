@@ -27,7 +27,7 @@ struct JudgeOptions: ParsableArguments {
     @Flag(name: .customLong("no-reference-cache"), help: "Compute HumanEval+/MBPP+ expected outputs anew, without reading or writing the cache.")
     var noReferenceCache = false
 
-    @Flag(help: "Strict judging: run each sample's function on the task's known inputs in a process that can only send its outputs as plain data (marshal), and compare them outside it, exact types first — what tests written in Python cannot enforce against a sample that games them (an object equal to everything, a patched builtin). The strict verdict decides; each line also keeps `letter_status`, the default verdict, and the summary counts the samples that pass only by the tests' letter. HumanEval (evalplus's base inputs), HumanEval+ and MBPP+.")
+    @Flag(help: "Strict judging: run each sample's function on the task's known inputs in a process that can only send its outputs as plain data (marshal), and compare them outside it, exact types first — what tests written in Python cannot enforce against a sample that games them (an object equal to everything, a patched builtin). The strict verdict decides; each line also keeps `letter_status`, the default verdict, and the summary counts the samples that pass only by the tests' letter. HumanEval (on evalplus's base inputs), HumanEval+, MBPP+, MBPP and the chained tasks (their asserts), APPS call-based (its cases); APPS stdin programs are judged as always, outside the sample's process.")
     var strict = false
 
     @Flag(name: .customLong("strict-only"), help: "Strict judging without the default verdict beside it.")
@@ -35,16 +35,11 @@ struct JudgeOptions: ParsableArguments {
 
     var strictJudging: StrictJudging { strictOnly ? .alone : strict ? .withLetter : .off }
 
-    /// The problems strict judging needs, their known inputs attached (HumanEval's from HumanEval+),
-    /// or an error naming what it cannot judge.
+    /// The problems, with HumanEval's tasks given evalplus's base inputs for strict judging (their
+    /// check functions loop and compute, where MBPP's and the chained tasks' tests are plain asserts).
     func problemsForJudging(_ problems: ProblemSet) throws -> ProblemSet {
         guard strictJudging != .off else { return problems }
-        let attached = problems.attachingKnownInputs(from: try ProblemSet.load("humaneval+"))
-        let without = attached.problems.filter { $0.strictInputs == nil }
-        guard without.isEmpty else {
-            throw ValidationError("--strict needs each task's inputs, which \(problems.name) does not give for \(without.count) of its tasks (first: \(without[0].taskID)); it judges humaneval, humaneval+ and mbpp+")
-        }
-        return attached
+        return problems.attachingKnownInputs(from: try ProblemSet.load("humaneval+"))
     }
 
     var referenceCache: ReferenceCache? {

@@ -12,14 +12,9 @@ import copy as _copy
 import gc as _gc
 import io as _io
 import json as _json
-import marshal as _marshal
 import math as _math
-import os as _os
 import pickle as _pickle
-import posix as _posix
-import select as _select
 import signal as _signal
-import struct as _struct
 import sys as _sys
 import time as _time
 
@@ -258,168 +253,14 @@ def _evalplus_match(out, exp, inp, entry_point, dataset, atol):
     return atol
 
 
-# MARK: - Strict judging
-
-# What an output may be made of: exact builtin types, as marshal keeps them (it refuses
-# subclasses and foreign objects, and a code object, which it takes, is refused here).
-_PLAIN_TYPES = (int, float, bool, str, bytes, type(None), list, tuple, dict, set, frozenset, complex)
-# One output, serialized, at most (the job's memory limit bounds the rest).
-_LARGEST_OUTPUT = 1 << 28
-# Tasks whose evalplus oracle accepts more than one type (a root of find_zero's polynomial, any
-# iterable with the right elements, anything not None): their outputs need only be plain data.
-_ORACLE_ENTRY_POINTS = {"find_zero", "are_equivalent", "sum_div", "surface_Area", "digit_distance_nums"} | set(
-    _MBPP_OUTPUT_SET_EQ_TASKS + _MBPP_OUTPUT_NOT_NONE_TASKS)
-
-
-def _plain(value, depth=0):
-    """The name of the first type in value that is not plain data, or None."""
-    if depth > 100:
-        return "a structure nested deeper than 100 levels"
-    kind = type(value)
-    if kind not in _PLAIN_TYPES:
-        return kind.__name__
-    if kind is dict:
-        items = [item for pair in value.items() for item in pair]
-    elif kind in (list, tuple, set, frozenset):
-        items = value
-    else:
-        return None
-    for item in items:
-        found = _plain(item, depth + 1)
-        if found is not None:
-            return found
-    return None
-
-
-def _same_types(out, exp):
-    """Whether out has exactly exp's types, all the way down (a list where a tuple is expected, a
-    bool where an int is, differ); sets and dicts compare their contents' types through ==."""
-    if type(out) is not type(exp):
-        return False
-    if type(exp) in (list, tuple):
-        return len(out) == len(exp) and all(_same_types(a, b) for a, b in zip(out, exp))
-    if type(exp) is dict:
-        return all(key in out and _same_types(out[key], value) for key, value in exp.items() if type(key) is not float)
-    return True
-
-
-def _strict_child(code, entry_point, inputs, limits, channel):
-    """The sample's process: it reads the sample only after binding what sends its outputs, and
-    can reach nothing but the pipe to its parent. It never returns."""
-    dumps, write, exit_now, setitimer, deepcopy = _marshal.dumps, _os.write, _os._exit, _signal.setitimer, _copy.deepcopy
-    pack, real = _struct.pack, _signal.ITIMER_REAL
-
-    def send(kind, index, payload):
-        write(channel, pack("<cII", kind, index, len(payload)) + payload)
-
-    try:
-        # Nothing of the job is left open but the pipe. The worker's verdict channel becomes the
-        # pipe too: its audit hook, which this process inherits, then writes its records (a blocked
-        # event; a pass record, if the sample reached it) where only this job's parent reads them.
-        devnull = _os.open(_os.devnull, _os.O_RDWR)
-        for fd in (0, 1, 2):
-            _os.dup2(devnull, fd)
-        for fd in range(3, 1 << 10):
-            if fd != channel:
-                try:
-                    _os.fstat(fd)
-                    _os.dup2(channel, fd)
-                except OSError:
-                    pass
-        namespace = {}
-        exec(code, namespace)
-        fn = namespace[entry_point]
-        _signal.signal(_signal.SIGALRM, _on_alarm)
-    except BaseException as error:
-        send(b"X", 0, _message(error))
-        exit_now(1)
-    for i, given in enumerate(inputs):
-        try:
-            setitimer(real, limits[i])
-            try:
-                out = fn(*deepcopy(given))
-            finally:
-                setitimer(real, 0)
-        except _Timeout:
-            send(b"T", i, b"")
-            exit_now(1)
-        except BaseException as error:
-            send(b"E", i, _message(error))
-            exit_now(1)
-        try:
-            data = dumps(out)
-        except BaseException:
-            send(b"N", i, type(out).__name__.encode("utf-8", "replace"))
-            exit_now(1)
-        send(b"O", i, data)
-    exit_now(0)
-
-
-def _message(error):
-    try:
-        text = (type(error).__name__ + ": " + str(error)) if str(error) else type(error).__name__
-    except BaseException:
-        text = "an exception that cannot be printed"
-    return text.encode("utf-8", "replace")[:2000]
-
-
-# Seconds a completion may take to be read and defined before its first input's limit starts.
-_STRICT_SETUP_SECONDS = 2.0
-
-
-_RECORD_KINDS = (b"O", b"E", b"T", b"N", b"X")
-
-
-def _strict_records(read_fd, limits):
-    """The child's records as they complete, (kind, index, payload), until it closes the pipe or
-    runs past a limit; a line from the sandbox's audit hook comes as (b"F", -1, its message). The
-    limits are kept here, where the sample cannot switch them off: each output must arrive within
-    its input's limit of the one before (a large one still arriving gets more time to arrive)."""
-    buffer = bytearray()
-    now = _time.monotonic()
-    deadline = now + _STRICT_SETUP_SECONDS + (limits[0] if limits else 0)
-    total_deadline = now + _STRICT_SETUP_SECONDS + min(60.0, sum(limits))
-    arrived = 0
-    while True:
-        progressed = False
-        while True:
-            if buffer[:1] == b"F":
-                end = buffer.find(b"\n")
-                if end < 0:
-                    break
-                yield b"F", -1, bytes(buffer[1:end])
-                del buffer[:end + 1]
-                continue
-            if len(buffer) < 9:
-                break
-            kind, index, length = _struct.unpack("<cII", bytes(buffer[:9]))
-            if kind not in _RECORD_KINDS:
-                yield b"?", index, b""
-                return
-            if len(buffer) < 9 + length:
-                break
-            payload = bytes(buffer[9:9 + length])
-            del buffer[:9 + length]
-            arrived, progressed = arrived + 1, True
-            deadline = _time.monotonic() + (limits[arrived] if arrived < len(limits) else 0) + 0.05
-            yield kind, index, payload
-        now = _time.monotonic()
-        if not progressed and buffer:
-            deadline = max(deadline, now + 0.5)
-        remaining = min(deadline, total_deadline) - now
-        if remaining <= 0 or not _select.select([read_fd], [], [], remaining)[0]:
-            return
-        chunk = _os.read(read_fd, 1 << 16)
-        if not chunk or len(buffer) > _LARGEST_OUTPUT:
-            return
-        buffer += chunk
+# MARK: - Strict judging on evalplus's inputs (the machinery is strict.py's, put before this module)
 
 
 def _codeloop_strict(encoded_code, entry_point, dataset):
-    """Strict judging: as _codeloop_differential, but the completion runs in a child process that
-    can only send its outputs, serialized by marshal (bound before the completion is read, refusing
-    subclasses and foreign objects), and this process, which the child cannot reach, compares them
-    with the canonical solution's: exact builtin types all the way down, then evalplus's rules."""
+    """Strict judging of evalplus's suite: the header and record of _codeloop_differential; each
+    output, sent as plain data by a process that cannot reach this one, must have exactly the
+    canonical output's types (except where evalplus's oracle accepts others) and match it by
+    evalplus's rules."""
     code = _b64.b64decode(encoded_code).decode("utf-8", "surrogateescape")
     header = _json.loads(_sys.stdin.readline())
     record = _json.loads(_sys.stdin.read())
@@ -430,62 +271,19 @@ def _codeloop_strict(encoded_code, entry_point, dataset):
         again, _ = _canonical_outputs(record, [inputs[i] for i in header["recompute"]], dataset)
         for i, value in zip(header["recompute"], again):
             expected[i] = value
-    limits, atol = header["limits"], float(record["atol"])
+    limits, tolerance = header["limits"], [float(record["atol"])]
     del record
-    read_fd, write_fd = _os.pipe()
-    pid = _posix.fork()
-    if pid == 0:
-        _os.close(read_fd)
-        _strict_child(code, entry_point, inputs, limits, write_fd)
-    _os.close(write_fd)
-    done = 0
-    try:
-        for kind, index, payload in _strict_records(read_fd, limits):
-            if kind == b"F":
-                try:
-                    message = payload.decode("unicode_escape")
-                except UnicodeDecodeError:
-                    message = "unreadable report"
-                raise AssertionError(message.removeprefix("failed: "))
-            if kind == b"X":
-                raise AssertionError(payload.decode("utf-8", "replace"))
-            if kind == b"?" or index != done:
-                raise AssertionError("the sample's process sent an unreadable record")
-            atol = _strict_compare(kind, payload, inputs, expected, done, entry_point, dataset, atol)
-            done += 1
-            if done == len(inputs):
-                break
-    finally:
-        try:
-            _posix.kill(pid, _signal.SIGKILL)
-        except OSError:
-            pass
-        _os.waitpid(pid, 0)
-    if done < len(inputs):
-        raise AssertionError("input %d of %d: no output in time (_Timeout: Timed out!), or the process ended" % (done + 1, len(inputs)))
+
+    def compare(i, out):
+        exp = expected[i]
+        if entry_point not in _ORACLE_ENTRY_POINTS and not _strict_same_types(out, exp):  # noqa: F821
+            raise AssertionError("the output is a %s where a %s is expected" % (type(out).__name__, type(exp).__name__))
+        tolerance[0] = _evalplus_match(out, exp, inputs[i], entry_point, dataset, tolerance[0])
+
+    _strict_judge(code, entry_point, [(given, {}) for given in inputs], limits, compare)  # noqa: F821
 
 
-def _strict_compare(kind, payload, inputs, expected, i, entry_point, dataset, atol):
-    """One record against input i's expected output; raises AssertionError naming the input, or
-    returns the tolerance for the next."""
-    where = "input %d of %d: " % (i + 1, len(inputs))
-    if kind == b"T":
-        raise AssertionError(where + "_Timeout: Timed out!")
-    if kind == b"E":
-        raise AssertionError(where + payload.decode("utf-8", "replace"))
-    if kind == b"N":
-        raise AssertionError(where + "the output is not plain data (%s)" % payload.decode("utf-8", "replace"))
-    try:
-        out = _marshal.loads(payload)
-    except BaseException:
-        raise AssertionError(where + "the output could not be read") from None
-    foreign = _plain(out)
-    if foreign is not None:
-        raise AssertionError(where + "the output is not plain data (%s)" % foreign)
-    exp = expected[i]
-    if entry_point not in _ORACLE_ENTRY_POINTS and not _same_types(out, exp):
-        raise AssertionError(where + "the output is a %s where a %s is expected" % (type(out).__name__, type(exp).__name__))
-    try:
-        return _evalplus_match(out, exp, inputs[i], entry_point, dataset, atol)
-    except BaseException as error:
-        raise AssertionError(where + (_message(error).decode() or "AssertionError")) from None
+# Tasks whose evalplus oracle accepts more than one type (a root of find_zero's polynomial, any
+# iterable with the right elements, anything not None): their outputs need only be plain data.
+_ORACLE_ENTRY_POINTS = {"find_zero", "are_equivalent", "sum_div", "surface_Area", "digit_distance_nums"} | set(
+    _MBPP_OUTPUT_SET_EQ_TASKS + _MBPP_OUTPUT_NOT_NONE_TASKS)
