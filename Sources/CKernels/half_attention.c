@@ -50,33 +50,67 @@ static __attribute__((target("avx2,fma,f16c"))) void store_f16c(const float *src
     cl_half_store_portable(src + i, dst + i, n - i);
 }
 
+/// One key's score: d/8 products in a chain, summed across lanes.
+static inline __attribute__((always_inline, target("avx2,fma,f16c")))
+__m256 key_products(const float *q, const uint16_t *k, size_t full) {
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t i = 0; i < full; i += 8) {
+        acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i))), acc);
+    }
+    return acc;
+}
+
 static __attribute__((target("avx2,fma,f16c")))
 void scores_f16c(const float *q, const uint16_t *keys, size_t d, size_t count, float scale, float *scores) {
-    size_t full = d / 8 * 8;
-    for (size_t j = 0; j < count; j++) {
+    size_t full = d / 8 * 8, j = 0;
+    // Four keys at a time: four independent chains keep the FMA units busy (one chain waited on
+    // each product's latency; attention took a fifth of reading a long prompt).
+    for (; j + 4 <= count && full == d; j += 4) {
+        __m256 a0 = key_products(q, keys + j * d, full), a1 = key_products(q, keys + (j + 1) * d, full);
+        __m256 a2 = key_products(q, keys + (j + 2) * d, full), a3 = key_products(q, keys + (j + 3) * d, full);
+        scores[j] = sum8(a0) * scale;
+        scores[j + 1] = sum8(a1) * scale;
+        scores[j + 2] = sum8(a2) * scale;
+        scores[j + 3] = sum8(a3) * scale;
+    }
+    for (; j < count; j++) {
         const uint16_t *k = keys + j * d;
-        __m256 acc = _mm256_setzero_ps();
-        for (size_t i = 0; i < full; i += 8) {
-            acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i))), acc);
-        }
-        float sum = sum8(acc);
+        float sum = sum8(key_products(q, k, full));
         for (size_t i = full; i < d; i++) sum += q[i] * widen(k[i]);
         scores[j] = sum * scale;
     }
 }
 
+/// out (GROUPS·8 floats) += Σ_j p[j] · values[j]: positions outside, the row's GROUPS vectors of
+/// sums in registers, each position's products independent of one another.
+#define ACCUMULATE_ROWS(GROUPS)                                                                           \
+    do {                                                                                                  \
+        __m256 acc[GROUPS];                                                                               \
+        for (int g = 0; g < GROUPS; g++) acc[g] = _mm256_loadu_ps(out + 8 * g);                           \
+        for (size_t j = 0; j < count; j++) {                                                              \
+            __m256 weight = _mm256_set1_ps(p[j]);                                                         \
+            const uint16_t *v = values + j * d;                                                           \
+            for (int g = 0; g < GROUPS; g++)                                                              \
+                acc[g] = _mm256_fmadd_ps(weight, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + 8 * g))), acc[g]); \
+        }                                                                                                 \
+        for (int g = 0; g < GROUPS; g++) _mm256_storeu_ps(out + 8 * g, acc[g]);                           \
+    } while (0)
+
 static __attribute__((target("avx2,fma,f16c")))
 void accumulate_f16c(const float *p, const uint16_t *values, size_t d, size_t count, float *out) {
-    size_t full = d / 8 * 8;
-    for (size_t i = 0; i < full; i += 8) {
-        __m256 acc = _mm256_loadu_ps(out + i);
-        for (size_t j = 0; j < count; j++) {
-            __m256 v = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(values + j * d + i)));
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), v, acc);
-        }
-        _mm256_storeu_ps(out + i, acc);
+    // The common head sizes with their sums in registers; any other the same way through memory.
+    switch (d) {
+    case 64: ACCUMULATE_ROWS(8); return;
+    case 128: ACCUMULATE_ROWS(16); return;
+    default: break;
     }
+    size_t full = d / 8 * 8;
     for (size_t j = 0; j < count; j++) {
+        __m256 weight = _mm256_set1_ps(p[j]);
+        for (size_t i = 0; i < full; i += 8) {
+            __m256 v = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(values + j * d + i)));
+            _mm256_storeu_ps(out + i, _mm256_fmadd_ps(weight, v, _mm256_loadu_ps(out + i)));
+        }
         for (size_t i = full; i < d; i++) out[i] += p[j] * widen(values[j * d + i]);
     }
 }

@@ -276,8 +276,9 @@ def _codeloop_strict(encoded_code, entry_point, dataset):
 
     def compare(i, out):
         exp = expected[i]
-        if entry_point not in _ORACLE_ENTRY_POINTS and not _strict_same_types(out, exp):  # noqa: F821
-            raise AssertionError("the output is a %s where a %s is expected" % (type(out).__name__, type(exp).__name__))
+        difference = None if entry_point in _ORACLE_ENTRY_POINTS else _strict_type_difference(out, exp)  # noqa: F821
+        if difference is not None:
+            raise AssertionError(difference)
         tolerance[0] = _evalplus_match(out, exp, inputs[i], entry_point, dataset, tolerance[0])
 
     _strict_judge(code, entry_point, [(given, {}) for given in inputs], limits, compare)  # noqa: F821

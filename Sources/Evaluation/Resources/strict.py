@@ -64,18 +64,30 @@ def _strict_plain(value, depth=0):
     return None
 
 
-def _strict_same_types(out, exp):
-    """Whether out has exp's types all the way down: a list where a tuple is expected, or a bool
-    where an int is, differ; an int and a float are both numbers, which the benchmarks compare by
-    value (their own rule: == or a tolerance). Sets and dict keys are compared by ==, which plain
-    data keeps honest."""
-    if type(out) is not type(exp) and not (type(out) in (int, float) and type(exp) in (int, float)):
-        return False
+_NUMBERS = (bool, int, float)
+
+
+def _strict_type_difference(out, exp, path="the output"):
+    """Where out's types differ from exp's, all the way down (a list where a tuple is expected, a
+    str where bytes are), or None. Numbers (bool, int, float) are one kind: the benchmarks compare
+    them by value (== or a tolerance), and their canonical solutions mix them. Sets and dict keys
+    are compared by ==, which plain data keeps honest."""
+    if type(out) is not type(exp) and not (type(out) in _NUMBERS and type(exp) in _NUMBERS):
+        return "%s is a %s where a %s is expected" % (path, type(out).__name__, type(exp).__name__)
     if type(exp) in (list, tuple):
-        return len(out) == len(exp) and all(_strict_same_types(a, b) for a, b in zip(out, exp))
+        if len(out) != len(exp):
+            return None  # a wrong length is the benchmark's rule's to judge
+        for index, (a, b) in enumerate(zip(out, exp)):
+            found = _strict_type_difference(a, b, "%s[%d]" % (path, index))
+            if found is not None:
+                return found
     if type(exp) is dict:
-        return all(key in out and _strict_same_types(out[key], value) for key, value in exp.items())
-    return True
+        for key, value in exp.items():
+            if key in out:
+                found = _strict_type_difference(out[key], value, "%s[%r]" % (path, key))
+                if found is not None:
+                    return found
+    return None
 
 
 def _strict_message(error):
@@ -343,8 +355,9 @@ def _codeloop_strict_asserts(encoded_code, function_name, seconds):
 
     def compare(i, out):
         _, _, test, expected, source = cases[i]
-        if expected is not None and not _strict_same_types(out, expected[0]):
-            raise AssertionError("the output is a %s where a %s is expected" % (type(out).__name__, type(expected[0]).__name__))
+        difference = None if expected is None else _strict_type_difference(out, expected[0])
+        if difference is not None:
+            raise AssertionError(difference)
         if not eval(test, dict(namespace, _codeloop_output=out)):
             raise AssertionError(source)
 
