@@ -107,7 +107,10 @@ extension Problem {
             let jobs = suites.map { name in
                 let suite = name == "base" ? reference.base : reference.plus
                 var job = SandboxJob(mode: .check, program: program, stdin: suite.header + "\n" + tests.recordJSON)
-                job.wallSeconds = suite.wallSeconds
+                // The suite's budget is the sample's, kept by the job's parent process; the job may
+                // also take time to serialize and judge outputs (strict.py's serializing budget,
+                // and as long again for judging).
+                job.wallSeconds = suite.wallSeconds + 120
                 job.memoryMB = DifferentialDriver.memoryMB
                 return job
             }

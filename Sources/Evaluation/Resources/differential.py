@@ -181,10 +181,10 @@ def _allclose(a, b, atol, rtol=1e-07):
     return abs(x - y) <= atol + rtol * abs(y)
 
 
-def _codeloop_differential(encoded_code, entry_point, dataset):
-    """Runs the completion's function (base64 of its UTF-8, surrogate escapes kept) on each input
-    under its time limit and compares with the canonical solution's outputs (the header's, from
-    _reference_main) as evalplus does; the first mismatch fails."""
+def _check_job(encoded_code, dataset):
+    """A check job's completion (base64 of its UTF-8, surrogate escapes kept), its stdin's header
+    and record, the suite's inputs and the canonical solution's outputs on them (the header's,
+    from _reference_main, with those too large to ship computed again here)."""
     code = _b64.b64decode(encoded_code).decode("utf-8", "surrogateescape")
     header = _json.loads(_sys.stdin.readline())
     record = _json.loads(_sys.stdin.read())
@@ -195,6 +195,14 @@ def _codeloop_differential(encoded_code, entry_point, dataset):
         again, _ = _canonical_outputs(record, [inputs[i] for i in header["recompute"]], dataset)
         for i, value in zip(header["recompute"], again):
             expected[i] = value
+    return code, header, record, inputs, expected
+
+
+def _codeloop_differential(encoded_code, entry_point, dataset):
+    """Runs the completion's function (base64 of its UTF-8, surrogate escapes kept) on each input
+    under its time limit and compares with the canonical solution's outputs (the header's, from
+    _reference_main) as evalplus does; the first mismatch fails."""
+    code, header, record, inputs, expected = _check_job(encoded_code, dataset)
     # Megabytes of expected outputs would otherwise be walked by every full collection during the
     # completion's calls, and charged to its time limits.
     _gc.freeze()
@@ -261,16 +269,7 @@ def _codeloop_strict(encoded_code, entry_point, dataset):
     output, sent as plain data by a process that cannot reach this one, must have exactly the
     canonical output's types (except where evalplus's oracle accepts others) and match it by
     evalplus's rules."""
-    code = _b64.b64decode(encoded_code).decode("utf-8", "surrogateescape")
-    header = _json.loads(_sys.stdin.readline())
-    record = _json.loads(_sys.stdin.read())
-    _sys.stdin = _NoInput()
-    inputs = _inputs_of(record, header["suite"], dataset)
-    expected = _pickle.loads(_b64.b64decode(header["expected"]))
-    if header["recompute"]:
-        again, _ = _canonical_outputs(record, [inputs[i] for i in header["recompute"]], dataset)
-        for i, value in zip(header["recompute"], again):
-            expected[i] = value
+    code, header, record, inputs, expected = _check_job(encoded_code, dataset)
     limits, tolerance = header["limits"], [float(record["atol"])]
     del record
 

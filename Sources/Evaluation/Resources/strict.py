@@ -28,12 +28,18 @@ import time as _time_module
 # What an output may be made of: exact builtin types, as marshal keeps them (a code object, which
 # it also takes, is refused here).
 _PLAIN_TYPES = (int, float, bool, str, bytes, type(None), list, tuple, dict, set, frozenset, complex)
-# One output, serialized, at most (the job's memory limit bounds the rest).
-_LARGEST_OUTPUT = 1 << 28
+# One output, serialized, at most (the job's memory limit bounds the rest: MBPP+'s
+# combinations_colors returns 1.7 million tuples, 644 MB as marshal bytes).
+_LARGEST_OUTPUT = 1 << 30
 # Seconds a sample may take to be read and defined before its first input's limit starts.
 _STRICT_SETUP_SECONDS = 2.0
-_RECORD_KINDS = (b"O", b"E", b"T", b"N", b"X")
+_RECORD_KINDS = (b"O", b"E", b"T", b"N", b"X", b"D")
 _SEND_SECONDS = 0.5
+# Seconds to serialize and send one output once its call has returned (megabytes of a list of
+# tuples take a while); the suite's total deadline still bounds them.
+_SERIALIZE_SECONDS = 10.0
+# Seconds of serializing and sending, over all of a suite's outputs, not charged to the sample.
+_SERIALIZING_BUDGET = 60.0
 
 
 class _StrictTimeout(Exception):
@@ -146,6 +152,7 @@ def _strict_child(code, name, calls, limits, channel):
         except BaseException as error:
             send(b"E", i, _strict_message(error))
             exit_now(1)
+        send(b"D", i, b"")  # the call is done: what follows is serializing, not the sample's time
         try:
             data = dumps(out)
         except BaseException:
@@ -164,7 +171,7 @@ def _strict_records(read_fd, limits):
     now = _time_module.monotonic()
     deadline = now + _STRICT_SETUP_SECONDS + (limits[0] if limits else 0)
     total_deadline = now + _STRICT_SETUP_SECONDS + min(60.0, sum(limits))
-    arrived = 0
+    arrived, done_at, serializing_left = 0, None, _SERIALIZING_BUDGET
     while True:
         progressed = False
         while True:
@@ -183,20 +190,37 @@ def _strict_records(read_fd, limits):
                 return
             if len(buffer) < 9 + length:
                 break
-            payload = bytes(buffer[9:9 + length])
-            del buffer[:9 + length]
+            # The payload takes the buffer itself, without a copy: an output may be most of the
+            # job's memory.
+            rest = bytearray(buffer[9 + length:])
+            del buffer[9 + length:]
+            del buffer[:9]
+            payload, buffer = buffer, rest
+            now = _time_module.monotonic()
+            if kind == b"D":
+                done_at = now
+                deadline = now + _SERIALIZE_SECONDS
+                continue
             arrived, progressed = arrived + 1, True
-            # The child keeps each exact limit with its own timer; this deadline is the backstop for
-            # a sample that stops that timer, with room for serializing and sending an output.
-            deadline = _time_module.monotonic() + (limits[arrived] if arrived < len(limits) else 0) + _SEND_SECONDS
+            if done_at is not None:
+                # Serializing and sending is not the sample's time (up to a bound for all outputs).
+                allowance = min(now - done_at, serializing_left)
+                serializing_left -= allowance
+                total_deadline += allowance
+                done_at = None
             yield kind, index, payload
+            # Judging the output here is not the sample's time either. The child keeps each exact
+            # limit with its own timer; this deadline is the backstop for a sample that stops it.
+            after = _time_module.monotonic()
+            total_deadline += after - now
+            deadline = after + (limits[arrived] if arrived < len(limits) else 0) + _SEND_SECONDS
         now = _time_module.monotonic()
         if not progressed and buffer:
             deadline = max(deadline, now + 0.5)
         remaining = min(deadline, total_deadline) - now
         if remaining <= 0 or not _select.select([read_fd], [], [], remaining)[0]:
             return
-        chunk = _os.read(read_fd, 1 << 16)
+        chunk = _os.read(read_fd, 1 << 20)
         if not chunk or len(buffer) > _LARGEST_OUTPUT:
             return
         buffer += chunk
