@@ -356,7 +356,7 @@ typedef struct { float d[8]; int32_t offset[8]; int8_t q[256]; } panel8;
 
 /// The panel of weight rows w[0..<rows] (rows ≤ 8; the rest zero), block by block: quants signed,
 /// offset −128·Σq (the activations come unsigned, x + 128).
-static VNNI void repack_panel(int type, const uint8_t *w, size_t row_bytes, size_t blocks, size_t rows, panel8 *panel) {
+static AVX2 void repack_panel(int type, const uint8_t *w, size_t row_bytes, size_t blocks, size_t rows, panel8 *panel) {
     size_t step = block_bytes(type);
     for (size_t b = 0; b < blocks; b++) {
         panel8 *p = panel + b;
@@ -405,40 +405,84 @@ void panel_rows(const act32 *xu, size_t blocks, const panel8 *panel, const int R
     }
 }
 
+/// panel_rows on AVX2, without VNNI: x stays signed, its sign moved onto the weights' magnitudes
+/// for maddubs (whose pairs of products would overflow with x + 128 against 8-bit weights).
+static inline __attribute__((always_inline)) AVX2
+void panel_rows_avx2(const act32 *x, size_t blocks, const panel8 *panel, const int RM, float *out, size_t n, size_t cols, const float *bias) {
+    __m256 acc[4];
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int r = 0; r < RM; r++) acc[r] = _mm256_setzero_ps();
+    for (size_t b = 0; b < blocks; b++) {
+        const panel8 *p = panel + b;
+        __m256i dots[4];
+        for (int r = 0; r < RM; r++) dots[r] = _mm256_setzero_si256();
+        for (int g = 0; g < 8; g++) {
+            __m256i wg = _mm256_loadu_si256((const __m256i *)(p->q + 32 * g)), magnitude = _mm256_abs_epi8(wg);
+            for (int r = 0; r < RM; r++) {
+                int32_t bytes;
+                memcpy(&bytes, x[r * blocks + b].q + 4 * g, 4);
+                __m256i signed_x = _mm256_sign_epi8(_mm256_set1_epi32(bytes), wg);
+                dots[r] = _mm256_add_epi32(dots[r], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, signed_x), ones));
+            }
+        }
+        __m256 dw = _mm256_loadu_ps(p->d);
+        for (int r = 0; r < RM; r++)
+            acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_broadcast_ss(&x[r * blocks + b].d)), _mm256_cvtepi32_ps(dots[r]), acc[r]);
+    }
+    for (int r = 0; r < RM; r++) {
+        float lanes[8];
+        _mm256_storeu_ps(lanes, acc[r]);
+        for (size_t c = 0; c < cols; c++) out[r * n + c] = lanes[c] + (bias ? bias[c] : 0);
+    }
+}
+
 /// Activation rows handled together against every panel: their unsigned copy stays in L2.
 #define PANEL_ROW_CHUNK 32
 #define PANEL_TILE_ROWS 8
 
-/// The signed 32-weight formats from GEMM_MIN_ROWS rows on VNNI: this thread's weight rows repacked
-/// into panels once, then every chunk of activation rows against every panel.
-static VNNI void gemm32_panels_vnni(int type, const act32 *xa, size_t m, size_t k, const void *w, size_t n,
-                                    size_t first, size_t end, const float *bias, float *out) {
-    size_t blocks = k / 32, row_bytes = blocks * block_bytes(type), panels = (end - first + 7) / 8;
-    panel8 *panel = aligned_alloc(64, panels * blocks * sizeof(panel8));
-    act32 *xu = aligned_alloc(64, PANEL_ROW_CHUNK * blocks * sizeof(act32));
-    for (size_t p = 0; p < panels; p++) {
-        size_t j = first + 8 * p, rows = end - j < 8 ? end - j : 8;
-        repack_panel(type, (const uint8_t *)w + j * row_bytes, row_bytes, blocks, rows, panel + p * blocks);
-    }
-    const __m256i flip = _mm256_set1_epi8((char)0x80);
-    for (size_t r0 = 0; r0 < m; r0 += PANEL_ROW_CHUNK) {
-        size_t chunk = m - r0 < PANEL_ROW_CHUNK ? m - r0 : PANEL_ROW_CHUNK;
-        for (size_t i = 0; i < chunk * blocks; i++) {
-            xu[i] = xa[r0 * blocks + i];
-            _mm256_storeu_si256((__m256i *)xu[i].q, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)xu[i].q), flip));
-        }
-        for (size_t p = 0; p < panels; p++) {
-            size_t j = first + 8 * p, cols = end - j < 8 ? end - j : 8;
-            const float *bj = bias ? bias + j : NULL;
-            size_t r = 0;
-            for (; r + PANEL_TILE_ROWS <= chunk; r += PANEL_TILE_ROWS)
-                panel_rows(xu + r * blocks, blocks, panel + p * blocks, PANEL_TILE_ROWS, out + (r0 + r) * n + j, n, cols, bj);
-            for (; r < chunk; r++) panel_rows(xu + r * blocks, blocks, panel + p * blocks, 1, out + (r0 + r) * n + j, n, cols, bj);
-        }
-    }
-    free(xu);
-    free(panel);
+/// The signed 32-weight formats from GEMM_MIN_ROWS rows: this thread's weight rows repacked into
+/// panels once, then every chunk of activation rows (for VNNI a copy made unsigned) against every
+/// panel. One body for both instruction sets, each compiled for its own.
+#define GEMM32_PANELS(NAME, ATTRIBUTES, KERNEL, TILE_ROWS, FLIP)                                               \
+static ATTRIBUTES void NAME(int type, const act32 *xa, size_t m, size_t k, const void *w, size_t n,           \
+                            size_t first, size_t end, const float *bias, float *out) {                        \
+    size_t blocks = k / 32, row_bytes = blocks * block_bytes(type), panels = (end - first + 7) / 8;           \
+    panel8 *panel = aligned_alloc(64, panels * blocks * sizeof(panel8));                                       \
+    act32 *xu = FLIP ? aligned_alloc(64, PANEL_ROW_CHUNK * blocks * sizeof(act32)) : NULL;                     \
+    for (size_t p = 0; p < panels; p++) {                                                                      \
+        size_t j = first + 8 * p, rows = end - j < 8 ? end - j : 8;                                            \
+        repack_panel(type, (const uint8_t *)w + j * row_bytes, row_bytes, blocks, rows, panel + p * blocks);   \
+    }                                                                                                          \
+    const __m256i flip = _mm256_set1_epi8((char)0x80);                                                         \
+    for (size_t r0 = 0; r0 < m; r0 += PANEL_ROW_CHUNK) {                                                       \
+        size_t chunk = m - r0 < PANEL_ROW_CHUNK ? m - r0 : PANEL_ROW_CHUNK;                                    \
+        const act32 *x = xa + r0 * blocks;                                                                     \
+        if (FLIP) {                                                                                            \
+            for (size_t i = 0; i < chunk * blocks; i++) {                                                      \
+                xu[i] = x[i];                                                                                  \
+                _mm256_storeu_si256((__m256i *)xu[i].q, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)xu[i].q), flip)); \
+            }                                                                                                  \
+            x = xu;                                                                                            \
+        }                                                                                                      \
+        SWEEP_PANELS(KERNEL, x, TILE_ROWS)                                                                     \
+    }                                                                                                          \
+    free(xu);                                                                                                  \
+    free(panel);                                                                                               \
 }
+
+/// Every panel against `chunk` rows of X from row r0: tiles of TILE_ROWS rows, then single rows.
+#define SWEEP_PANELS(KERNEL, X, TILE_ROWS)                                                                     \
+    for (size_t p = 0; p < panels; p++) {                                                                      \
+        size_t j = first + 8 * p, cols = end - j < 8 ? end - j : 8;                                            \
+        const float *bj = bias ? bias + j : NULL;                                                              \
+        size_t r = 0;                                                                                          \
+        for (; r + TILE_ROWS <= chunk; r += TILE_ROWS)                                                         \
+            KERNEL(X + r * blocks, blocks, panel + p * blocks, TILE_ROWS, out + (r0 + r) * n + j, n, cols, bj); \
+        for (; r < chunk; r++) KERNEL(X + r * blocks, blocks, panel + p * blocks, 1, out + (r0 + r) * n + j, n, cols, bj); \
+    }
+
+GEMM32_PANELS(gemm32_panels_vnni, VNNI, panel_rows, PANEL_TILE_ROWS, 1)
+GEMM32_PANELS(gemm32_panels_avx2, AVX2, panel_rows_avx2, 4, 0)
 
 static inline __attribute__((always_inline)) AVX2 void matmul32_avx2(int type, const act32 *xa, size_t m, size_t k, const void *w, size_t n,
                                                                      size_t first, size_t end, const float *bias, float *out) {
@@ -447,7 +491,8 @@ static inline __attribute__((always_inline)) AVX2 void matmul32_avx2(int type, c
         return;
     }
     if (m >= GEMM_MIN_ROWS) {
-        gemm32_avx2(type, xa, m, k, w, n, first, end, bias, out);
+        if (has_min(type)) gemm32_avx2(type, xa, m, k, w, n, first, end, bias, out);
+        else gemm32_panels_avx2(type, xa, m, k, w, n, first, end, bias, out);
         return;
     }
     size_t blocks = k / 32, step = block_bytes(type), tiles = (m + TILE_ROWS - 1) / TILE_ROWS;
@@ -637,7 +682,7 @@ void q6k_block_avx2(const uint8_t *block, const act256 *const a[TILE_ROWS], size
 /// for vpmaddwd against the activations' sums, which lie so too.
 typedef struct { float D[8], M[8]; int32_t sc[16][8]; int16_t mm[8][8][2]; uint8_t q[64][32]; } panel8k;
 
-static VNNI void repack_panel_k(int type, const uint8_t *w, size_t row_bytes, size_t blocks, size_t rows, panel8k *panel) {
+static AVX2 void repack_panel_k(int type, const uint8_t *w, size_t row_bytes, size_t blocks, size_t rows, panel8k *panel) {
     size_t step = block_bytes(type);
     for (size_t b = 0; b < blocks; b++) {
         panel8k *p = panel + b;
@@ -720,30 +765,76 @@ void panel_rows_k(const act256 *x, size_t blocks, const panel8k *panel, const in
     }
 }
 
-/// The K formats from GEMM_MIN_ROWS rows on VNNI, as gemm32_panels_vnni (the activations are the
-/// signed operand here: no unsigned copy).
-static VNNI void gemm256_panels_vnni(int type, const act256 *xa, size_t m, size_t k, const void *w, size_t n,
-                                     size_t first, size_t end, const float *bias, float *out) {
-    size_t blocks = k / 256, row_bytes = blocks * block_bytes(type), panels = (end - first + 7) / 8;
-    panel8k *panel = aligned_alloc(64, panels * blocks * sizeof(panel8k));
-    for (size_t p = 0; p < panels; p++) {
-        size_t j = first + 8 * p, rows = end - j < 8 ? end - j : 8;
-        repack_panel_k(type, (const uint8_t *)w + j * row_bytes, row_bytes, blocks, rows, panel + p * blocks);
-    }
-    for (size_t r0 = 0; r0 < m; r0 += PANEL_ROW_CHUNK) {
-        size_t chunk = m - r0 < PANEL_ROW_CHUNK ? m - r0 : PANEL_ROW_CHUNK;
-        const act256 *x = xa + r0 * blocks;
-        for (size_t p = 0; p < panels; p++) {
-            size_t j = first + 8 * p, cols = end - j < 8 ? end - j : 8;
-            const float *bj = bias ? bias + j : NULL;
-            size_t r = 0;
-            for (; r + PANEL_TILE_ROWS <= chunk; r += PANEL_TILE_ROWS)
-                panel_rows_k(x + r * blocks, blocks, panel + p * blocks, PANEL_TILE_ROWS, out + (r0 + r) * n + j, n, cols, bj);
-            for (; r < chunk; r++) panel_rows_k(x + r * blocks, blocks, panel + p * blocks, 1, out + (r0 + r) * n + j, n, cols, bj);
+/// panel_rows_k on AVX2: maddubs of the unsigned quants with x, two groups summed in 16 bits
+/// (Q6_K's largest: 4 · 63 · 127 = 32004), then vpmaddwd by each lane's scale, which makes 32 bits.
+static inline __attribute__((always_inline)) AVX2
+void panel_rows_k_avx2(const act256 *x, size_t blocks, const panel8k *panel, const int RM, float *out, size_t n, size_t cols, const float *bias) {
+    __m256 acc[4];
+    for (int r = 0; r < RM; r++) acc[r] = _mm256_setzero_ps();
+    const __m256i low16 = _mm256_set1_epi32(0xFFFF);
+    for (size_t b = 0; b < blocks; b++) {
+        const panel8k *p = panel + b;
+        __m256i scaled[4], offsets[4];
+        for (int r = 0; r < RM; r++) scaled[r] = offsets[r] = _mm256_setzero_si256();
+        for (int sub = 0; sub < 16; sub++) {
+            // Each lane's scale in both of its 16-bit halves, for vpmaddwd.
+            __m256i scale = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)p->sc[sub]), low16);
+            scale = _mm256_or_si256(scale, _mm256_slli_epi32(scale, 16));
+            for (int half = 0; half < 2; half++) {
+                __m256i w0 = _mm256_loadu_si256((const __m256i *)p->q[4 * sub + 2 * half]);
+                __m256i w1 = _mm256_loadu_si256((const __m256i *)p->q[4 * sub + 2 * half + 1]);
+                for (int r = 0; r < RM; r++) {
+                    int32_t b0, b1;
+                    memcpy(&b0, x[r * blocks + b].q + 16 * sub + 8 * half, 4);
+                    memcpy(&b1, x[r * blocks + b].q + 16 * sub + 8 * half + 4, 4);
+                    __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(w0, _mm256_set1_epi32(b0)), _mm256_maddubs_epi16(w1, _mm256_set1_epi32(b1)));
+                    scaled[r] = _mm256_add_epi32(scaled[r], _mm256_madd_epi16(pairs, scale));
+                }
+            }
+        }
+        for (int t = 0; t < 8; t++) {
+            __m256i mm = _mm256_loadu_si256((const __m256i *)p->mm[t]);
+            for (int r = 0; r < RM; r++) {
+                int32_t pair;
+                memcpy(&pair, x[r * blocks + b].sums + 2 * t, 4);
+                offsets[r] = _mm256_add_epi32(offsets[r], _mm256_madd_epi16(mm, _mm256_set1_epi32(pair)));
+            }
+        }
+        __m256 d = _mm256_loadu_ps(p->D), mins = _mm256_loadu_ps(p->M);
+        for (int r = 0; r < RM; r++) {
+            __m256 xd = _mm256_broadcast_ss(&x[r * blocks + b].d);
+            acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(d, xd), _mm256_cvtepi32_ps(scaled[r]), acc[r]);
+            acc[r] = _mm256_fnmadd_ps(_mm256_mul_ps(mins, xd), _mm256_cvtepi32_ps(offsets[r]), acc[r]);
         }
     }
-    free(panel);
+    for (int r = 0; r < RM; r++) {
+        float lanes[8];
+        _mm256_storeu_ps(lanes, acc[r]);
+        for (size_t c = 0; c < cols; c++) out[r * n + c] = lanes[c] + (bias ? bias[c] : 0);
+    }
 }
+
+/// The K formats from GEMM_MIN_ROWS rows, as GEMM32_PANELS (the activations are the signed
+/// operand here: no unsigned copy).
+#define GEMM256_PANELS(NAME, ATTRIBUTES, KERNEL, TILE_ROWS)                                                    \
+static ATTRIBUTES void NAME(int type, const act256 *xa, size_t m, size_t k, const void *w, size_t n,          \
+                            size_t first, size_t end, const float *bias, float *out) {                        \
+    size_t blocks = k / 256, row_bytes = blocks * block_bytes(type), panels = (end - first + 7) / 8;          \
+    panel8k *panel = aligned_alloc(64, panels * blocks * sizeof(panel8k));                                     \
+    for (size_t p = 0; p < panels; p++) {                                                                      \
+        size_t j = first + 8 * p, rows = end - j < 8 ? end - j : 8;                                            \
+        repack_panel_k(type, (const uint8_t *)w + j * row_bytes, row_bytes, blocks, rows, panel + p * blocks); \
+    }                                                                                                          \
+    for (size_t r0 = 0; r0 < m; r0 += PANEL_ROW_CHUNK) {                                                       \
+        size_t chunk = m - r0 < PANEL_ROW_CHUNK ? m - r0 : PANEL_ROW_CHUNK;                                    \
+        const act256 *x = xa + r0 * blocks;                                                                    \
+        SWEEP_PANELS(KERNEL, x, TILE_ROWS)                                                                     \
+    }                                                                                                          \
+    free(panel);                                                                                               \
+}
+
+GEMM256_PANELS(gemm256_panels_vnni, VNNI, panel_rows_k, PANEL_TILE_ROWS)
+GEMM256_PANELS(gemm256_panels_avx2, AVX2, panel_rows_k_avx2, 4)
 
 static AVX2 void matmul256_avx2(int type, const act256 *xa, size_t m, size_t k, const void *w, size_t n,
                                 size_t first, size_t end, const float *bias, float *out) {
@@ -790,7 +881,8 @@ void cl_quantized_matmul_on(int path, int type, const void *xq, size_t m, size_t
         return;
     }
     if (path != CL_PATH_PORTABLE) {  // the K formats' AVX2 code serves the VNNI path too
-        if (is_k_format(type)) matmul256_avx2(type, xq, m, k, w, n, first, end, bias, out);
+        if (is_k_format(type) && m >= GEMM_MIN_ROWS) gemm256_panels_avx2(type, xq, m, k, w, n, first, end, bias, out);
+        else if (is_k_format(type)) matmul256_avx2(type, xq, m, k, w, n, first, end, bias, out);
         else dispatch32_avx2(type, xq, m, k, w, n, first, end, bias, out);
         return;
     }
