@@ -3,6 +3,7 @@
 // a time in registers.
 #include "half_attention.h"
 
+#include <math.h>
 #include <string.h>
 #include "block_formats.h"
 #if defined(__x86_64__)
@@ -114,6 +115,58 @@ void accumulate_f16c(const float *p, const uint16_t *values, size_t d, size_t co
         for (size_t i = full; i < d; i++) out[i] += p[j] * widen(values[j * d + i]);
     }
 }
+
+static inline __attribute__((always_inline, target("avx2,fma,f16c"))) __m256 widen8(const uint16_t *h) {
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h));
+}
+
+static __attribute__((target("avx2,fma,f16c"))) void widen_f16c(const uint16_t *halves, size_t count, float *out) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(out + i, widen8(halves + i));
+    for (; i < count; i++) out[i] = widen(halves[i]);
+}
+
+/// Four widened keys at a time against one query: four independent chains.
+static __attribute__((target("avx2,fma,f16c")))
+void dot_keys_avx2(const float *q, const float *k, size_t d, size_t count, float scale, float *scores) {
+    size_t j = 0;
+    for (; j + 4 <= count; j += 4) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t i = 0; i < d; i += 8) {
+            __m256 x = _mm256_loadu_ps(q + i);
+            a0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k + j * d + i), a0);
+            a1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k + (j + 1) * d + i), a1);
+            a2 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k + (j + 2) * d + i), a2);
+            a3 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k + (j + 3) * d + i), a3);
+        }
+        scores[j] = sum8(a0) * scale;
+        scores[j + 1] = sum8(a1) * scale;
+        scores[j + 2] = sum8(a2) * scale;
+        scores[j + 3] = sum8(a3) * scale;
+    }
+    for (; j < count; j++) {
+        __m256 a = _mm256_setzero_ps();
+        for (size_t i = 0; i < d; i += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + j * d + i), a);
+        scores[j] = sum8(a) * scale;
+    }
+}
+
+#define ADD_VALUES(GROUPS)                                                                                 \
+    do {                                                                                                  \
+        __m256 acc[GROUPS];                                                                               \
+        for (int g = 0; g < GROUPS; g++) acc[g] = _mm256_loadu_ps(out + 8 * g);                           \
+        for (size_t j = 0; j < count; j++) {                                                              \
+            __m256 weight = _mm256_set1_ps(p[j]);                                                         \
+            for (int g = 0; g < GROUPS; g++) acc[g] = _mm256_fmadd_ps(weight, _mm256_loadu_ps(v + j * d + 8 * g), acc[g]); \
+        }                                                                                                 \
+        for (int g = 0; g < GROUPS; g++) _mm256_storeu_ps(out + 8 * g, acc[g]);                           \
+    } while (0)
+
+static __attribute__((target("avx2,fma,f16c")))
+void add_values_avx2(const float *p, const float *v, size_t d, size_t count, float *out) {
+    if (d == 64) ADD_VALUES(8);
+    else ADD_VALUES(16);
+}
 #endif
 
 void cl_half_store(const float *src, uint16_t *dst, size_t n) {
@@ -135,4 +188,95 @@ void cl_half_accumulate(const float *p, const uint16_t *values, size_t d, size_t
     if (cpu_has_avx2()) { accumulate_f16c(p, values, d, count, out); return; }
 #endif
     cl_half_accumulate_portable(p, values, d, count, out);
+}
+
+// MARK: - A prompt's attention in matrix form
+
+/// Query rows per tile: their scores (TILE · group × positions floats) stay in cache.
+#define PROMPT_TILE 16
+/// Keys or values widened at a time.
+#define KEY_BLOCK 64
+
+size_t cl_half_attention_scratch(size_t d, size_t positions, size_t group) {
+    return PROMPT_TILE * group * positions + KEY_BLOCK * d;
+}
+
+static void widen_halves(const uint16_t *halves, size_t count, float *out) {
+#if defined(__x86_64__)
+    if (cpu_has_avx2()) { widen_f16c(halves, count, out); return; }
+#endif
+    for (size_t i = 0; i < count; i++) out[i] = widen(halves[i]);
+}
+
+/// scores[j] = scale · q · k_j for the `count` widened keys (row-major, d each).
+static void dot_keys(const float *q, const float *k, size_t d, size_t count, float scale, float *scores) {
+#if defined(__x86_64__)
+    if (cpu_has_avx2() && d % 8 == 0) { dot_keys_avx2(q, k, d, count, scale, scores); return; }
+#endif
+    for (size_t j = 0; j < count; j++) {
+        float sum = 0;
+        for (size_t i = 0; i < d; i++) sum += q[i] * k[j * d + i];
+        scores[j] = sum * scale;
+    }
+}
+
+/// out (d) += Σ_j p[j] · v_j over `count` widened values.
+static void add_values(const float *p, const float *v, size_t d, size_t count, float *out) {
+#if defined(__x86_64__)
+    if (cpu_has_avx2() && (d == 64 || d == 128)) { add_values_avx2(p, v, d, count, out); return; }
+#endif
+    for (size_t j = 0; j < count; j++) {
+        for (size_t i = 0; i < d; i++) out[i] += p[j] * v[j * d + i];
+    }
+}
+
+void cl_half_attention_prompt(const float *q, size_t q_stride, size_t group, const uint16_t *keys, const uint16_t *values,
+                              size_t d, size_t first, size_t rows, size_t window, float scale, float *out, size_t out_stride,
+                              float *scratch) {
+    float *block = scratch + PROMPT_TILE * group * (first + rows);
+    for (size_t r0 = 0; r0 < rows; r0 += PROMPT_TILE) {
+        size_t r1 = r0 + PROMPT_TILE < rows ? r0 + PROMPT_TILE : rows;
+        size_t end = first + r1;  // the tile's last row sees positions < end
+        size_t start = window && first + r0 + 1 > window ? first + r0 + 1 - window : 0;
+        size_t width = end - start;
+        float *scores = scratch;  // ((r1 - r0) · group) × width
+        for (size_t j0 = start; j0 < end; j0 += KEY_BLOCK) {
+            size_t count = end - j0 < KEY_BLOCK ? end - j0 : KEY_BLOCK;
+            widen_halves(keys + j0 * d, count * d, block);
+            for (size_t r = r0; r < r1; r++) {
+                for (size_t g = 0; g < group; g++) {
+                    dot_keys(q + r * q_stride + g * d, block, d, count, scale, scores + ((r - r0) * group + g) * width + (j0 - start));
+                }
+            }
+        }
+        // Each row's softmax over what it sees; the rest of its tile's columns weigh nothing.
+        for (size_t r = r0; r < r1; r++) {
+            size_t visible = first + r + 1, from = window && visible > window ? visible - window : 0;
+            for (size_t g = 0; g < group; g++) {
+                float *row = scores + ((r - r0) * group + g) * width;
+                float top = -INFINITY, sum = 0;
+                for (size_t j = from; j < visible; j++) top = fmaxf(top, row[j - start]);
+                for (size_t j = start; j < end; j++) {
+                    float e = j >= from && j < visible ? expf(row[j - start] - top) : 0;
+                    row[j - start] = e;
+                    sum += e;
+                }
+                for (size_t j = start; j < end; j++) row[j - start] /= sum;
+                float *target = out + r * out_stride + g * d;
+                for (size_t i = 0; i < d; i++) target[i] = 0;
+            }
+        }
+        for (size_t j0 = start; j0 < end; j0 += KEY_BLOCK) {
+            size_t count = end - j0 < KEY_BLOCK ? end - j0 : KEY_BLOCK;
+            widen_halves(values + j0 * d, count * d, block);
+            for (size_t r = r0; r < r1; r++) {
+                size_t visible = first + r + 1;
+                if (j0 >= visible) continue;
+                size_t seen = visible - j0 < count ? visible - j0 : count;
+                for (size_t g = 0; g < group; g++) {
+                    add_values(scores + ((r - r0) * group + g) * width + (j0 - start), block, d, seen, out + r * out_stride + g * d);
+                }
+            }
+        }
+    }
 }

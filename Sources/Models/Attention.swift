@@ -1,3 +1,4 @@
+import CKernels
 import Tensors
 
 /// Causal attention of each step's query over its own cache up to and including its position
@@ -7,6 +8,7 @@ import Tensors
 func attend(_ steps: [Step], positions: [Int], layer: Int, queries: UnsafePointer<Float>, stride: Int,
             out: UnsafeMutablePointer<Float>) {
     guard let config = steps.first?.cache.config else { return }
+    if attendPrompt(steps, positions: positions, layer: layer, queries: queries, stride: stride, out: out) { return }
     let d = config.headDimension, heads = config.heads, group = heads / config.keyValueHeads
     let scale = 1 / Float(d).squareRoot()
     // Every (row, head) pair is its own task, so that one row (batch-1 decoding) still spreads.
@@ -34,4 +36,31 @@ func attend(_ steps: [Step], positions: [Int], layer: Int, queries: UnsafePointe
             scores.withUnsafeBufferPointer { owner.accumulate(layer: layer, kvHead: kvHead, weights: $0.baseAddress! + first, count: count, into: target) }
         }
     }
+}
+
+/// Prompt rows from which attention runs in matrix form.
+let promptAttentionRows = 32
+
+/// A prompt's rows, consecutive positions of one half-precision cache, in matrix form
+/// (cl_half_attention_prompt): each kv head's rows split across the threads, keys and values widened
+/// once per tile of rows. False, doing nothing, for anything else (decoding steps, several sequences,
+/// a cache that continues a shared prefix or holds floats).
+private func attendPrompt(_ steps: [Step], positions: [Int], layer: Int, queries: UnsafePointer<Float>, stride: Int,
+                          out: UnsafeMutablePointer<Float>) -> Bool {
+    let cache = steps[0].cache, rows = steps.count, first = positions[0]
+    guard rows >= promptAttentionRows, cache.halfRows(layer: layer, kvHead: 0) != nil,
+          steps.allSatisfy({ $0.cache === cache }), positions.last! == first + rows - 1 else { return false }
+    let config = cache.config, d = config.headDimension, heads = config.heads, group = heads / config.keyValueHeads
+    let scale = 1 / Float(d).squareRoot(), window = config.slidingWindow ?? 0
+    let parts = min(rows, max(1, parallelThreads))
+    parallelFor(config.keyValueHeads * parts) { task in
+        let kvHead = task / parts, part = task % parts
+        let a = rows * part / parts, b = rows * (part + 1) / parts
+        guard b > a, let (keys, values) = cache.halfRows(layer: layer, kvHead: kvHead) else { return }
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: cl_half_attention_scratch(d, first + b, group))
+        defer { scratch.deallocate() }
+        cl_half_attention_prompt(queries + a * stride + kvHead * group * d, stride, group, keys, values, d, first + a, b - a, window,
+                                 scale, out + a * heads * d + kvHead * group * d, heads * d, scratch)
+    }
+    return true
 }

@@ -108,6 +108,15 @@ public final class KVCache: @unchecked Sendable {
         }
     }
 
+    /// One kv head's keys and values of a layer as stored, [position][d] halves, when this cache
+    /// holds them itself in half precision: what a prompt's tiled attention reads.
+    func halfRows(layer: Int, kvHead: Int) -> (keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>)? {
+        guard precision == .float16, prefix == nil else { return nil }
+        let element = kvHead * capacity * config.headDimension
+        return (UnsafePointer(keys[layer].assumingMemoryBound(to: UInt16.self) + element),
+                UnsafePointer(values[layer].assumingMemoryBound(to: UInt16.self) + element))
+    }
+
     /// One position's keys of one layer and kv head, widened (the tests' view of the cache).
     func key(layer: Int, kvHead: Int, position: Int) -> [Float] {
         let d = config.headDimension, element = (kvHead * capacity + position - base) * d

@@ -87,6 +87,21 @@ import Tokenizers
         }
     }
 
+    /// A prompt long enough for attention in matrix form (half caches, 32 rows or more) gives the
+    /// logits of the same tokens read one at a time, which attend row by row.
+    @Test(arguments: ["qwen2-q8_0.gguf", "starcoder2-q8_0.gguf", "gpt2-q8_0.gguf"])
+    func promptsInMatrixFormEqualTokenByToken(file: String) throws {
+        let model = try loadModel(directory: Self.directory + "/" + file)
+        let tokens = (0..<45).map { ($0 * 37 + 11) % min(model.config.vocabularySize, 250) }
+        let whole = try model.forward(tokens, cache: model.makeCache(), logits: .last)
+        let cache = model.makeCache()
+        var last: [Float] = []
+        for token in tokens { last = try model.forward([token], cache: cache) }
+        // The matrix products of one row and of 45 round activations the same; attention sums in another order.
+        let drift = zip(whole, last).map { abs($0 - $1) }.max()!
+        #expect(drift < 2e-3 * max(1, last.map(abs).max()!), "\(file): \(drift)")
+    }
+
     @Test func quantizedFilesHoldQuantizedTensors() throws {
         for (file, types) in [("qwen2-q8_0.gguf", [GGMLType.q8_0]), ("qwen2-q4_0.gguf", [.q4_0]), ("qwen2-q4_k_m.gguf", [.q4_K, .q6_K])] {
             let gguf = try GGUFFile(path: Self.directory + "/" + file)

@@ -1,3 +1,4 @@
+import Foundation
 import CKernels
 import Testing
 
@@ -45,5 +46,39 @@ import Testing
             accumulate(p, halves, d, count, &total)
             #expect(largestDifference(total, sums) < 1e-4, "\(name) weighted sum, d \(d), \(count) positions")
         }
+    }
+
+    /// A prompt in matrix form against each row attended alone in plain Swift: causal, grouped heads,
+    /// tiles with a remainder, rows that start after cached positions, and a sliding window.
+    @Test(arguments: [(64, 2, 0, 40, 0), (64, 3, 7, 37, 0), (128, 1, 0, 33, 0), (80, 2, 5, 50, 0), (64, 2, 10, 45, 12)])
+    func promptInMatrixFormEqualsEachRowAlone(shape: (Int, Int, Int, Int, Int)) {
+        let (d, group, first, rows, window) = shape
+        let positions = first + rows, qStride = group * d + 3  // a row holds more than these heads
+        let q = noise(rows * qStride, seed: 11)
+        var keys = [UInt16](repeating: 0, count: positions * d), values = keys
+        cl_half_store_portable(noise(positions * d, seed: 12), &keys, positions * d)
+        cl_half_store_portable(noise(positions * d, seed: 13), &values, positions * d)
+        let k = keys.map { Float(Float16(bitPattern: $0)) }, v = values.map { Float(Float16(bitPattern: $0)) }
+        let scale = 1 / Float(d).squareRoot()
+        var out = [Float](repeating: .nan, count: rows * group * d)
+        var scratch = [Float](repeating: 0, count: cl_half_attention_scratch(d, positions, group))
+        cl_half_attention_prompt(q, qStride, group, keys, values, d, first, rows, window, scale, &out, group * d, &scratch)
+        var worst: Float = 0
+        for r in 0..<rows {
+            let visible = first + r + 1, from = window > 0 ? max(0, visible - window) : 0
+            for g in 0..<group {
+                let query = Array(q[(r * qStride + g * d)..<(r * qStride + g * d + d)])
+                let scores = (from..<visible).map { j in (0..<d).reduce(Float(0)) { $0 + query[$1] * k[j * d + $1] } * scale }
+                let top = scores.max()!
+                let weights: [Float] = scores.map { Float(exp(Double($0 - top))) }
+                let sum = weights.reduce(Float(0), +)
+                for i in 0..<d {
+                    var want: Float = 0
+                    for (offset, weight) in weights.enumerated() { want += weight / sum * v[(from + offset) * d + i] }
+                    worst = max(worst, abs(out[r * group * d + g * d + i] - want))
+                }
+            }
+        }
+        #expect(worst < 1e-5, "d \(d), group \(group), first \(first), rows \(rows), window \(window): \(worst)")
     }
 }
