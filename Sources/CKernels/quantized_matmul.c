@@ -376,6 +376,15 @@ static AVX2 void repack_panel(int type, const uint8_t *w, size_t row_bytes, size
     }
 }
 
+/// A panel kernel's sums, 8 outputs a row, into out (row stride n), the first `cols` of them.
+static inline __attribute__((always_inline)) AVX2 void store_panel_rows(const __m256 *acc, int rows, float *out, size_t n, size_t cols, const float *bias) {
+    for (int r = 0; r < rows; r++) {
+        float lanes[8];
+        _mm256_storeu_ps(lanes, acc[r]);
+        for (size_t c = 0; c < cols; c++) out[r * n + c] = lanes[c] + (bias ? bias[c] : 0);
+    }
+}
+
 /// RM rows of unsigned activations (xu: x ^ 0x80) against one panel: out[r][c] for c < cols.
 static inline __attribute__((always_inline)) VNNI
 void panel_rows(const act32 *xu, size_t blocks, const panel8 *panel, const int RM, float *out, size_t n, size_t cols, const float *bias) {
@@ -398,11 +407,7 @@ void panel_rows(const act32 *xu, size_t blocks, const panel8 *panel, const int R
         for (int r = 0; r < RM; r++)
             acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_broadcast_ss(&xu[r * blocks + b].d)), _mm256_cvtepi32_ps(dots[r]), acc[r]);
     }
-    for (int r = 0; r < RM; r++) {
-        float lanes[8];
-        _mm256_storeu_ps(lanes, acc[r]);
-        for (size_t c = 0; c < cols; c++) out[r * n + c] = lanes[c] + (bias ? bias[c] : 0);
-    }
+    store_panel_rows(acc, RM, out, n, cols, bias);
 }
 
 /// panel_rows on AVX2, without VNNI: x stays signed, its sign moved onto the weights' magnitudes
@@ -429,11 +434,7 @@ void panel_rows_avx2(const act32 *x, size_t blocks, const panel8 *panel, const i
         for (int r = 0; r < RM; r++)
             acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_broadcast_ss(&x[r * blocks + b].d)), _mm256_cvtepi32_ps(dots[r]), acc[r]);
     }
-    for (int r = 0; r < RM; r++) {
-        float lanes[8];
-        _mm256_storeu_ps(lanes, acc[r]);
-        for (size_t c = 0; c < cols; c++) out[r * n + c] = lanes[c] + (bias ? bias[c] : 0);
-    }
+    store_panel_rows(acc, RM, out, n, cols, bias);
 }
 
 /// Activation rows handled together against every panel: their unsigned copy stays in L2.
@@ -720,6 +721,28 @@ static AVX2 void repack_panel_k(int type, const uint8_t *w, size_t row_bytes, si
     }
 }
 
+/// A K block's integer sums (per row, per lane: Σ scale · quants · x) into the float sums, with the
+/// mins or offsets taken off through the activations' sums per 16.
+static inline __attribute__((always_inline)) AVX2
+void add_k_block(const panel8k *p, const act256 *x, size_t b, size_t blocks, int rows, const __m256i *scaled, __m256 *acc) {
+    __m256i offsets[8];
+    for (int r = 0; r < rows; r++) offsets[r] = _mm256_setzero_si256();
+    for (int t = 0; t < 8; t++) {
+        __m256i mm = _mm256_loadu_si256((const __m256i *)p->mm[t]);
+        for (int r = 0; r < rows; r++) {
+            int32_t pair;
+            memcpy(&pair, x[r * blocks + b].sums + 2 * t, 4);
+            offsets[r] = _mm256_add_epi32(offsets[r], _mm256_madd_epi16(mm, _mm256_set1_epi32(pair)));
+        }
+    }
+    __m256 d = _mm256_loadu_ps(p->D), mins = _mm256_loadu_ps(p->M);
+    for (int r = 0; r < rows; r++) {
+        __m256 xd = _mm256_broadcast_ss(&x[r * blocks + b].d);
+        acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(d, xd), _mm256_cvtepi32_ps(scaled[r]), acc[r]);
+        acc[r] = _mm256_fnmadd_ps(_mm256_mul_ps(mins, xd), _mm256_cvtepi32_ps(offsets[r]), acc[r]);
+    }
+}
+
 /// RM rows of activations (256 to a block) against one K panel: out[r][c] for c < cols.
 static inline __attribute__((always_inline)) VNNI
 void panel_rows_k(const act256 *x, size_t blocks, const panel8k *panel, const int RM, float *out, size_t n, size_t cols, const float *bias) {
@@ -727,8 +750,8 @@ void panel_rows_k(const act256 *x, size_t blocks, const panel8k *panel, const in
     for (int r = 0; r < RM; r++) acc[r] = _mm256_setzero_ps();
     for (size_t b = 0; b < blocks; b++) {
         const panel8k *p = panel + b;
-        __m256i scaled[8], offsets[8];
-        for (int r = 0; r < RM; r++) scaled[r] = offsets[r] = _mm256_setzero_si256();
+        __m256i scaled[8];
+        for (int r = 0; r < RM; r++) scaled[r] = _mm256_setzero_si256();
         for (int sub = 0; sub < 16; sub++) {
             __m256i dots[8];
             for (int r = 0; r < RM; r++) dots[r] = _mm256_setzero_si256();
@@ -743,26 +766,9 @@ void panel_rows_k(const act256 *x, size_t blocks, const panel8k *panel, const in
             __m256i scale = _mm256_loadu_si256((const __m256i *)p->sc[sub]);
             for (int r = 0; r < RM; r++) scaled[r] = _mm256_add_epi32(scaled[r], _mm256_mullo_epi32(dots[r], scale));
         }
-        for (int t = 0; t < 8; t++) {
-            __m256i mm = _mm256_loadu_si256((const __m256i *)p->mm[t]);
-            for (int r = 0; r < RM; r++) {
-                int32_t pair;
-                memcpy(&pair, x[r * blocks + b].sums + 2 * t, 4);
-                offsets[r] = _mm256_add_epi32(offsets[r], _mm256_madd_epi16(mm, _mm256_set1_epi32(pair)));
-            }
-        }
-        __m256 d = _mm256_loadu_ps(p->D), mins = _mm256_loadu_ps(p->M);
-        for (int r = 0; r < RM; r++) {
-            __m256 xd = _mm256_broadcast_ss(&x[r * blocks + b].d);
-            acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(d, xd), _mm256_cvtepi32_ps(scaled[r]), acc[r]);
-            acc[r] = _mm256_fnmadd_ps(_mm256_mul_ps(mins, xd), _mm256_cvtepi32_ps(offsets[r]), acc[r]);
-        }
+        add_k_block(p, x, b, blocks, RM, scaled, acc);
     }
-    for (int r = 0; r < RM; r++) {
-        float lanes[8];
-        _mm256_storeu_ps(lanes, acc[r]);
-        for (size_t c = 0; c < cols; c++) out[r * n + c] = lanes[c] + (bias ? bias[c] : 0);
-    }
+    store_panel_rows(acc, RM, out, n, cols, bias);
 }
 
 /// panel_rows_k on AVX2: maddubs of the unsigned quants with x, two groups summed in 16 bits
@@ -774,8 +780,8 @@ void panel_rows_k_avx2(const act256 *x, size_t blocks, const panel8k *panel, con
     const __m256i low16 = _mm256_set1_epi32(0xFFFF);
     for (size_t b = 0; b < blocks; b++) {
         const panel8k *p = panel + b;
-        __m256i scaled[4], offsets[4];
-        for (int r = 0; r < RM; r++) scaled[r] = offsets[r] = _mm256_setzero_si256();
+        __m256i scaled[4];
+        for (int r = 0; r < RM; r++) scaled[r] = _mm256_setzero_si256();
         for (int sub = 0; sub < 16; sub++) {
             // Each lane's scale in both of its 16-bit halves, for vpmaddwd.
             __m256i scale = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)p->sc[sub]), low16);
@@ -792,26 +798,9 @@ void panel_rows_k_avx2(const act256 *x, size_t blocks, const panel8k *panel, con
                 }
             }
         }
-        for (int t = 0; t < 8; t++) {
-            __m256i mm = _mm256_loadu_si256((const __m256i *)p->mm[t]);
-            for (int r = 0; r < RM; r++) {
-                int32_t pair;
-                memcpy(&pair, x[r * blocks + b].sums + 2 * t, 4);
-                offsets[r] = _mm256_add_epi32(offsets[r], _mm256_madd_epi16(mm, _mm256_set1_epi32(pair)));
-            }
-        }
-        __m256 d = _mm256_loadu_ps(p->D), mins = _mm256_loadu_ps(p->M);
-        for (int r = 0; r < RM; r++) {
-            __m256 xd = _mm256_broadcast_ss(&x[r * blocks + b].d);
-            acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(d, xd), _mm256_cvtepi32_ps(scaled[r]), acc[r]);
-            acc[r] = _mm256_fnmadd_ps(_mm256_mul_ps(mins, xd), _mm256_cvtepi32_ps(offsets[r]), acc[r]);
-        }
+        add_k_block(p, x, b, blocks, RM, scaled, acc);
     }
-    for (int r = 0; r < RM; r++) {
-        float lanes[8];
-        _mm256_storeu_ps(lanes, acc[r]);
-        for (size_t c = 0; c < cols; c++) out[r * n + c] = lanes[c] + (bias ? bias[c] : 0);
-    }
+    store_panel_rows(acc, RM, out, n, cols, bias);
 }
 
 /// The K formats from GEMM_MIN_ROWS rows, as GEMM32_PANELS (the activations are the signed
