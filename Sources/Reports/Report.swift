@@ -39,12 +39,17 @@ public struct Report: Sendable {
         let hasBase = runs.contains { $0.basePassAtK != nil }, hasFiltered = runs.contains { $0.filteredPassAtK != nil }
         if hasBase { header += tableKs.map { "base tests pass@\($0)" } }
         if hasFiltered { header += tableKs.map { "filtered pass@\($0)" } }
+        let hasStrict = runs.contains { $0.passedByLetterOnly != nil }
+        if hasStrict { header.append("pass by the tests' letter only (hack rate)") }
         let rows = runs.map { run -> [String] in
             var row = [run.label, run.temperature.map { String(format: "%g", $0) } ?? "–", String(run.tasks.count), String(run.samples)]
             func pick(_ estimates: [RunSummary.Estimate]?, _ k: Int) -> String { Self.format(estimates?.first { $0.k == k }) }
             row += tableKs.map { pick(run.passAtK, $0) }
             if hasBase { row += tableKs.map { pick(run.basePassAtK, $0) } }
             if hasFiltered { row += tableKs.map { pick(run.filteredPassAtK, $0) } }
+            if hasStrict {
+                row.append(run.passedByLetterOnly.map { String(format: "%d (%.4f)", $0, Double($0) / Double(max(run.samples, 1))) } ?? "–")
+            }
             return row
         }
         return (header, rows)

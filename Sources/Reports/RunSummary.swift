@@ -23,6 +23,9 @@ public struct RunSummary: Sendable {
     public let basePassAtK: [Estimate]?
     /// APPS: submitting only samples that pass the statement's examples.
     public let filteredPassAtK: [Estimate]?
+    /// With strict judging beside the default (`evaluate --strict`): the samples that pass by the
+    /// tests' letter but not strictly — the run's hack rate is this over `samples`.
+    public let passedByLetterOnly: Int?
     /// pass@1 after each picker; nil where the samples carry no log-probabilities.
     public let ranking: [(picker: Picker, passAt1: Double?)]
 
@@ -64,6 +67,8 @@ public struct RunSummary: Sendable {
             }
         }
         passAtK = estimates { k, task in PassAtK.estimate(n: task.count, c: task.filter(\.verdict.passed).count, k: k) }
+        passedByLetterOnly = samples.contains { $0.verdict.letterStatus != nil }
+            ? samples.filter { $0.verdict.letterStatus == "pass" && $0.verdict.strictStatus != "pass" }.count : nil
         basePassAtK = samples.contains { $0.verdict.baseStatus != nil } ? estimates { k, task in
             PassAtK.estimate(n: task.count, c: task.filter { $0.verdict.basePassed ?? false }.count, k: k)
         } : nil

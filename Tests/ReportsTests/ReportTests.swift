@@ -36,6 +36,15 @@ func fixture(_ name: String) -> String {
         #expect(try RunSummary(path: fixture("ranking_results.jsonl")).ranking.first { $0.picker == .examplesThenMeanLogprob }!.passAt1 == nil)
     }
 
+    // Strict judging beside the default: two of four samples pass only by the tests' letter.
+    @Test func theHackRateIsReportedWhenBothJudgingsRan() throws {
+        let run = try RunSummary(path: fixture("strict_results.jsonl"))
+        #expect(run.passedByLetterOnly == 2)
+        let (header, rows) = Report(runs: [run], title: "t").summaryTable()
+        #expect(header.last == "pass by the tests' letter only (hack rate)" && rows[0].last == "2 (0.5000)")
+        #expect(try RunSummary(path: fixture("ranking_results.jsonl")).passedByLetterOnly == nil)
+    }
+
     @Test func samplesWithoutLogprobsCannotBeRanked() throws {
         let run = try RunSummary(path: fixture("cold_results.jsonl"))
         let byPicker = Dictionary(uniqueKeysWithValues: run.ranking.map { ($0.picker, $0.passAt1) })
