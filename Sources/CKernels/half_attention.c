@@ -82,27 +82,28 @@ void scores_f16c(const float *q, const uint16_t *keys, size_t d, size_t count, f
     }
 }
 
-/// out (GROUPS·8 floats) += Σ_j p[j] · values[j]: positions outside, the row's GROUPS vectors of
-/// sums in registers, each position's products independent of one another.
-#define ACCUMULATE_ROWS(GROUPS)                                                                           \
+/// out (GROUPS·8 floats) += Σ_j p[j] · value j, where VALUE(j, g) loads lanes 8g..8g+7 of value j:
+/// positions outside, the row's GROUPS vectors of sums in registers, each position's products
+/// independent of one another. For the cache's halves and for widened floats alike.
+#define WEIGHTED_SUM(GROUPS, VALUE)                                                                       \
     do {                                                                                                  \
         __m256 acc[GROUPS];                                                                               \
         for (int g = 0; g < GROUPS; g++) acc[g] = _mm256_loadu_ps(out + 8 * g);                           \
         for (size_t j = 0; j < count; j++) {                                                              \
             __m256 weight = _mm256_set1_ps(p[j]);                                                         \
-            const uint16_t *v = values + j * d;                                                           \
-            for (int g = 0; g < GROUPS; g++)                                                              \
-                acc[g] = _mm256_fmadd_ps(weight, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + 8 * g))), acc[g]); \
+            for (int g = 0; g < GROUPS; g++) acc[g] = _mm256_fmadd_ps(weight, VALUE(j, g), acc[g]);       \
         }                                                                                                 \
         for (int g = 0; g < GROUPS; g++) _mm256_storeu_ps(out + 8 * g, acc[g]);                           \
     } while (0)
+#define HALF_VALUE(j, g) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(values + (j) * d + 8 * (g))))
+#define FLOAT_VALUE(j, g) _mm256_loadu_ps(v + (j) * d + 8 * (g))
 
 static __attribute__((target("avx2,fma,f16c")))
 void accumulate_f16c(const float *p, const uint16_t *values, size_t d, size_t count, float *out) {
     // The common head sizes with their sums in registers; any other the same way through memory.
     switch (d) {
-    case 64: ACCUMULATE_ROWS(8); return;
-    case 128: ACCUMULATE_ROWS(16); return;
+    case 64: WEIGHTED_SUM(8, HALF_VALUE); return;
+    case 128: WEIGHTED_SUM(16, HALF_VALUE); return;
     default: break;
     }
     size_t full = d / 8 * 8;
@@ -151,21 +152,10 @@ void dot_keys_avx2(const float *q, const float *k, size_t d, size_t count, float
     }
 }
 
-#define ADD_VALUES(GROUPS)                                                                                 \
-    do {                                                                                                  \
-        __m256 acc[GROUPS];                                                                               \
-        for (int g = 0; g < GROUPS; g++) acc[g] = _mm256_loadu_ps(out + 8 * g);                           \
-        for (size_t j = 0; j < count; j++) {                                                              \
-            __m256 weight = _mm256_set1_ps(p[j]);                                                         \
-            for (int g = 0; g < GROUPS; g++) acc[g] = _mm256_fmadd_ps(weight, _mm256_loadu_ps(v + j * d + 8 * g), acc[g]); \
-        }                                                                                                 \
-        for (int g = 0; g < GROUPS; g++) _mm256_storeu_ps(out + 8 * g, acc[g]);                           \
-    } while (0)
-
 static __attribute__((target("avx2,fma,f16c")))
 void add_values_avx2(const float *p, const float *v, size_t d, size_t count, float *out) {
-    if (d == 64) ADD_VALUES(8);
-    else ADD_VALUES(16);
+    if (d == 64) WEIGHTED_SUM(8, FLOAT_VALUE);
+    else WEIGHTED_SUM(16, FLOAT_VALUE);
 }
 #endif
 
