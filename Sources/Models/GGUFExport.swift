@@ -3,8 +3,8 @@ import ModelFiles
 import Tokenizers
 
 /// An HF model directory as a GGUF file that llama.cpp loads — the layout of llama.cpp's
-/// convert_hf_to_gguf.py for the gpt2, qwen2 and llama architectures (the way GGUFWeights reads
-/// it), with byte-level BPE tokenizers, quantized as llama.cpp's quantizer mixes types.
+/// convert_hf_to_gguf.py for each architecture that gives one (`ggufExport`; the way GGUFWeights
+/// reads it), with byte-level BPE tokenizers, quantized as llama.cpp's quantizer mixes types.
 public enum GGUFExport {
     /// What `codeloop quantize --type` offers: llama.cpp's file types of the same names.
     public enum FileType: String, CaseIterable, Sendable {
@@ -29,58 +29,43 @@ public enum GGUFExport {
         let configPath = directory + "/config.json"
         let modelType = ((try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath)))) as? [String: Any])?["model_type"]
             as? String ?? "?"
-        let architecture: String
-        switch (config.architecture, modelType) {
-        case (.gpt2, "gpt2"): architecture = "gpt2"
-        case (.llama, "qwen2"): architecture = "qwen2"
-        case (.llama, "llama"), (.llama, "mistral"): architecture = "llama"
-        default: throw ModelError("\(configPath): model_type \"\(modelType)\" cannot be written as GGUF (codeloop writes gpt2, llama and qwen2)")
-        }
-        guard config.ropeScaling == .none, config.slidingWindow == nil else {
-            throw ModelError("\(configPath): rope scaling and sliding windows are not written to GGUF by codeloop")
+        let definition = Architectures.definition(of: config.architecture)
+        guard let layout = definition.ggufExport(modelType: modelType, config: config) else {
+            throw ModelError("\(configPath): codeloop does not write model_type \"\(modelType)\" as GGUF"
+                             + (config.ropeScaling != .none || config.slidingWindow != nil ? " with rope scaling or a sliding window" : ""))
         }
         var writer = GGUFWriter()
-        writer.add("general.architecture", .string(architecture))
+        writer.add("general.architecture", .string(layout.architecture))
         writer.add("general.name", .string((directory as NSString).lastPathComponent))
         writer.add("general.file_type", .u32(type.ftype))
         writer.add("general.quantization_version", .u32(2))
-        func key(_ name: String) -> String { architecture + "." + name }
+        func key(_ name: String) -> String { layout.architecture + "." + name }
         writer.add(key("context_length"), .u32(UInt32(config.contextLength)))
         writer.add(key("embedding_length"), .u32(UInt32(config.hiddenSize)))
         writer.add(key("feed_forward_length"), .u32(UInt32(config.intermediateSize)))
         writer.add(key("block_count"), .u32(UInt32(config.layers)))
         writer.add(key("attention.head_count"), .u32(UInt32(config.heads)))
-        if architecture == "gpt2" {
-            writer.add(key("attention.layer_norm_epsilon"), .f32(config.normEpsilon))
-        } else {
-            writer.add(key("attention.head_count_kv"), .u32(UInt32(config.keyValueHeads)))
-            writer.add(key("attention.layer_norm_rms_epsilon"), .f32(config.normEpsilon))
-            writer.add(key("rope.freq_base"), .f32(config.ropeTheta))
-            if let headDimension = config.explicitHeadDimension {
-                writer.add(key("attention.key_length"), .u32(UInt32(headDimension)))
-                writer.add(key("attention.value_length"), .u32(UInt32(headDimension)))
-            }
-        }
-        try addTokenizer(directory: directory, architecture: architecture, vocabulary: config.vocabularySize, to: &writer)
+        for (name, value) in layout.metadata { writer.add(key(name), value) }
+        try addTokenizer(directory: directory, pre: layout.tokenizerPre, vocabulary: config.vocabularySize, to: &writer)
 
         let store = try SafetensorsWeights(directory: directory)
         var counts: [GGMLType: Int] = [:]
-        let hasOutput = store.names.contains { $0 == "lm_head.weight" } && !(architecture == "gpt2" || config.tiedEmbeddings)
+        let hasOutput = store.names.contains { $0 == "lm_head.weight" } && !config.tiedEmbeddings
         for name in store.names {
-            if name.hasSuffix(".attn.bias") && architecture == "gpt2" || name.hasSuffix(".attn.masked_bias") { continue }  // GPT-2's mask buffers
+            if layout.skipped(name) { continue }
             if name == "lm_head.weight" && !hasOutput { continue }  // tied to the embedding
-            guard let mapped = GGUFWeights.ggufName(name) ?? GGUFWeights.ggufName("transformer." + name) else {
-                throw ModelError("\(directory): tensor \(name) has no GGUF name for architecture \(architecture)")
+            guard let mapped = definition.ggufName(name) else {
+                throw ModelError("\(directory): tensor \(name) has no GGUF name for architecture \(layout.architecture)")
             }
             let shape = store.shape(name)!
             var values = try store.tensor(name, shape: shape)
             var dimensions = Array(shape.reversed())
-            if architecture == "gpt2", shape.count == 2, isConv1D(mapped) {
+            if shape.count == 2, layout.conv1D(mapped) {
                 // HF's Conv1D stores (inputs, outputs); GGUF rows are outputs, as for Linear.
                 values = transpose(values, rows: shape[0], columns: shape[1])
                 dimensions = [shape[0], shape[1]]
             }
-            if architecture == "llama", let heads = permutedHeads(mapped, config: config) {
+            if let heads = definition.permutedHeads(ggufTensor: mapped, ggufArchitecture: layout.architecture, config: config) {
                 values = permute(values, rows: shape[0], heads: heads)
             }
             let chosen = tensorType(mapped, dimensions: dimensions, fileType: type, layers: config.layers,
@@ -90,10 +75,6 @@ public enum GGUFExport {
         }
         try writer.encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
         return counts
-    }
-
-    static func isConv1D(_ mapped: String) -> Bool {
-        ["attn_qkv.weight", "attn_output.weight", "ffn_up.weight", "ffn_down.weight"].contains { mapped.hasSuffix($0) }
     }
 
     /// llama.cpp's per-tensor choice (llama-quant.cpp, simplified): 1-D tensors stay F32; the
@@ -128,12 +109,6 @@ public enum GGUFExport {
         return out
     }
 
-    static func permutedHeads(_ mapped: String, config: ModelConfig) -> Int? {
-        if mapped.hasSuffix("attn_q.weight") || mapped.hasSuffix("attn_q.bias") { return config.heads }
-        if mapped.hasSuffix("attn_k.weight") || mapped.hasSuffix("attn_k.bias") { return config.keyValueHeads }
-        return nil
-    }
-
     /// llama.cpp's converter's q/k permute (the inverse of GGUFWeights.unpermute): per head of d
     /// rows, GGUF row 2i + half holds HF row half·d/2 + i.
     static func permute(_ values: [Float], rows: Int, heads: Int) -> [Float] {
@@ -153,7 +128,7 @@ public enum GGUFExport {
     /// tokenizer.ggml.* for a byte-level BPE tokenizer.json: tokens by id (padded to the model's
     /// vocabulary as llama.cpp's converter pads), their types, merges, the pre-tokenizer, bos/eos
     /// and the FIM tokens.
-    static func addTokenizer(directory: String, architecture: String, vocabulary: Int, to writer: inout GGUFWriter) throws {
+    static func addTokenizer(directory: String, pre: String, vocabulary: Int, to writer: inout GGUFWriter) throws {
         let path = directory + "/tokenizer.json"
         guard let data = FileManager.default.contents(atPath: path),
               let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
@@ -185,7 +160,7 @@ public enum GGUFExport {
             return nil
         }
         writer.add("tokenizer.ggml.model", .string("gpt2"))
-        writer.add("tokenizer.ggml.pre", .string(architecture == "qwen2" ? "qwen2" : architecture == "llama" ? "llama-bpe" : "gpt-2"))
+        writer.add("tokenizer.ggml.pre", .string(pre))
         writer.add("tokenizer.ggml.tokens", .strings(tokens))
         writer.add("tokenizer.ggml.token_type", .i32s(types))
         writer.add("tokenizer.ggml.merges", .strings(merges))

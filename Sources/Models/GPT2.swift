@@ -1,10 +1,15 @@
 import Foundation
+import ModelFiles
 import Tensors
+
+extension Architecture {
+    public static let gpt2 = Architecture("gpt2")
+}
 
 /// GPT-2 (Radford et al. 2019), the Codex-era design: learned positions, pre-LayerNorm blocks,
 /// tanh-GELU, Conv1D weights stored (in × out), output embedding tied to the input's.
 /// Weight names as in HF's GPT2LMHeadModel, with or without the "transformer." prefix.
-public final class GPT2: LanguageModel, @unchecked Sendable {
+public final class GPT2: ArchitectureDefinition, @unchecked Sendable {
     public let config: ModelConfig
 
     struct Block {
@@ -24,6 +29,46 @@ public final class GPT2: LanguageModel, @unchecked Sendable {
     let positionEmbedding: [Float]  // (context, C)
     let blocks: [Block]
     let finalGamma, finalBeta: [Float]
+
+    static let architecture = Architecture.gpt2
+    static let modelTypes = ["gpt2"]
+    static let ggufArchitectures = ["gpt2"]
+
+    static func config(hf json: ConfigReader) throws -> ModelConfig {
+        var config = ModelConfig.gpt2(vocabularySize: try json.int("vocab_size"), hiddenSize: try json.int("n_embd"),
+                                      layers: try json.int("n_layer"), heads: try json.int("n_head"), contextLength: try json.int("n_positions"))
+        config.intermediateSize = try json.optionalInt("n_inner") ?? 4 * config.hiddenSize
+        config.normEpsilon = try json.number("layer_norm_epsilon", default: 1e-5)
+        return config
+    }
+
+    static func config(gguf: GGUFConfigReader) throws -> ModelConfig {
+        var config = ModelConfig.gpt2(vocabularySize: try gguf.vocabularySize(), hiddenSize: try gguf.int("embedding_length"),
+                                      layers: try gguf.int("block_count"), heads: try gguf.int("attention.head_count"),
+                                      contextLength: try gguf.int("context_length"))
+        config.intermediateSize = try gguf.int("feed_forward_length")
+        config.normEpsilon = try gguf.number("attention.layer_norm_epsilon")
+        return config
+    }
+
+    /// GPT-2's names, with or without transformers' "transformer." prefix (GPT-BigCode's too).
+    static func ggufName(_ name: String) -> String? {
+        let name = name.hasPrefix("transformer.") ? String(name.dropFirst("transformer.".count)) : name
+        let fixed = ["wte.weight": "token_embd.weight", "wpe.weight": "position_embd.weight",
+                     "ln_f.weight": "output_norm.weight", "ln_f.bias": "output_norm.bias"]
+        if let found = fixed[name] { return found }
+        guard name.hasPrefix("h.") else { return nil }
+        return ggufBlockName(name.dropFirst(2), sublayers: ["ln_1": "attn_norm", "attn.c_attn": "attn_qkv", "attn.c_proj": "attn_output",
+                                                            "ln_2": "ffn_norm", "mlp.c_fc": "ffn_up", "mlp.c_proj": "ffn_down"])
+    }
+
+    /// HF's Conv1D weights (inputs × outputs) go in as Linear ones; the attention masks stay out.
+    static func ggufExport(modelType: String, config: ModelConfig) -> GGUFExportLayout? {
+        GGUFExportLayout(architecture: "gpt2", tokenizerPre: "gpt-2",
+                         metadata: [("attention.layer_norm_epsilon", .f32(config.normEpsilon))],
+                         skipped: { $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") },
+                         conv1D: { name in ["attn_qkv.weight", "attn_output.weight", "ffn_up.weight", "ffn_down.weight"].contains { name.hasSuffix($0) } })
+    }
 
     init(config: ModelConfig, weights: any WeightStore) throws {
         self.config = config

@@ -1,28 +1,54 @@
 import Foundation
+import ModelFiles
 import Tensors
+
+extension Architecture {
+    public static let gptBigCode = Architecture("gpt_bigcode")
+}
 
 /// GPT-BigCode (SantaCoder, StarCoder-1; Allal et al. 2023): GPT-2's block with multi-query attention
 /// (one key/value head shared by all query heads), Linear rather than Conv1D weights, tanh-GELU and a
-/// tied head. Weight names as in HF's GPTBigCodeForCausalLM.
-public final class GPTBigCode: LanguageModel, @unchecked Sendable {
+/// tied head. Weight names as in HF's GPTBigCodeForCausalLM; llama.cpp calls it "starcoder".
+public final class GPTBigCode: ArchitectureDefinition, @unchecked Sendable {
     public let config: ModelConfig
 
     struct Block {
         var ln1Gamma, ln1Beta: [Float]
-        var attention: PackedMatrix  // (C + 2·KV·d, C): queries, then keys, then values
+        var attention: any WeightMatrix  // (C + 2·KV·d, C): queries, then keys, then values
         var attentionBias: [Float]
-        var attentionProjection: PackedMatrix
+        var attentionProjection: any WeightMatrix
         var attentionProjectionBias, ln2Gamma, ln2Beta: [Float]
-        var fc: PackedMatrix
+        var fc: any WeightMatrix
         var fcBias: [Float]
-        var projection: PackedMatrix
+        var projection: any WeightMatrix
         var projectionBias: [Float]
     }
 
-    let tokenEmbedding: PackedMatrix  // (V, C), tied to the output layer
+    let tokenEmbedding: any WeightMatrix  // (V, C), tied to the output layer
     let positionEmbedding: [Float]  // (context, C)
     let blocks: [Block]
     let finalGamma, finalBeta: [Float]
+
+    static let architecture = Architecture.gptBigCode
+    static let modelTypes = ["gpt_bigcode"]
+    static let ggufArchitectures = ["starcoder"]
+
+    static func config(hf json: ConfigReader) throws -> ModelConfig {
+        try json.requireActivation("activation_function", in: ["gelu", "gelu_new", "gelu_fast", "gelu_pytorch_tanh"])
+        var config = try GPT2.config(hf: json)
+        config.architecture = architecture
+        if try json.bool("multi_query", default: true) { config.keyValueHeads = 1 }
+        return config
+    }
+
+    static func config(gguf: GGUFConfigReader) throws -> ModelConfig {
+        var config = try GPT2.config(gguf: gguf)
+        config.architecture = architecture
+        config.keyValueHeads = gguf.optionalInt("attention.head_count_kv") ?? 1
+        return config
+    }
+
+    static func ggufName(_ name: String) -> String? { GPT2.ggufName(name) }
 
     init(config: ModelConfig, weights: any WeightStore) throws {
         self.config = config
@@ -30,8 +56,8 @@ public final class GPTBigCode: LanguageModel, @unchecked Sendable {
         let c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize, d = config.headDimension
         let kvWidth = config.keyValueHeads * d, fused = c + 2 * kvWidth
         func load(_ name: String, _ shape: [Int]) throws -> [Float] { try weights.tensor(prefix + name, shape: shape) }
-        func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> PackedMatrix {
-            PackedMatrix(outByIn: try load(name, [outputs, inputs]), outputs: outputs, inputs: inputs)
+        func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> any WeightMatrix {
+            try weights.matrix(prefix + name, outputs: outputs, inputs: inputs)
         }
         // Without multi-query, c_attn's rows are grouped per head as (q, k, v); regroup them as
         // all queries, all keys, all values, the layout the multi-query case has.
@@ -55,7 +81,8 @@ public final class GPTBigCode: LanguageModel, @unchecked Sendable {
             let p = "h.\(i)."
             return Block(
                 ln1Gamma: try load(p + "ln_1.weight", [c]), ln1Beta: try load(p + "ln_1.bias", [c]),
-                attention: PackedMatrix(outByIn: regroup(try load(p + "attn.c_attn.weight", [fused, c]), width: c), outputs: fused, inputs: c),
+                attention: multiQuery ? try linear(p + "attn.c_attn.weight", fused, c)
+                    : PackedMatrix(outByIn: regroup(try load(p + "attn.c_attn.weight", [fused, c]), width: c), outputs: fused, inputs: c),
                 attentionBias: regroup(try load(p + "attn.c_attn.bias", [fused]), width: 1),
                 attentionProjection: try linear(p + "attn.c_proj.weight", c, c),
                 attentionProjectionBias: try load(p + "attn.c_proj.bias", [c]),

@@ -117,24 +117,3 @@ func storeAll(_ steps: [Step], positions: [Int], layer: Int, keys: UnsafePointer
 func advanceAll(_ steps: [Step]) {
     for step in steps { step.cache.advance(by: 1) }
 }
-
-/// Loads a model from an HF-layout directory (config.json + safetensors) or a GGUF file.
-public func loadModel(directory path: String) throws -> any LanguageModel {
-    var config: ModelConfig
-    let weights: any WeightStore
-    if path.hasSuffix(".gguf") {
-        let file = try GGUFFile(path: path)
-        config = try ModelConfig.load(gguf: file)
-        if file.tensors.values.contains(where: { $0.type.blockSize > 1 }) { config.keyValuePrecision = .float16 }
-        weights = try GGUFWeights(file: file, config: config)
-    } else {
-        config = try ModelConfig.load(directory: path)
-        weights = try SafetensorsWeights(directory: path)
-    }
-    switch config.architecture {
-    case .gpt2: return try GPT2(config: config, weights: weights)
-    case .llama: return try Llama(config: config, weights: weights)
-    case .starcoder2: return try StarCoder2(config: config, weights: weights)
-    case .gptBigCode: return try GPTBigCode(config: config, weights: weights)
-    }
-}

@@ -1,12 +1,17 @@
 import Foundation
+import ModelFiles
 import Tensors
+
+extension Architecture {
+    public static let llama = Architecture("llama")
+}
 
 /// The Llama family: Llama-2, CodeLlama, DeepSeek-Coder, Llama-3.x, Qwen2/2.5(-Coder), Mistral.
 /// RMSNorm, rotary positions (with linear or llama3 rescaling), grouped-query attention (within a
 /// sliding window for Mistral), SwiGLU; optional biases on the attention (Qwen2: q/k/v; Llama's
 /// attention_bias: all four) and on the MLP (mlp_bias). Weight names as in HF's LlamaForCausalLM,
 /// Qwen2ForCausalLM and MistralForCausalLM.
-public final class Llama: LanguageModel, @unchecked Sendable {
+public final class Llama: ArchitectureDefinition, @unchecked Sendable {
     public let config: ModelConfig
 
     struct Layer {
@@ -21,6 +26,54 @@ public final class Llama: LanguageModel, @unchecked Sendable {
     let finalNorm: [Float]
     let embedding: TokenEmbedding
     let rotary: RotaryEmbedding
+
+    static let architecture = Architecture.llama
+    static let modelTypes = ["llama", "mistral", "qwen2"]
+    static let ggufArchitectures = ["llama", "qwen2"]
+
+    static func config(hf json: ConfigReader) throws -> ModelConfig {
+        try json.requireActivation("hidden_act", in: ["silu"])
+        var config = try json.rotaryDecoder(architecture, normEpsilon: try json.number("rms_norm_eps", default: 1e-6), tiedByDefault: false)
+        let windowed = json.modelType == "qwen2" ? try json.bool("use_sliding_window", default: false) : json.modelType == "mistral"
+        if windowed {
+            config.slidingWindow = try json.optionalInt("sliding_window")
+        }
+        return config
+    }
+
+    static func config(gguf: GGUFConfigReader) throws -> ModelConfig {
+        try gguf.rotaryDecoder(architecture, normEpsilonKey: "attention.layer_norm_rms_epsilon")
+    }
+
+    static func ggufName(_ name: String) -> String? {
+        ggufDecoderName(name, sublayers: ["input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
+                                          "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
+                                          "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
+                                          "mlp.down_proj": "ffn_down"],
+                        fixed: ["model.embed_tokens.weight": "token_embd.weight", "lm_head.weight": "output.weight",
+                                "model.norm.weight": "output_norm.weight"])
+    }
+
+    /// llama.cpp's converter interleaves the rotary halves of Llama's (not Qwen2's) q and k rows.
+    static func permutedHeads(ggufTensor name: String, ggufArchitecture: String, config: ModelConfig) -> Int? {
+        guard ggufArchitecture == "llama" else { return nil }
+        if name.hasSuffix("attn_q.weight") || name.hasSuffix("attn_q.bias") { return config.heads }
+        if name.hasSuffix("attn_k.weight") || name.hasSuffix("attn_k.bias") { return config.keyValueHeads }
+        return nil
+    }
+
+    /// Llama and Mistral as llama.cpp's "llama", Qwen2 as "qwen2"; not their rope scalings or windows.
+    static func ggufExport(modelType: String, config: ModelConfig) -> GGUFExportLayout? {
+        guard config.ropeScaling == .none, config.slidingWindow == nil else { return nil }
+        var metadata: [(String, GGUFWriter.Value)] = [
+            ("attention.head_count_kv", .u32(UInt32(config.keyValueHeads))),
+            ("attention.layer_norm_rms_epsilon", .f32(config.normEpsilon)), ("rope.freq_base", .f32(config.ropeTheta))]
+        if let headDimension = config.explicitHeadDimension {
+            metadata += [("attention.key_length", .u32(UInt32(headDimension))), ("attention.value_length", .u32(UInt32(headDimension)))]
+        }
+        let qwen2 = modelType == "qwen2"
+        return GGUFExportLayout(architecture: qwen2 ? "qwen2" : "llama", tokenizerPre: qwen2 ? "qwen2" : "llama-bpe", metadata: metadata)
+    }
 
     init(config: ModelConfig, weights: any WeightStore) throws {
         self.config = config

@@ -1,14 +1,15 @@
 import Foundation
 import Tensors
 
-/// The attention sublayer of the rotary decoders (Llama family, StarCoder2): q/k/v projections with
-/// optional biases, rotary positions, grouped-query attention over the KV cache (within the sliding
-/// window, if any), output projection. Weight names as in HF's `self_attn` modules.
+/// The attention sublayer of the rotary decoders (Llama family, StarCoder2, Phi): q/k/v projections
+/// with optional biases, rotary positions, grouped-query attention over the KV cache (within the
+/// sliding window, if any), output projection. Weight names as in HF's `self_attn` modules, the
+/// output projection's given by `outputName` (o_proj; Phi's dense).
 struct RotaryAttention {
     let query, key, value, output: any WeightMatrix
     let queryBias, keyBias, valueBias, outputBias: [Float]?
 
-    init(weights: any WeightStore, prefix p: String, config: ModelConfig) throws {
+    init(weights: any WeightStore, prefix p: String, config: ModelConfig, outputName: String = "o_proj") throws {
         let c = config.hiddenSize, d = config.headDimension
         let q = config.heads * d, kv = config.keyValueHeads * d
         func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> any WeightMatrix {
@@ -20,11 +21,11 @@ struct RotaryAttention {
         query = try linear("q_proj.weight", q, c)
         key = try linear("k_proj.weight", kv, c)
         value = try linear("v_proj.weight", kv, c)
-        output = try linear("o_proj.weight", c, q)
+        output = try linear(outputName + ".weight", c, q)
         queryBias = try bias("q_proj.bias", q)
         keyBias = try bias("k_proj.bias", kv)
         valueBias = try bias("v_proj.bias", kv)
-        outputBias = try bias("o_proj.bias", c)
+        outputBias = try bias(outputName + ".bias", c)
     }
 
     /// Scratch for one forward pass of `rows` positions.

@@ -1,16 +1,20 @@
 import Foundation
 
 /// Rotary position embedding (Su et al. 2021) in the rotate-half form of HF's Llama code, with the
-/// frequency rescalings of transformers' modeling_rope_utils.py (linear; llama3).
+/// frequency rescalings of transformers' modeling_rope_utils.py (linear; llama3). With partial
+/// rotary (Phi), only each head's first r dimensions turn; the rest pass through.
 struct RotaryEmbedding {
     let headDimension: Int
-    /// 1 / theta^(2i/d) for i < d/2, rescaled.
+    /// r: the dimensions of each head that turn.
+    let rotaryDimensions: Int
+    /// 1 / theta^(2i/r) for i < r/2, rescaled.
     let inverseFrequencies: [Float]
 
     init(config: ModelConfig) {
-        let d = config.headDimension
+        let d = config.headDimension, r = config.rotaryDimensions
         headDimension = d
-        let base = (0..<(d / 2)).map { 1 / powf(config.ropeTheta, Float(2 * $0) / Float(d)) }
+        rotaryDimensions = r
+        let base = (0..<(r / 2)).map { 1 / powf(config.ropeTheta, Float(2 * $0) / Float(r)) }
         switch config.ropeScaling {
         case .none:
             inverseFrequencies = base
@@ -32,7 +36,7 @@ struct RotaryEmbedding {
     }
 
     /// Rotates (rows × heads·d) in place, row r at positions[r]:
-    /// (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin) with x1, x2 the halves of each head.
+    /// (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin) with x1, x2 the halves of each head's rotary part.
     func rotate(_ x: inout [Float], heads: Int, positions: [Int]) {
         x.withUnsafeMutableBufferPointer { rotate($0.baseAddress!, rows: positions.count, heads: heads) { positions[$0] } }
     }
@@ -45,7 +49,7 @@ struct RotaryEmbedding {
     }
 
     private func rotate(_ x: UnsafeMutablePointer<Float>, rows: Int, heads: Int, position: (Int) -> Int) {
-        let d = headDimension, half = d / 2
+        let d = headDimension, half = rotaryDimensions / 2
         for row in 0..<rows {
             let angleScale = Float(position(row))
             for i in 0..<half {

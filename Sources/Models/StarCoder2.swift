@@ -1,11 +1,16 @@
 import Foundation
+import ModelFiles
 import Tensors
+
+extension Architecture {
+    public static let starcoder2 = Architecture("starcoder2")
+}
 
 /// StarCoder2 (Lozhkov et al. 2024): the Llama layout with LayerNorm (weight and bias) instead of
 /// RMSNorm, biases on every projection (use_bias), a tanh-GELU MLP (c_fc, c_proj) instead of SwiGLU,
 /// grouped-query attention in a sliding window, and the head tied to the embedding by default.
 /// Weight names as in HF's Starcoder2ForCausalLM.
-public final class StarCoder2: LanguageModel, @unchecked Sendable {
+public final class StarCoder2: ArchitectureDefinition, @unchecked Sendable {
     public let config: ModelConfig
 
     struct Layer {
@@ -20,6 +25,29 @@ public final class StarCoder2: LanguageModel, @unchecked Sendable {
     let finalNormWeight, finalNormBias: [Float]
     let embedding: TokenEmbedding
     let rotary: RotaryEmbedding
+
+    static let architecture = Architecture.starcoder2
+    static let modelTypes = ["starcoder2"]
+    static let ggufArchitectures = ["starcoder2"]
+
+    static func config(hf json: ConfigReader) throws -> ModelConfig {
+        try json.requireActivation("hidden_act", in: ["gelu_pytorch_tanh", "gelu_new"])
+        var config = try json.rotaryDecoder(architecture, normEpsilon: try json.number("norm_epsilon", default: 1e-5), tiedByDefault: true)
+        config.slidingWindow = try json.optionalInt("sliding_window")
+        return config
+    }
+
+    static func config(gguf: GGUFConfigReader) throws -> ModelConfig {
+        try gguf.rotaryDecoder(architecture, normEpsilonKey: "attention.layer_norm_epsilon")
+    }
+
+    static func ggufName(_ name: String) -> String? {
+        ggufDecoderName(name, sublayers: ["input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
+                                          "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
+                                          "self_attn.o_proj": "attn_output", "mlp.c_fc": "ffn_up", "mlp.c_proj": "ffn_down"],
+                        fixed: ["model.embed_tokens.weight": "token_embd.weight", "lm_head.weight": "output.weight",
+                                "model.norm.weight": "output_norm.weight", "model.norm.bias": "output_norm.bias"])
+    }
 
     init(config: ModelConfig, weights: any WeightStore) throws {
         self.config = config

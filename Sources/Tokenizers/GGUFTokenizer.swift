@@ -125,7 +125,7 @@ extension Tokenizer {
     /// llama.cpp's pre-tokenizer names (tokenizer.ggml.pre) as the HF pipelines they stand for.
     static func preTokenizer(named name: String, path: String) throws -> (Normalizer?, [PreTokenizerStep]) {
         switch name {
-        case "default", "gpt-2", "gpt2", "codeshell": return (nil, [.scanner(.gpt2)])
+        case "default", "gpt-2", "gpt2", "codeshell", "phi-2": return (nil, [.scanner(.gpt2)])
         case "qwen2": return (.nfc, [.scanner(.qwen2)])
         case "llama-bpe", "llama3", "smaug-bpe": return (nil, [.scanner(.llama3)])
         case "starcoder", "refact", "smollm": return (nil, [.digits(individual: true), .scanner(.gpt2)])

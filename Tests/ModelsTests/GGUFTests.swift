@@ -178,7 +178,7 @@ import Tokenizers
         let magic = try broken { $0[0] = UInt8(ascii: "X") }
         #expect(throws: GGUFError("\(magic): not a GGUF file (no GGUF magic)")) { try loadModel(directory: magic) }
         let architecture = try broken { replace(&$0, "qwen2", "mamba") }
-        #expect(throws: ModelError("\(architecture): unsupported general.architecture \"mamba\" (codeloop reads gpt2, llama, qwen2 and starcoder2 from GGUF)")) {
+        #expect(throws: ModelError("\(architecture): unsupported general.architecture \"mamba\" (codeloop reads gpt2, llama, phi2, qwen2, starcoder and starcoder2 from GGUF)")) {
             try loadModel(directory: architecture)
         }
         // An unknown tensor type: the first tensor info's type field (after its name, rank and dims).

@@ -47,7 +47,7 @@ func scratchModel(_ name: String) throws -> String {
     @Test func unsupportedArchitecture() throws {
         let directory = try scratchModel("gpt2-tiny")
         try #"{"model_type": "mamba"}"#.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
-        #expect(throws: ModelError("\(directory)/config.json: unsupported model_type \"mamba\" (codeloop runs gpt2, gpt_bigcode, llama, mistral, qwen2 and starcoder2)")) {
+        #expect(throws: ModelError("\(directory)/config.json: unsupported model_type \"mamba\" (codeloop runs gpt2, gpt_bigcode, llama, mistral, phi, qwen2 and starcoder2)")) {
             try loadModel(directory: directory)
         }
     }
