@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """GGUF files as llama.cpp makes them, with llama.cpp's logits on them.
 
-Tiny random Qwen2, Llama, GPT-2 and StarCoder2 models (transformers' own classes, save_pretrained;
+Tiny random Qwen2, Llama, GPT-2, StarCoder2, Phi and GPT-BigCode models (transformers' own classes, save_pretrained;
 widths of 256 so that Q4_K's 256-weight blocks fit) — one Llama with a SentencePiece tokenizer
 (tokenizer.model, which the converter writes as tokenizer.ggml.model "llama"), the rest byte-level BPE — converted by llama.cpp's own convert_hf_to_gguf.py to F32 and
 F16, quantized by llama.cpp's own quantizer (llama-cpp-python's llama_model_quantize) to Q8_0,
@@ -40,6 +40,9 @@ MODELS = {
     "starcoder2": ("Starcoder2", "starcoder", "starcoder", ["f16", "q8_0"]),
     # CodeLlama's shape: Llama with a SentencePiece BPE vocabulary (byte fallback); the pre-tokenizer name is unused.
     "codellama": ("Llama", "sentencepiece", "default", ["f16", "q8_0"]),
+    # Phi-2's layout (partial rotary, parallel blocks, a head with a bias) and GPT-BigCode's (llama.cpp's "starcoder").
+    "phi": ("Phi", "codegen", "phi-2", ["f16", "q8_0", "q4_k_m"]),
+    "gpt-bigcode": ("GPTBigCode", "starcoder", "starcoder", ["f16", "q8_0"]),
 }
 QUANTIZE_FTYPE = {"q4_0": 2, "q8_0": 7, "q4_k_m": 15}  # llama.cpp's llama_ftype
 
@@ -106,7 +109,7 @@ config = model.config
 reader = gguf.GGUFReader(path)
 arch = bytes(reader.fields["general.architecture"].parts[-1]).decode()
 def hf_name(name):
-    if arch == "gpt2":
+    if arch in ("gpt2", "starcoder"):
         fixed = {"token_embd.weight": "transformer.wte.weight", "position_embd.weight": "transformer.wpe.weight",
                  "output_norm.weight": "transformer.ln_f.weight", "output_norm.bias": "transformer.ln_f.bias"}
         parts = {"attn_norm": "ln_1", "attn_qkv": "attn.c_attn", "attn_output": "attn.c_proj", "ffn_norm": "ln_2",
@@ -120,6 +123,10 @@ def hf_name(name):
                  "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj"}
         if arch == "starcoder2":  # a GELU MLP of two matrices, named as GPT-2's
             parts.update({"ffn_up": "mlp.c_fc", "ffn_down": "mlp.c_proj"})
+        if arch == "phi2":
+            fixed.update({"output.bias": "lm_head.bias", "output_norm.weight": "model.final_layernorm.weight",
+                          "output_norm.bias": "model.final_layernorm.bias"})
+            parts.update({"attn_output": "self_attn.dense", "ffn_up": "mlp.fc1", "ffn_down": "mlp.fc2"})
         prefix = "model.layers."
     if name in fixed:
         return fixed[name]
@@ -162,6 +169,13 @@ def make_model(kind, family, directory):
     if kind == "GPT2":  # llama.cpp's converter reads n_ctx, which older GPT-2 configs carry
         config = transformers.GPT2Config(n_embd=256, n_layer=1, n_head=4, n_positions=64, n_ctx=64, vocab_size=vocab)
         model = transformers.GPT2LMHeadModel(config)
+    elif kind == "GPTBigCode":  # multi-query, as the converter writes it (head_count_kv 1)
+        config = transformers.GPTBigCodeConfig(n_embd=256, n_layer=1, n_head=4, n_positions=64, vocab_size=vocab, multi_query=True)
+        model = transformers.GPTBigCodeForCausalLM(config)
+    elif kind == "Phi":  # the converter writes feed_forward_length 4 × width and as many kv heads as heads
+        config = transformers.PhiConfig(hidden_size=256, intermediate_size=1024, num_hidden_layers=1, num_attention_heads=4,
+                                        max_position_embeddings=64, vocab_size=vocab, partial_rotary_factor=0.5)
+        model = transformers.PhiForCausalLM(config)
     else:
         config = getattr(transformers, kind + "Config")(
             hidden_size=256, intermediate_size=256, num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=2,

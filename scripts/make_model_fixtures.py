@@ -21,8 +21,8 @@ import sys
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import (PreTrainedTokenizerFast, GPT2Config, GPT2LMHeadModel, GPTBigCodeConfig, GPTBigCodeForCausalLM, LlamaConfig,
-                          LlamaForCausalLM, MistralConfig, MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM,
-                          Starcoder2Config, Starcoder2ForCausalLM)
+                          LlamaForCausalLM, MistralConfig, MistralForCausalLM, PhiConfig, PhiForCausalLM, Qwen2Config,
+                          Qwen2ForCausalLM, Starcoder2Config, Starcoder2ForCausalLM)
 
 from repo_paths import ROOT  # noqa: E402
 OUT = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures")
@@ -30,7 +30,7 @@ TOKENIZERS = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures", "real")
 # Each architecture beside GPT-2 and Qwen2, with the tokenizer family it ships with.
 FAMILIES = {"llama-tiny": "llama2-legacy", "llama3-tiny": "llama3", "mistral-tiny": "mistral-metaspace",
             "starcoder2-tiny": "starcoder", "gpt-bigcode-tiny": "starcoder", "codellama-tiny": "codellama",
-            "deepseek-coder-tiny": "deepseek-coder"}
+            "deepseek-coder-tiny": "deepseek-coder", "phi-tiny": "codegen"}
 TEXT_PROMPT = "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return"
 SMALL = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
              max_position_embeddings=64)
@@ -96,6 +96,9 @@ def build(name, vocab):
     elif name == "gpt-bigcode-tiny":  # SantaCoder / StarCoder-1: multi-query attention, learned positions
         model = GPTBigCodeForCausalLM(GPTBigCodeConfig(vocab_size=vocab, n_embd=32, n_layer=2, n_head=4, n_positions=64,
                                                        multi_query=True, attn_implementation="eager"))
+    elif name == "phi-tiny":  # Phi-1/2: parallel attention and MLP, partial rotary (half of each head), biases, head bias
+        model = PhiForCausalLM(PhiConfig(vocab_size=vocab, partial_rotary_factor=0.5, rope_theta=10000.0,
+                                         attn_implementation="eager", **SMALL))
     else:
         raise SystemExit(f"unknown model {name}")
     if name != "gpt2-tiny":

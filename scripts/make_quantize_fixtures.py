@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """llama.cpp's view of the GGUF files `codeloop quantize` writes.
 
-Makes a random GPT-2 with transformers (width 256, so that Q4_K and Q6_K rows are whole blocks;
-the 300-token tokenizer of gpt2-tiny) and saves it in F16 with save_pretrained into
-Tests/ModelsTests/Fixtures/quantize/gpt2-hf; the Qwen2 model is gguf/qwen2-hf (made by
+Makes a random GPT-2 and a random Phi with transformers (width 256, so that Q4_K and Q6_K rows are
+whole blocks; the 300-token tokenizer of gpt2-tiny) and saves them in F16 with save_pretrained into
+Tests/ModelsTests/Fixtures/quantize/{gpt2,phi}-hf; the Qwen2 model is gguf/qwen2-hf (made by
 make_gguf_fixtures.py). Then `codeloop quantize` writes each at f32, f16, q8_0, q4_0 and q4_k_m,
 and llama.cpp (llama-cpp-python, plain CPU buffers) loads every file and records its logits on a
 fixed prompt, its tokenization of a text, and the file's FNV-1a hash, in quantize/reference.json.
@@ -68,6 +68,23 @@ def make_gpt2(directory):
     shutil.copy(os.path.join(FIXTURES, "gpt2-tiny", "tokenizer.json"), directory)
 
 
+def make_phi(directory):
+    import torch
+    from transformers import PhiConfig, PhiForCausalLM
+    torch.manual_seed(4)
+    config = PhiConfig(hidden_size=256, intermediate_size=512, num_hidden_layers=1, num_attention_heads=4, vocab_size=300,
+                       max_position_embeddings=64, partial_rotary_factor=0.5, bos_token_id=0, eos_token_id=0)
+    model = PhiForCausalLM(config).eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() == 1:
+                p.add_(0.1 * torch.randn_like(p))
+            else:
+                p.normal_(0.0, 0.05)  # transformers' 0.02 leaves logits nearly flat
+    model.half().save_pretrained(directory, safe_serialization=True)
+    shutil.copy(os.path.join(FIXTURES, "gpt2-tiny", "tokenizer.json"), directory)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--llama-python", required=True)
@@ -76,7 +93,9 @@ def main():
     os.makedirs(OUT)
     gpt2 = os.path.join(OUT, "gpt2-hf")
     make_gpt2(gpt2)
-    models = {"gpt2": gpt2, "qwen2": os.path.join(FIXTURES, "gguf", "qwen2-hf")}
+    phi = os.path.join(OUT, "phi-hf")
+    make_phi(phi)
+    models = {"gpt2": gpt2, "qwen2": os.path.join(FIXTURES, "gguf", "qwen2-hf"), "phi": phi}
     with tempfile.TemporaryDirectory() as work:
         files = {}
         for name, directory in models.items():

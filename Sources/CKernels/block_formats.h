@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "block_matmul.h"
+#include "ggml_types.h"
 
 static inline float half_to_float(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF, bits;
@@ -33,21 +33,14 @@ static inline uint16_t load_half(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2
 
 /// The 32-weight formats with a min after the scale (w = d·q + m, the min in bytes 2–3); the other
 /// three (Q8_0, Q4_0, Q5_0) have signed quants once their offsets are taken off.
-static inline int has_min(int type) { return type == CL_BLOCK_Q4_1 || type == CL_BLOCK_Q5_1; }
+static inline int has_min(int type) { return cl_ggml_types[type].has_min; }
 
-/// Bytes of one block (for F16, of 32 weights).
+/// Weights the kernels widen at once: a block, or 32 halves for F16.
+static inline size_t kernel_block_size(int type) { return type == CL_BLOCK_F16 ? 32 : (size_t)cl_ggml_types[type].block_size; }
+
+/// Bytes of what the kernels widen at once.
 static inline size_t block_bytes(int type) {
-    switch (type) {
-    case CL_BLOCK_F16: return 64;
-    case CL_BLOCK_Q4_0: return 18;
-    case CL_BLOCK_Q4_1: return 20;
-    case CL_BLOCK_Q5_0: return 22;
-    case CL_BLOCK_Q5_1: return 24;
-    case CL_BLOCK_Q8_0: return 34;
-    case CL_BLOCK_Q4_K: return 144;
-    case CL_BLOCK_Q6_K: return 210;
-    default: return 0;
-    }
+    return kernel_block_size(type) / (size_t)cl_ggml_types[type].block_size * (size_t)cl_ggml_types[type].block_bytes;
 }
 
 /// Q4_K's 6-bit scale and min of sub-block j (get_scale_min_k4).

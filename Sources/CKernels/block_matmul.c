@@ -9,7 +9,7 @@
 #include <immintrin.h>
 #endif
 
-size_t cl_block_size(int type) { return type == CL_BLOCK_Q4_K || type == CL_BLOCK_Q6_K ? 256 : 32; }
+size_t cl_block_size(int type) { return kernel_block_size(type); }
 
 size_t cl_block_row_bytes(int type, size_t k) { return k / cl_block_size(type) * block_bytes(type); }
 

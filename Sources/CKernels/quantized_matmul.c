@@ -118,7 +118,7 @@ static float dot256_portable(int type, const uint8_t *block, const act256 *a) {
 
 static void quantized_matmul_portable(int type, const void *xq, size_t m, size_t k, const void *w, size_t n,
                                       size_t first, size_t end, const float *bias, float *out) {
-    size_t size = cl_block_size(type), blocks = k / size, step = block_bytes(type);
+    size_t size = kernel_block_size(type), blocks = k / size, step = block_bytes(type);
     for (size_t j = first; j < end; j++) {
         const uint8_t *row = (const uint8_t *)w + j * blocks * step;
         for (size_t r = 0; r < m; r++) {

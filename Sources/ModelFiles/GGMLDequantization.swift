@@ -89,6 +89,8 @@ extension GGMLType {
                     }
                 }
             }
+        default:
+            preconditionFailure("no dequantizer for \(self): every type of ggml_types.h needs one")
         }
     }
 

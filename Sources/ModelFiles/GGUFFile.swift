@@ -1,5 +1,6 @@
 import Foundation
 
+
 /// llama.cpp's GGUF container, version 2 and 3 (ggml/docs/gguf.md): magic "GGUF", version, tensor
 /// count, metadata count, metadata key/values, tensor infos (name, dimensions with the fastest
 /// first, type, offset), then the tensor data aligned to `general.alignment` (default 32). The file
@@ -195,48 +196,4 @@ public final class GGUFFile: @unchecked Sendable {  // immutable after init
 public struct GGUFError: Error, CustomStringConvertible, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// ggml's tensor types that codeloop reads (ggml/include/ggml.h), with their block layouts.
-public enum GGMLType: UInt32, Sendable, CustomStringConvertible {
-    case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q4_K = 12, q6_K = 14, bf16 = 30
-
-    /// Weights per block.
-    public var blockSize: Int {
-        switch self {
-        case .f32, .f16, .bf16: return 1
-        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: return 32
-        case .q4_K, .q6_K: return 256
-        }
-    }
-
-    /// Bytes per block.
-    public var blockBytes: Int {
-        switch self {
-        case .f32: return 4
-        case .f16, .bf16: return 2
-        case .q4_0: return 2 + 16  // F16 scale, 32 nibbles
-        case .q4_1: return 2 + 2 + 16  // F16 scale and min, 32 nibbles
-        case .q5_0: return 2 + 4 + 16  // F16 scale, the 32 fifth bits, 32 nibbles
-        case .q5_1: return 2 + 2 + 4 + 16  // F16 scale and min, fifth bits, nibbles
-        case .q8_0: return 2 + 32  // F16 scale, 32 int8
-        case .q4_K: return 2 + 2 + 12 + 128  // F16 d and dmin, 6-bit sub-scales and mins, 256 nibbles
-        case .q6_K: return 128 + 64 + 16 + 2  // low 4 bits, high 2 bits, int8 sub-scales, F16 d
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .f32: return "F32"
-        case .f16: return "F16"
-        case .bf16: return "BF16"
-        case .q4_0: return "Q4_0"
-        case .q4_1: return "Q4_1"
-        case .q5_0: return "Q5_0"
-        case .q5_1: return "Q5_1"
-        case .q8_0: return "Q8_0"
-        case .q4_K: return "Q4_K"
-        case .q6_K: return "Q6_K"
-        }
-    }
 }

@@ -51,17 +51,17 @@ public struct GGUFWeights: WeightStore {
     public func matrix(_ name: String, outputs: Int, inputs: Int) throws -> any WeightMatrix {
         let mapped = ggufName(name) ?? name
         guard let info = file.tensors[mapped], info.shape == [outputs, inputs],
-              let format = BlockMatrix.Format(rawValue: Int32(info.type.rawValue)), inputs % format.blockSize == 0 else {
+              BlockMatrix.holds(info.type, inputs: inputs) else {
             return PackedMatrix(outByIn: try tensor(name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs)
         }
         let data = file.data(info)
         guard let permuted = permutedHeads(mapped) else {
-            return BlockMatrix(format: format, blocks: data.baseAddress!, outputs: outputs, inputs: inputs, owner: file)
+            return BlockMatrix(format: info.type, blocks: data.baseAddress!, outputs: outputs, inputs: inputs, owner: file)
         }
         // Rows are whole blocks, so un-permuting them is moving bytes.
         let rows = RowBuffer(bytes: info.byteCount)
         Self.unpermute(rows: outputs, bytesPerRow: info.byteCount / outputs, heads: permuted, from: data.baseAddress!, to: rows.pointer)
-        return BlockMatrix(format: format, blocks: UnsafeRawPointer(rows.pointer), outputs: outputs, inputs: inputs, owner: rows)
+        return BlockMatrix(format: info.type, blocks: UnsafeRawPointer(rows.pointer), outputs: outputs, inputs: inputs, owner: rows)
     }
 
     /// Llama's rows that llama.cpp's converter interleaved (its "permute"): codeloop rotates halves,

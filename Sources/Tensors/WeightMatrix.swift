@@ -1,4 +1,5 @@
 import CKernels
+import ModelFiles
 
 /// A weight matrix (outputs × inputs) that multiplies activation rows: packed floats, or a
 /// block format read in place.
@@ -19,12 +20,8 @@ extension PackedMatrix: WeightMatrix {}
 /// the quantized formats multiply in integers with activations quantized to 8 bits once per call,
 /// as llama.cpp does (CKernels/quantized_matmul.c).
 public struct BlockMatrix: WeightMatrix, @unchecked Sendable {  // the blocks are never written
-    public enum Format: Int32, Sendable {
-        case f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q4_K = 12, q6_K = 14
-
-        /// Weights per block (for F16: per group the kernel widens at once).
-        public var blockSize: Int { cl_block_size(rawValue) }
-    }
+    /// ggml's types the kernels multiply in place (`GGMLType.isInPlace`).
+    public typealias Format = GGMLType
 
     public let outputs: Int
     public let inputs: Int
@@ -35,7 +32,7 @@ public struct BlockMatrix: WeightMatrix, @unchecked Sendable {  // the blocks ar
 
     /// `blocks` holds `outputs` rows of `inputs` weights, a whole number of blocks each.
     public init(format: Format, blocks: UnsafeRawPointer, outputs: Int, inputs: Int, owner: AnyObject) {
-        precondition(inputs % format.blockSize == 0, "block rows hold whole blocks")
+        precondition(Self.holds(format, inputs: inputs), "block rows hold whole blocks")
         self.format = format
         self.blocks = blocks
         self.outputs = outputs
@@ -43,7 +40,10 @@ public struct BlockMatrix: WeightMatrix, @unchecked Sendable {  // the blocks ar
         self.owner = owner
     }
 
-    public var bytesPerRow: Int { cl_block_row_bytes(format.rawValue, inputs) }
+    /// Whether rows of `inputs` weights of `format` are multiplied in place: whole blocks of a format the kernels have.
+    public static func holds(_ format: Format, inputs: Int) -> Bool { format.isInPlace && inputs % cl_block_size(format.id) == 0 }
+
+    public var bytesPerRow: Int { cl_block_row_bytes(format.id, inputs) }
 
     public func multiply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
         multiply(x, rows: rows, bias: bias, into: out, path: nil)
@@ -51,7 +51,7 @@ public struct BlockMatrix: WeightMatrix, @unchecked Sendable {  // the blocks ar
 
     /// `path`: one of CKernels' CL_PATH_… (the tests), or nil for the machine's best.
     func multiply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>, path: Int32?) {
-        let type = format.rawValue
+        let type = format.id
         guard format != .f16 else {
             let kernel = path == Int32(CL_PATH_PORTABLE) ? cl_block_matmul_portable : cl_block_matmul
             inParallel(rows: rows) { first, end in kernel(type, x, rows, inputs, blocks, outputs, first, end, bias, out) }
@@ -79,6 +79,6 @@ public struct BlockMatrix: WeightMatrix, @unchecked Sendable {  // the blocks ar
     }
 
     public func copyRow(_ index: Int, into target: UnsafeMutablePointer<Float>) {
-        cl_block_dequantize_row(format.rawValue, blocks, inputs, index, target)
+        cl_block_dequantize_row(format.id, blocks, inputs, index, target)
     }
 }

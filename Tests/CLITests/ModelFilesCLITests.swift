@@ -9,7 +9,7 @@ import TestScratch
         .appendingPathComponent("ModelsTests/Fixtures").path
 
     @Test(arguments: ["llama-tiny", "llama3-tiny", "codellama-tiny", "deepseek-coder-tiny", "mistral-tiny", "starcoder2-tiny",
-                      "gpt-bigcode-tiny"])
+                      "gpt-bigcode-tiny", "phi-tiny"])
     func completesWithEachArchitecture(_ name: String) throws {
         let (status, stdout, stderr) = try codeloop(["complete", "--model", Self.fixtures + "/" + name, "--temperature", "0",
                                                      "--max-tokens", "4", "def add(a, b):"])

@@ -49,7 +49,8 @@ import Tokenizers
         return (worst / scale, Double(agree) / Double(a.count))
     }
 
-    @Test(arguments: ["qwen2-f32.gguf", "qwen2-f16.gguf", "llama-f16.gguf", "gpt2-f16.gguf", "starcoder2-f16.gguf", "codellama-f16.gguf"])
+    @Test(arguments: ["qwen2-f32.gguf", "qwen2-f16.gguf", "llama-f16.gguf", "gpt2-f16.gguf", "starcoder2-f16.gguf", "codellama-f16.gguf",
+                      "phi-f16.gguf", "gpt-bigcode-f16.gguf"])
     func unquantizedFilesMatchLlamaCpp(_ file: String) throws {
         let ours = try logits(file), reference = Self.reference(file)
         let (difference, agreement) = compare(ours, reference.logits)
@@ -63,7 +64,7 @@ import Tokenizers
     /// file's weights as the gguf package widens them) than llama.cpp's own are, and close to
     /// llama.cpp's — the two round the activations' scales a little differently.
     @Test(arguments: ["qwen2-q8_0.gguf", "qwen2-q4_0.gguf", "qwen2-q4_k_m.gguf", "llama-q4_k_m.gguf", "gpt2-q8_0.gguf", "starcoder2-q8_0.gguf",
-                      "codellama-q8_0.gguf"])
+                      "codellama-q8_0.gguf", "phi-q8_0.gguf", "phi-q4_k_m.gguf", "gpt-bigcode-q8_0.gguf"])
     func quantizedFilesAreAsCloseToTheExactProductAsLlamaCpp(_ file: String) throws {
         let ours = try logits(file), reference = Self.reference(file)
         let exact = compare(ours, reference.dequantizedLogits), llamaCppError = compare(reference.logits, reference.dequantizedLogits)
@@ -89,7 +90,7 @@ import Tokenizers
 
     /// A prompt long enough for attention in matrix form (half caches, 32 rows or more) gives the
     /// logits of the same tokens read one at a time, which attend row by row.
-    @Test(arguments: ["qwen2-q8_0.gguf", "starcoder2-q8_0.gguf", "gpt2-q8_0.gguf"])
+    @Test(arguments: ["qwen2-q8_0.gguf", "starcoder2-q8_0.gguf", "gpt2-q8_0.gguf", "phi-q8_0.gguf", "gpt-bigcode-q8_0.gguf"])
     func promptsInMatrixFormEqualTokenByToken(file: String) throws {
         let model = try loadModel(directory: Self.directory + "/" + file)
         let tokens = (0..<45).map { ($0 * 37 + 11) % min(model.config.vocabularySize, 250) }
@@ -120,7 +121,8 @@ import Tokenizers
         #expect(zip(a, b).map { abs($0 - $1) }.max()! < 1e-5)
     }
 
-    @Test(arguments: ["qwen2-f32.gguf", "llama-f16.gguf", "gpt2-f16.gguf", "starcoder2-f16.gguf", "codellama-f16.gguf"])
+    @Test(arguments: ["qwen2-f32.gguf", "llama-f16.gguf", "gpt2-f16.gguf", "starcoder2-f16.gguf", "codellama-f16.gguf", "phi-f16.gguf",
+                      "gpt-bigcode-f16.gguf"])
     func tokenizerFromMetadataMatchesLlamaCpp(_ file: String) throws {
         let tokenizer = try Tokenizer.named(Self.directory + "/" + file)
         let text = Self.root["text"] as! String

@@ -70,7 +70,7 @@ func argmax(_ row: ArraySlice<Float>) -> Int {
 
     /// Every architecture, each saved by transformers' own model class.
     static let models = ["gpt2-tiny", "qwen2-tiny", "llama-tiny", "llama3-tiny", "codellama-tiny", "deepseek-coder-tiny",
-                         "mistral-tiny", "starcoder2-tiny", "gpt-bigcode-tiny"]
+                         "mistral-tiny", "starcoder2-tiny", "gpt-bigcode-tiny", "phi-tiny"]
 
     @Test(arguments: models)
     func matchesTransformers(_ name: String) throws { try check(name) }

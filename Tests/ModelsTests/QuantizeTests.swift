@@ -12,11 +12,11 @@ import Tokenizers
     nonisolated(unsafe) static let root = try! JSONSerialization.jsonObject(
         with: Data(contentsOf: URL(fileURLWithPath: fixtureDirectory("quantize") + "/reference.json"))) as! [String: Any]
 
-    static let cases: [(String, GGUFExport.FileType)] = ["gpt2", "qwen2"].flatMap { model in GGUFExport.FileType.allCases.map { (model, $0) } }
+    static let cases: [(String, GGUFExport.FileType)] = ["gpt2", "qwen2", "phi"].flatMap { model in GGUFExport.FileType.allCases.map { (model, $0) } }
 
     @Test(arguments: cases)
     func llamaCppReadsWhatCodeloopWrites(model: String, type: GGUFExport.FileType) throws {
-        let source = model == "gpt2" ? fixtureDirectory("quantize") + "/gpt2-hf" : fixtureDirectory("gguf") + "/qwen2-hf"
+        let source = model == "qwen2" ? fixtureDirectory("gguf") + "/qwen2-hf" : fixtureDirectory("quantize") + "/\(model)-hf"
         let path = Scratch.directory("quantize") + "/\(model)-\(type.rawValue).gguf"
         try GGUFExport.write(directory: source, type: type, to: path)
         let reference = try #require(Self.root["\(model)-\(type.rawValue)"] as? [String: Any])

@@ -15,7 +15,7 @@ import Testing
     /// Random blocks: quants anywhere in their range (Q8_0's −128 included), scales finite halves.
     func randomBlocks(_ format: BlockMatrix.Format, outputs: Int, inputs: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        let rowBytes = cl_block_row_bytes(format.rawValue, inputs)
+        let rowBytes = cl_block_row_bytes(format.id, inputs)
         var bytes = (0..<(rowBytes * outputs)).map { _ in UInt8.random(in: 0...255, using: &generator) }
         func putHalf(_ value: Float, at offset: Int) {
             let bits = Float16(value).bitPattern
@@ -35,8 +35,9 @@ import Testing
         case .q5_1: ([0, 2], 24)
         case .q4_K: ([0, 2], 144)
         case .q6_K: ([208], 210)
-        case .f16: ([], 0)
+        default: preconditionFailure("\(format) is not a quantized format")
         }
+        #expect(format.blockBytes == blockBytes, "ggml_types.h's bytes for \(format)")
         for block in 0..<(bytes.count / blockBytes) {
             for offset in halves { putHalf(Float.random(in: 0.001...0.1) * (offset == 2 && blockBytes < 32 ? -1 : 1), at: block * blockBytes + offset) }
         }

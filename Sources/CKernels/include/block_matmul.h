@@ -2,21 +2,9 @@
 #define CODELOOP_BLOCK_MATMUL_H
 
 #include <stddef.h>
+#include "ggml_types.h"
 
-/// Weight formats used in place, as GGUF files store them (ggml's block layouts, one row of k
-/// weights after another): widened to float in registers, multiplied with float activations.
-enum {
-    CL_BLOCK_F16 = 1,   // IEEE half per weight
-    CL_BLOCK_Q4_0 = 2,  // 32 weights: half scale d, 16 bytes of nibbles; w = d · (q − 8)
-    CL_BLOCK_Q4_1 = 3,  // 32 weights: half d, half m, 16 bytes of nibbles; w = d · q + m
-    CL_BLOCK_Q5_0 = 6,  // 32 weights: half d, 32 fifth bits, 16 bytes of nibbles; w = d · (q − 16)
-    CL_BLOCK_Q5_1 = 7,  // 32 weights: half d, half m, 32 fifth bits, 16 bytes of nibbles; w = d · q + m
-    CL_BLOCK_Q8_0 = 8,  // 32 weights: half scale d, 32 int8; w = d · q
-    CL_BLOCK_Q4_K = 12, // 256 weights: half d, half dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles
-    CL_BLOCK_Q6_K = 14, // 256 weights: 128 bytes low 4 bits, 64 bytes high 2 bits, 16 int8 scales, half d
-};
-
-/// Weights per block of a format (32, or 256 for the K formats).
+/// Weights the kernels widen at once for a format in place (ggml_types.h): a block, or 32 for F16.
 size_t cl_block_size(int type);
 
 /// Bytes of one row of k weights (k a multiple of the block size).

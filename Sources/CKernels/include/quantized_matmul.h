@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-/// Products of ggml's quantized block formats (the CL_BLOCK_Q* types of block_matmul.h) with
+/// Products of ggml's quantized block formats (the CL_BLOCK_Q* types of ggml_types.h) with
 /// activations quantized to 8 bits once per row, multiplied in integers — llama.cpp's way, which
 /// reads each weight at its stored size and does several times less work per weight than widening
 /// it to float. The activations go in blocks of 32 (for the 32-weight formats) or 256 (for the K
