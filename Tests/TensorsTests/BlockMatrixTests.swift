@@ -146,7 +146,7 @@ import Testing
 
     @Test(arguments: [BlockMatrix.Format.f16] + quantized)
     func copyRowWidensLikeTheReference(_ format: BlockMatrix.Format) {
-        let test = makeCase(format, rows: 1, outputs: 3, inputs: 2 * format.blockSize)
+        let test = makeCase(format, rows: 1, outputs: 3, inputs: 2 * cl_block_size(format.id))
         test.bytes.withUnsafeBytes { raw in
             let matrix = BlockMatrix(format: format, blocks: raw.baseAddress!, outputs: 3, inputs: test.inputs, owner: Owner())
             var row = [Float](repeating: 0, count: test.inputs)
