@@ -93,16 +93,9 @@ public final class GPT2: ArchitectureDefinition, @unchecked Sendable {
     }
 
     public func forward(_ steps: [Step], logits which: LogitRows) throws -> [Float] {
-        let t = steps.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        let t = steps.count, c = config.hiddenSize, inner = config.intermediateSize
         let positions = try Models.positions(of: steps, config: config)
-        var x = [Float](repeating: 0, count: t * c)  // (T, C)
-        x.withUnsafeMutableBufferPointer { rows in
-            for (row, step) in steps.enumerated() {
-                let target = rows.baseAddress! + row * c
-                tokenEmbedding.copyRow(step.token, into: target)
-                for i in 0..<c { target[i] += positionEmbedding[positions[row] * c + i] }
-            }
-        }
+        var x = embedWithLearnedPositions(steps, positions: positions, tokens: tokenEmbedding, positions: positionEmbedding, width: c)
         var h = [Float](repeating: 0, count: t * c)
         var qkv = [Float](repeating: 0, count: t * 3 * c)  // (T, 3C)
         var attended = [Float](repeating: 0, count: t * c)
@@ -125,12 +118,9 @@ public final class GPT2: ArchitectureDefinition, @unchecked Sendable {
             x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
         }
         advanceAll(steps)
-        let n = which.count(of: t), selected = logitInputs(x, rows: t, width: c, which)
-        var logits = [Float](repeating: 0, count: n * v)  // (n, V)
-        guard n > 0 else { return logits }
-        layerNorm(selected, &h, rows: n, width: c, gamma: finalGamma, beta: finalBeta, epsilon: config.normEpsilon)
-        linear(h, tokenEmbedding, nil, &logits, rows: n)
-        return logits
+        return headLogits(x, rows: t, config: config, which, head: tokenEmbedding) {
+            layerNorm($0, &$1, rows: $2, width: c, gamma: finalGamma, beta: finalBeta, epsilon: config.normEpsilon)
+        }
     }
 }
 

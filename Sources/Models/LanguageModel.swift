@@ -83,6 +83,19 @@ func logitInputs(_ x: [Float], rows t: Int, width: Int, _ which: LogitRows) -> [
     }
 }
 
+/// The logits (n × V) of the rows `which` selects from the final hidden rows x (T × C): the final
+/// norm (`norm(x, &out, rows)`) on those rows only, then the head and its bias.
+func headLogits(_ x: [Float], rows t: Int, config: ModelConfig, _ which: LogitRows, head: any WeightMatrix, bias: [Float]? = nil,
+                norm: (_ x: [Float], _ out: inout [Float], _ rows: Int) -> Void) -> [Float] {
+    let n = which.count(of: t)
+    var logits = [Float](repeating: 0, count: n * config.vocabularySize)  // (n, V)
+    guard n > 0 else { return logits }
+    var h = [Float](repeating: 0, count: n * config.hiddenSize)
+    norm(logitInputs(x, rows: t, width: config.hiddenSize, which), &h, n)
+    linear(h, head, bias, &logits, rows: n)
+    return logits
+}
+
 /// Where each step lands: its cache's position for it, checked against the context and vocabulary.
 func positions(of steps: [Step], config: ModelConfig) throws -> [Int] {
     var next: [ObjectIdentifier: Int] = [:]

@@ -108,7 +108,7 @@ public final class Llama: ArchitectureDefinition, @unchecked Sendable {
     }
 
     public func forward(_ steps: [Step], logits which: LogitRows) throws -> [Float] {
-        let t = steps.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        let t = steps.count, c = config.hiddenSize, inner = config.intermediateSize
         let positions = try Models.positions(of: steps, config: config)
         var x = embedding.embed(steps, width: c)  // (T, C)
         var h = [Float](repeating: 0, count: t * c)
@@ -127,12 +127,9 @@ public final class Llama: ArchitectureDefinition, @unchecked Sendable {
             x.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, h, count: t * c) }
         }
         advanceAll(steps)
-        let n = which.count(of: t), selected = logitInputs(x, rows: t, width: c, which)
-        var logits = [Float](repeating: 0, count: n * v)  // (n, V)
-        guard n > 0 else { return logits }
-        rmsNorm(selected, &h, rows: n, width: c, gamma: finalNorm, epsilon: config.normEpsilon)
-        linear(h, embedding.output, nil, &logits, rows: n)
-        return logits
+        return headLogits(x, rows: t, config: config, which, head: embedding.output) {
+            rmsNorm($0, &$1, rows: $2, width: c, gamma: finalNorm, epsilon: config.normEpsilon)
+        }
     }
 }
 

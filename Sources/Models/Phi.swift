@@ -87,7 +87,7 @@ public final class Phi: ArchitectureDefinition, @unchecked Sendable {
     }
 
     public func forward(_ steps: [Step], logits which: LogitRows) throws -> [Float] {
-        let t = steps.count, c = config.hiddenSize, v = config.vocabularySize, inner = config.intermediateSize
+        let t = steps.count, c = config.hiddenSize, inner = config.intermediateSize
         let positions = try Models.positions(of: steps, config: config)
         var x = embedding.embed(steps, width: c)  // (T, C)
         var h = [Float](repeating: 0, count: t * c)
@@ -106,11 +106,8 @@ public final class Phi: ArchitectureDefinition, @unchecked Sendable {
             }
         }
         advanceAll(steps)
-        let n = which.count(of: t), selected = logitInputs(x, rows: t, width: c, which)
-        var logits = [Float](repeating: 0, count: n * v)  // (n, V)
-        guard n > 0 else { return logits }
-        layerNorm(selected, &h, rows: n, width: c, gamma: finalNormWeight, beta: finalNormBias, epsilon: config.normEpsilon)
-        linear(h, embedding.output, outputBias, &logits, rows: n)
-        return logits
+        return headLogits(x, rows: t, config: config, which, head: embedding.output, bias: outputBias) {
+            layerNorm($0, &$1, rows: $2, width: c, gamma: finalNormWeight, beta: finalNormBias, epsilon: config.normEpsilon)
+        }
     }
 }

@@ -28,3 +28,16 @@ struct TokenEmbedding {
         return x
     }
 }
+
+/// GPT-2's and GPT-BigCode's input (T, C): each step's token row plus its position's learned row.
+func embedWithLearnedPositions(_ steps: [Step], positions: [Int], tokens: any WeightMatrix, positions table: [Float], width c: Int) -> [Float] {
+    var x = [Float](repeating: 0, count: steps.count * c)
+    x.withUnsafeMutableBufferPointer { rows in
+        for (row, step) in steps.enumerated() {
+            let target = rows.baseAddress! + row * c
+            tokens.copyRow(step.token, into: target)
+            for i in 0..<c { target[i] += table[positions[row] * c + i] }
+        }
+    }
+    return x
+}
