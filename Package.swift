@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CBLAS", "CKernels", "ModelFiles"]),
         .target(name: "ModelFiles", dependencies: ["CKernels"]),
         .target(name: "Models", dependencies: ["Tensors", "CKernels", "ModelFiles", "BundledData", "Tokenizers"], resources: [.copy("Resources")]),
-        .target(name: "Training", dependencies: ["Models", "Tensors", "Seeding", "Tokenizers"]),
+        .target(name: "Training", dependencies: ["Models", "Tensors", "Seeding", "Tokenizers", "Corpus"]),
         .target(name: "Sampling", dependencies: ["Models", "Tokenizers", "Tensors", "Seeding"]),
         .target(name: "OpenAIAPI"),
         .target(name: "Jinja"),
