@@ -4,6 +4,16 @@ import Foundation
 /// A report over one or more evaluated runs: a self-contained HTML page with SVG charts, and a
 /// Markdown summary of the same numbers.
 public struct Report: Sendable {
+    /// Writes the HTML page, and the Markdown beside it when asked.
+    public func write(html: String, markdown: String?) throws {
+        guard FileManager.default.createFile(atPath: html, contents: Data(self.html().utf8)) else {
+            throw EvaluationError.file(html, "cannot be written")
+        }
+        if let markdown, !FileManager.default.createFile(atPath: markdown, contents: Data(self.markdown().utf8)) {
+            throw EvaluationError.file(markdown, "cannot be written")
+        }
+    }
+
     public let runs: [RunSummary]
     public let title: String
 

@@ -60,8 +60,8 @@ struct Evaluate: ParsableCommand {
         options.retryTimeouts = retryTimeouts
         options.deduplicate = dedup
         options.bleu = bleu
-        let summary = try Self.evaluate(samples: samples, problems: problemSet, options: options, sandbox: sandbox,
-                                        judging: judging, humanEvalGuard: !noHumanEvalGuard)
+        let summary = try judging.evaluate(samples: samples, problems: problemSet, options: options, sandbox: sandbox,
+                                           humanEvalGuard: !noHumanEvalGuard)
         if json {
             print(jsonLine(summary.jsonObject))
         } else {
@@ -70,19 +70,6 @@ struct Evaluate: ParsableCommand {
     }
 
     /// Judges a samples file on a fresh sandbox pool.
-    static func evaluate(samples: String, problems: ProblemSet, options: FunctionalCorrectness.Options, sandbox: SandboxOptions,
-                         judging: JudgeOptions, humanEvalGuard: Bool) throws -> EvaluationSummary {
-        let file = try SampleFile(path: samples, problems: problems)
-        var configuration = try sandbox.configuration()
-        configuration.humanEvalGuard = humanEvalGuard
-        let pool = try SandboxPool(configuration: configuration, workers: judging.workers, spareWorkers: judging.spareWorkers)
-        defer { pool.shutdown() }
-        var options = options
-        options.referenceCache = judging.referenceCache
-        options.filterOnExamples = judging.filterExamples
-        options.strict = judging.strictJudging
-        return try FunctionalCorrectness(problems: problems, pool: pool).evaluate(file, options: options)
-    }
 }
 
 extension EvaluationSummary {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import Sandbox
 
 /// Help for `--problems` and `--tasks`, from the problem sets codeloop ships.
 let problemSetHelp = "Problem set: " + ProblemSet.builtInNames.joined(separator: ", ") + ", or a file in one of their formats."
@@ -62,5 +63,23 @@ struct JudgeOptions: ParsableArguments {
             throw ValidationError("--k must be a comma-separated list of positive integers, got '\(kList)'")
         }
         return values
+    }
+}
+
+extension JudgeOptions {
+    /// `samples` judged against `problems` on a sandbox pool made from these options and `sandbox`'s:
+    /// what `evaluate` and `sweep` both run.
+    func evaluate(samples: String, problems: ProblemSet, options: FunctionalCorrectness.Options, sandbox: SandboxOptions,
+                  humanEvalGuard: Bool) throws -> EvaluationSummary {
+        let file = try SampleFile(path: samples, problems: problems)
+        var configuration = try sandbox.configuration()
+        configuration.humanEvalGuard = humanEvalGuard
+        let pool = try SandboxPool(configuration: configuration, workers: workers, spareWorkers: spareWorkers)
+        defer { pool.shutdown() }
+        var options = options
+        options.referenceCache = referenceCache
+        options.filterOnExamples = filterExamples
+        options.strict = strictJudging
+        return try FunctionalCorrectness(problems: problems, pool: pool).evaluate(file, options: options)
     }
 }

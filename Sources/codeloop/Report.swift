@@ -39,17 +39,8 @@ struct ReportCommand: ParsableCommand {
         let names = labels.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) } }
         let runs = try results.enumerated().map { try RunSummary(path: $1, label: names?[$0]) }
         let report = Report(runs: runs, title: title)
-        try Self.write(report, html: out, markdown: markdown)
+        try report.write(html: out, markdown: markdown)
         print(report.markdown(), terminator: "")
         printError("report written to \(out)")
-    }
-
-    static func write(_ report: Report, html: String, markdown: String?) throws {
-        guard FileManager.default.createFile(atPath: html, contents: Data(report.html().utf8)) else {
-            throw InputError("\(html): cannot be written")
-        }
-        if let markdown, !FileManager.default.createFile(atPath: markdown, contents: Data(report.markdown().utf8)) {
-            throw InputError("\(markdown): cannot be written")
-        }
     }
 }

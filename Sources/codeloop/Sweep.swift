@@ -86,15 +86,14 @@ struct Sweep: AsyncParsableCommand {
                 evaluation.ks = try judging.ks()
                 evaluation.ignoreIncomplete = limit != nil
                 evaluation.quiet = quiet
-                let summary = try Evaluate.evaluate(samples: samples, problems: problems, options: evaluation, sandbox: sandbox,
-                                                    judging: judging, humanEvalGuard: true)
+                let summary = try judging.evaluate(samples: samples, problems: problems, options: evaluation, sandbox: sandbox, humanEvalGuard: true)
                 printError(summary.text(problemSetName: "\(problems.name) at T=\(temperature)"))
             }
             resultsFiles.append(results)
         }
         if let chatBackend { try await EndpointOptions.shutdown(chatBackend) }
         let report = Report(runs: try resultsFiles.map { try RunSummary(path: $0) }, title: "\(problems.name): temperature sweep")
-        try ReportCommand.write(report, html: "\(outDir)/report.html", markdown: "\(outDir)/report.md")
+        try report.write(html: "\(outDir)/report.html", markdown: "\(outDir)/report.md")
         print(report.markdown(), terminator: "")
         printError("report written to \(outDir)/report.html and \(outDir)/report.md")
     }
