@@ -190,7 +190,6 @@ def main():
     parser.add_argument("--shapes", default="gpt2-124M,qwen2.5-0.5B")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="codeloop-engine-")
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
     rows = []
     for name in args.shapes.split(","):
         directory, gguf_path, prompt_ids = prepare(work, name, args.torch_python, args.llama_python)

@@ -4,7 +4,7 @@
 Files: GPT-4's 164 HumanEval completions (../shared/data/humaneval-samples) on HumanEval+, and each
 MBPP+ task's canonical solution on MBPP+. Each harness judges each file once untimed (evalplus
 fills ~/.cache/evalplus with its ground truth, codeloop its reference cache) and then once timed.
-evalplus runs with --parallel 2 and the find_zero fix of scripts/parity_evalplus.py; codeloop
+evalplus runs with --parallel 2 and the find_zero fix of scripts/parity/parity_evalplus.py; codeloop
 with its defaults (2 workers).
 
 Also printed, per file: whether every sample's base_status and plus_status agree, and the floor:
@@ -29,6 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import repo_paths  # noqa: E402,F401 (puts the scripts' folders on the path)
 from parity_evalplus import CODELOOP, HUMANEVAL_PLUS, ROOT, SHARED, evalplus_python, fixed_evalplus, read_jsonl, write_jsonl  # noqa: E402
 
 MBPP_PLUS = os.path.join(ROOT, "Sources", "Evaluation", "Resources", "MbppPlus.jsonl.gz")

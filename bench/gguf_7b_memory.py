@@ -21,6 +21,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+import repo_paths  # noqa: E402,F401 (puts the scripts' folders on the path)
 from make_gguf_fixtures import PLAIN_BUFFERS  # noqa: E402
 from engine_throughput import CODELOOP, LLAMA_RUN, ROOT  # noqa: E402
 from peak_rss import MEASURED, peak_kb  # noqa: E402

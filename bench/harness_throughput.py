@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 from peak_rss import MEASURED, peak_kb  # noqa: E402
+import repo_paths  # noqa: E402,F401 (puts the scripts' folders on the path)
 from parity_human_eval import CODELOOP, FIXTURES, HUMANEVAL, HUMAN_EVAL_RUNNER, read_jsonl, sandbox_python, subset_problems, venv_python  # noqa: E402
 
 

@@ -18,6 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+import repo_paths  # noqa: E402,F401 (puts the scripts' folders on the path)
 from evaluate_fim import CODELOOP, bits_per_byte, held_out_text  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Two codeloop processes sharing the machine's cores: the bundled model's HumanEval samples at
-T = 0.2 and T = 0.8 (as scripts/evaluate_bundled_model.py draws them), the two `generate` runs side
+T = 0.2 and T = 0.8 (as scripts/training/evaluate_bundled_model.py draws them), the two `generate` runs side
 by side against the same two one after the other, each with every core. A compute pool whose
 threads only spin while they wait holds cores the other process needs; a fair pool takes about
 as long either way.

@@ -20,6 +20,7 @@ os.environ["RAYON_NUM_THREADS"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import repo_paths  # noqa: E402,F401 (puts the scripts' folders on the path)
 from make_tokenizer_fixtures import GPT2, tiktoken_encodings  # noqa: E402
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers  # noqa: E402
 

@@ -6,7 +6,7 @@ import Foundation
 /// denominator of the 2- to 4-gram precisions, NLTK's `SmoothingFunction().method2` — over code
 /// tokens: identifiers and keywords, numbers, and every other non-space character on its own
 /// (`BLEU.tokenize`). Equal to NLTK 3.10's sentence_bleu on the same tokens (tested on fixtures
-/// written by scripts/make_bleu_fixtures.py).
+/// written by scripts/fixtures/make_bleu_fixtures.py).
 public enum BLEU {
     /// ASCII identifiers (with keywords), numbers (with a decimal part), and each other character
     /// that is not ASCII white space — Python's `re.findall(r"[A-Za-z_]\w*|\d+(?:\.\d+)?|\S", code, re.ASCII)`.

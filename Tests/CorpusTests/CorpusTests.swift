@@ -20,7 +20,7 @@ func pythonFiles(_ sources: [String]) throws -> [String: String] {
 }
 
 @Suite struct ArchiveTests {
-    /// Archives written by Python's tarfile and zipfile (scripts/make_corpus_fixtures.py).
+    /// Archives written by Python's tarfile and zipfile (scripts/fixtures/make_corpus_fixtures.py).
     @Test(arguments: ["pkg-1.0.tar.gz", "pkg-1.0-pax.tar.gz"])
     func sdistsYieldTheirPythonFilesWithLongNames(_ name: String) throws {
         let path = fixture(name)

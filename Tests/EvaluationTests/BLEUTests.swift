@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Evaluation
 
-/// codeloop's sentence BLEU against NLTK 3.10's on the same code (scripts/make_bleu_fixtures.py):
+/// codeloop's sentence BLEU against NLTK 3.10's on the same code (scripts/fixtures/make_bleu_fixtures.py):
 /// HumanEval's canonical solutions against themselves and each other, five models' completions,
 /// and edge cases.
 @Suite struct BLEUTests {

@@ -46,7 +46,7 @@ func evaluateCompletions(_ completions: [(taskID: String, completion: String)], 
         return directory
     }()
 
-    /// evalplus 0.3.1's verdicts, committed by scripts/parity_evalplus.py --update-fixtures: with
+    /// evalplus 0.3.1's verdicts, committed by scripts/parity/parity_evalplus.py --update-fixtures: with
     /// the expected outputs computed (and cached), then read from the cache.
     @Test(arguments: ["cold", "warm"]) func humanEvalPlusMatchesEvalplus(cacheState: String) throws {
         let (_, rows) = try evaluateFixture("humanevalplus_mixed.jsonl", problems: try ProblemSet.load("humaneval+"),
@@ -67,7 +67,7 @@ func evaluateCompletions(_ completions: [(taskID: String, completion: String)], 
     }
 
     /// evalplus 0.3.1's verdicts on whole programs (its `solution` field): the mixed samples with
-    /// their prompts, and chat answers as evalplus's sanitize left them (scripts/parity_evalplus.py).
+    /// their prompts, and chat answers as evalplus's sanitize left them (scripts/parity/parity_evalplus.py).
     @Test func humanEvalPlusSolutionsMatchEvalplus() throws {
         let (_, rows) = try evaluateFixture("humanevalplus_solutions.jsonl", problems: try ProblemSet.load("humaneval+"),
                                             referenceCache: ReferenceCache(directory: Self.warmCache))
@@ -113,7 +113,7 @@ func evaluateCompletions(_ completions: [(taskID: String, completion: String)], 
         }
     }
 
-    /// A direct run of each task's asserts, committed by scripts/parity_mbpp.py --update-fixtures.
+    /// A direct run of each task's asserts, committed by scripts/parity/parity_mbpp.py --update-fixtures.
     @Test func mbppMatchesADirectRunOfTheAsserts() throws {
         let (_, rows) = try evaluateFixture("mbpp_mixed.jsonl", problems: try ProblemSet.load("mbpp"), timeout: 10)
         let expected = try JSONLines.read(fixture("mbpp_mixed.expected.jsonl")).map(\.object)
@@ -243,7 +243,7 @@ func evaluateCompletions(_ completions: [(taskID: String, completion: String)], 
     }
 
     /// Every sample of the fixture gets APPS's own verdict (eval/testing_util.py, committed by
-    /// scripts/parity_apps.py): passed, and how many cases passed.
+    /// scripts/parity/parity_apps.py): passed, and how many cases passed.
     @Test func verdictsMatchAppsTestingUtil() throws {
         let problems = try ProblemSet.load(path: fixture("apps_call.jsonl"), name: "apps-call")
         let samples = try JSONLines.read(fixture("apps_call.samples.jsonl")).map(\.object)

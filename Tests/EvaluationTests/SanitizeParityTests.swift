@@ -4,7 +4,7 @@ import Testing
 @testable import Evaluation
 
 /// codeloop's sanitizer against evalplus 0.3.1's own `sanitize` on 453 chat answers written by
-/// scripts/make_sanitize_fixtures.py (fences of every kind, prose, several blocks, tests after the
+/// scripts/fixtures/make_sanitize_fixtures.py (fences of every kind, prose, several blocks, tests after the
 /// code, decorators, helpers, classes, CRLF, tabs, non-ASCII, broken code and no code).
 @Suite(.serialized) struct SanitizeParityTests {
     @Test func solutionsEqualEvalplusSanitizeOnEveryAnswer() throws {

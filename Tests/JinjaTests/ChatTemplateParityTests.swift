@@ -4,7 +4,7 @@ import Testing
 
 /// Chat templates of the families codeloop loads, as llama.cpp keeps them, rendered by Python's
 /// Jinja2 the way transformers' apply_chat_template renders them
-/// (scripts/make_chat_template_fixtures.py), against codeloop's engine.
+/// (scripts/fixtures/make_chat_template_fixtures.py), against codeloop's engine.
 @Suite struct ChatTemplateParityTests {
     struct Fixture: Decodable {
         struct Source: Decodable { let source: String; let text: String }

@@ -6,7 +6,7 @@ import Testing
 import Tokenizers
 
 /// GGUF files made by llama.cpp's own converter and quantizer, against llama.cpp's logits on the
-/// same files (scripts/make_gguf_fixtures.py).
+/// same files (scripts/fixtures/make_gguf_fixtures.py).
 @Suite struct GGUFTests {
     struct Reference {
         let prompt: [Int]

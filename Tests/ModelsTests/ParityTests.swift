@@ -3,7 +3,7 @@ import Testing
 @testable import Models
 
 /// Logits and greedy continuations of tiny random models from HF transformers, written by
-/// scripts/make_model_fixtures.py.
+/// scripts/fixtures/make_model_fixtures.py.
 struct ReferenceCase {
     let prompt: [Int]
     let logits: [[Float]]

@@ -7,7 +7,7 @@ import Testing
 import Tokenizers
 
 /// GGUF files written by `codeloop quantize` (GGUFExport), read by llama.cpp: its logits and
-/// tokens on exactly these bytes, recorded by scripts/make_quantize_fixtures.py.
+/// tokens on exactly these bytes, recorded by scripts/fixtures/make_quantize_fixtures.py.
 @Suite struct QuantizeTests {
     nonisolated(unsafe) static let root = try! JSONSerialization.jsonObject(
         with: Data(contentsOf: URL(fileURLWithPath: fixtureDirectory("quantize") + "/reference.json"))) as! [String: Any]

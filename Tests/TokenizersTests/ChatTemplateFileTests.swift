@@ -5,7 +5,7 @@ import TestScratch
 
 /// Chat templates as transformers' save_pretrained leaves them (chat_template.jinja, and
 /// tokenizer_config.json's chat_template field), against transformers' apply_chat_template and
-/// evalplus's make_raw_chat_prompt on them (scripts/make_chat_model_fixtures.py).
+/// evalplus's make_raw_chat_prompt on them (scripts/fixtures/make_chat_model_fixtures.py).
 @Suite struct ChatTemplateFileTests {
     struct Expected: Decodable {
         struct Message: Decodable { let role: String; let content: String }

@@ -3,7 +3,7 @@ import Testing
 @testable import Tokenizers
 
 /// Each family's fill-in-the-middle tokens, found in tokenizer.json files the real tools wrote
-/// (scripts/make_real_tokenizer_fixtures.py), with the ids those files give them.
+/// (scripts/fixtures/make_real_tokenizer_fixtures.py), with the ids those files give them.
 @Suite struct FIMTokensTests {
     /// The ids HF's file gives to these added tokens.
     func addedIDs(_ family: String, _ names: [String]) throws -> [Int] {

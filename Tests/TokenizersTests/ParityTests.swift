@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Tokenizers
 
-/// Inputs and golden ids written by scripts/make_tokenizer_fixtures.py from tiktoken and HF tokenizers.
+/// Inputs and golden ids written by scripts/fixtures/make_tokenizer_fixtures.py from tiktoken and HF tokenizers.
 enum Golden {
     static func fixture(_ name: String) -> String {
         Bundle.module.path(forResource: name, ofType: nil, inDirectory: "Fixtures")!

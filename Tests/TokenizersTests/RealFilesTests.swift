@@ -3,7 +3,7 @@ import Testing
 @testable import Tokenizers
 
 /// tokenizer.json files as transformers' converters and the tokenizers library write them, one per
-/// model family, with HF's ids and decodes (scripts/make_real_tokenizer_fixtures.py).
+/// model family, with HF's ids and decodes (scripts/fixtures/make_real_tokenizer_fixtures.py).
 @Suite struct RealFilesTests {
     struct Family {
         let ids: [String: [Int]]

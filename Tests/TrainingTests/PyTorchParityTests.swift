@@ -4,7 +4,7 @@ import Models
 @testable import Training
 
 /// A tiny GPT-2's logits, loss, every gradient and 10 AdamW steps from PyTorch, written by
-/// scripts/make_training_fixtures.py (the test of llm.c's test_gpt2, against transformers).
+/// scripts/fixtures/make_training_fixtures.py (the test of llm.c's test_gpt2, against transformers).
 struct TrainingReference {
     let inputs: [Int32]
     let targets: [Int32]

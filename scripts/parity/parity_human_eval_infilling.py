@@ -11,7 +11,7 @@ non-compiling, exiting and slow middles on single-line and random-span-light tas
 --update-fixtures it writes the mixed files and the harness's verdicts to
 Tests/EvaluationTests/Fixtures/infilling_*.jsonl, which `swift test` checks without Python.
 
-    swift build -c release && python3 scripts/parity_human_eval_infilling.py --harness DIR [--update-fixtures]
+    swift build -c release && python3 scripts/parity/parity_human_eval_infilling.py --harness DIR [--update-fixtures]
 
 Prints per file how many verdicts agree, and last the total.
 """
@@ -25,6 +25,7 @@ import tempfile
 
 from parity_evalplus import read_jsonl, write_jsonl
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: repo_paths
 from repo_paths import ROOT, CODELOOP  # noqa: E402
 RESOURCES = os.path.join(ROOT, "Sources", "Evaluation", "Resources")
 FIXTURES = os.path.join(ROOT, "Tests", "EvaluationTests", "Fixtures")

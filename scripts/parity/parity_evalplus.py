@@ -22,7 +22,7 @@ Tests/EvaluationTests/Fixtures/humanevalplus_mixed*.jsonl, and the first SOLUTIO
 solutions with their verdicts to humanevalplus_solutions*.jsonl, which `swift test` checks
 without Python. Run from the repository root after `swift build -c release`:
 
-    python3 scripts/parity_evalplus.py [--models] [--update-fixtures]
+    python3 scripts/parity/parity_evalplus.py [--models] [--update-fixtures]
 """
 import argparse
 import gzip
@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: repo_paths
 from repo_paths import ROOT, CODELOOP, SHARED_DATA as SHARED  # noqa: E402
 FIXTURES = os.path.join(ROOT, "Tests", "EvaluationTests", "Fixtures")
 HUMANEVAL_PLUS = os.path.join(ROOT, "Sources", "Evaluation", "Resources", "HumanEvalPlus.jsonl.gz")

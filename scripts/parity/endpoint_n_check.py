@@ -4,7 +4,7 @@
 so once on stderr, and still write n samples per task, each drawn by its own request.
 
     L/bin/pip install 'llama-cpp-python[server]==0.3.36'
-    swift build && L/bin/python scripts/endpoint_n_check.py
+    swift build && L/bin/python scripts/parity/endpoint_n_check.py
 """
 import json
 import os
@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: repo_paths
 from repo_paths import ROOT  # noqa: E402
 MODEL = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures", "gguf", "qwen2-f32.gguf")
 

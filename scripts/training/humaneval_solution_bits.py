@@ -10,7 +10,7 @@ the docstring's closing newline and the body's indentation one token). The model
 stripped prompt's tokens begin the whole text's, so the difference is exactly the log-probability
 of the prompt's trailing whitespace and the solution after it, as sampling meets them.
 
-    swift build -c release && python3 scripts/humaneval_solution_bits.py MODEL_DIR...
+    swift build -c release && python3 scripts/training/humaneval_solution_bits.py MODEL_DIR...
 
 Prints one row per model, and last each model's solution bits per byte as a ratio to the first's.
 """

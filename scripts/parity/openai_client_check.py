@@ -5,7 +5,7 @@ completions (stream and not, with logprobs) where the model has a chat template,
 the client raises for bad requests. Exits non-zero on the first mismatch.
 
     python3 -m venv V && V/bin/pip install openai
-    swift build && V/bin/python scripts/openai_client_check.py [--model DIR]...
+    swift build && V/bin/python scripts/parity/openai_client_check.py [--model DIR]...
 
 Without --model it serves every fixture model in turn (one per architecture and tokenizer family,
 as transformers saved them), then the bundled model with Qwen2.5's chat template as transformers
@@ -22,6 +22,7 @@ import tempfile
 
 import openai
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: repo_paths
 from repo_paths import ROOT  # noqa: E402
 
 

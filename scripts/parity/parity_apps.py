@@ -10,7 +10,7 @@ longer installs on Python 3.11; a two-line stand-in gives it RuntimeModule.from_
 built by exec, which is all pyext did). Needs numpy (testing_util imports it):
 
     python3 -m venv V && V/bin/pip install numpy
-    V/bin/python scripts/parity_apps.py --testing-util APPS_CHECKOUT/eval/testing_util.py
+    V/bin/python scripts/parity/parity_apps.py --testing-util APPS_CHECKOUT/eval/testing_util.py
 """
 import argparse
 import json
@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: repo_paths
 from repo_paths import ROOT  # noqa: E402
 FIXTURES = os.path.join(ROOT, "Tests", "EvaluationTests", "Fixtures")
 PROBLEMS = os.path.join(FIXTURES, "apps_call.jsonl")

@@ -5,10 +5,11 @@ judge them, beside left-to-right HumanEval greedy pass@1 and held-out bits per b
 validation shard, or HumanEval's prompts and solutions) — for each model given, so that a model
 before FIM training and after it compare in one run.
 
-    swift build -c release && python3 scripts/evaluate_fim.py MODEL_DIR... [--shard val-00000.bin]
+    swift build -c release && python3 scripts/training/evaluate_fim.py MODEL_DIR... [--shard val-00000.bin]
 
 Prints a Markdown table, one row per model.
 """
+import sys
 import argparse
 import gzip
 import json
@@ -17,6 +18,7 @@ import re
 import subprocess
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: repo_paths
 from repo_paths import ROOT, CODELOOP  # noqa: E402
 HUMANEVAL = os.path.join(ROOT, "Sources", "Evaluation", "Resources", "HumanEval.jsonl.gz")
 

@@ -10,7 +10,7 @@ reference solution, and a mixed file written here (wrong, crashing, slow, printi
 early-exiting). With --update-fixtures the mixed file and its reference verdicts go to
 Tests/EvaluationTests/Fixtures/mbpp_mixed*.jsonl for `swift test`.
 
-    python3 scripts/parity_mbpp.py [--update-fixtures]
+    python3 scripts/parity/parity_mbpp.py [--update-fixtures]
 """
 import argparse
 import gzip
@@ -21,6 +21,7 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: repo_paths
 from repo_paths import ROOT, CODELOOP  # noqa: E402
 FIXTURES = os.path.join(ROOT, "Tests", "EvaluationTests", "Fixtures")
 MBPP = os.path.join(ROOT, "Sources", "Evaluation", "Resources", "sanitized-mbpp.json.gz")
