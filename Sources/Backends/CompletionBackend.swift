@@ -1,6 +1,6 @@
 import Foundation
+import Locking
 import Sampling
-import Synchronization
 import Tokenizers
 
 /// One interface for "complete this prompt n times": codeloop's own engine, or any server that
@@ -27,7 +27,7 @@ public final class LocalBackend: CompletionBackend, Sendable {
     /// Cut prompts from the left to leave this many positions (see BatchScheduler.Request.keepRoom).
     public let keepRoom: Int?
     /// One generation at a time: each already uses every core.
-    private let running = Mutex(())
+    private let running = LockedBox(())
 
     public init(generator: Generator, keepRoom: Int? = nil) {
         self.generator = generator

@@ -1,6 +1,6 @@
 import Foundation
+import Locking
 import Sampling
-import Synchronization
 import Tokenizers
 
 /// A local instruct model asked as evalplus asks one with a chat template (evalplus 0.3.1,
@@ -12,7 +12,7 @@ public final class LocalChatBackend: ChatBackend, Sendable {
     public let template: ChatTemplate
     /// Cut prompts from the left to leave this many positions.
     public let keepRoom: Int?
-    private let running = Mutex(())
+    private let running = LockedBox(())
 
     /// evalplus's stop strings for a chat model's answer (provider/utility.py EOS, and "\n```\n").
     public static let evalplusStops = ["<|endoftext|>", "<|endofmask|>", "</s>", "\nif __name__", "\ndef main(", "\nprint(", "\n```\n"]

@@ -1,7 +1,7 @@
 import Foundation
+import Locking
 import OpenAIAPI
 import Sampling
-import Synchronization
 
 /// A client of OpenAI's /v1/chat/completions (platform.openai.com/docs/api-reference/chat), as
 /// OpenAI, vLLM, llama.cpp's server, Ollama and codeloop serve answer it. Retries as OpenAIClient
@@ -23,7 +23,7 @@ public final class OpenAIChatBackend: ChatBackend, Sendable {
         var dropped: Set<String> = []
         var ignoresN = false
     }
-    private let adjustments = Mutex(Adjustments())
+    private let adjustments = LockedBox(Adjustments())
     public var refusedFields: Set<String> { adjustments.withLock { $0.dropped.union($0.maxCompletionTokens ? ["max_tokens"] : []) } }
 
     public init(endpoint: String, modelName: String, apiKey: String? = nil, maxRetries: Int = 5, timeoutSeconds: Int64 = 600) {

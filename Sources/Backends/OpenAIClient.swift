@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Foundation
+import Locking
 import NIOCore
 import NIOHTTP1
 import OpenAIAPI
-import Synchronization
 
 /// POSTs JSON to one OpenAI-compatible URL, retrying as OpenAI's official client does
 /// (openai-python's _base_client): 408, 409, 429, 5xx and connection errors; the wait is the
@@ -29,7 +29,7 @@ final class OpenAIClient: Sendable {
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
     /// Attempts that were retried, for reports and tests.
     var retries: Int { retryCount.withLock { $0 } }
-    private let retryCount = Mutex(0)
+    private let retryCount = LockedBox(0)
 
     init(url: String, apiKey: String?, maxRetries: Int, timeoutSeconds: Int64) {
         self.url = url

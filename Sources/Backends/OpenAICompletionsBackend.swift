@@ -1,7 +1,7 @@
 import Foundation
+import Locking
 import OpenAIAPI
 import Sampling
-import Synchronization
 
 /// A client of OpenAI's /v1/completions API (platform.openai.com/docs/api-reference/completions),
 /// as vLLM, llama.cpp's server and Ollama serve it. Retries as OpenAIClient does, and reads token
@@ -13,7 +13,7 @@ public final class OpenAICompletionsBackend: CompletionBackend, Sendable {
     /// Attempts that were retried, for reports and tests.
     public var retries: Int { client.retries }
     /// Whether the server was seen to answer fewer choices than n asked.
-    private let ignoresN = Mutex(false)
+    private let ignoresN = LockedBox(false)
 
     /// `endpoint` is the server's base URL (with or without /v1); the key comes from
     /// $CODELOOP_API_KEY or $OPENAI_API_KEY unless given.
@@ -115,7 +115,7 @@ public final class OpenAICompletionsBackend: CompletionBackend, Sendable {
     }
 }
 
-extension Mutex where Value == Bool {
+extension LockedBox where Value == Bool {
     /// Sets the flag; true only for the call that set it first.
     func firstTimeSet() -> Bool {
         withLock { (flag: inout Bool) -> Bool in

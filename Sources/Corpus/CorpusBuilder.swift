@@ -1,6 +1,6 @@
 import Archives
 import Foundation
-import Synchronization
+import Locking
 import Tokenizers
 
 /// What `corpus build` did: files seen, kept and dropped per filter, and tokens per split.
@@ -125,7 +125,7 @@ public struct CorpusBuilder {
 
     /// Every file's ids followed by <|endoftext|>, in file order; files are encoded on all cores.
     static func tokenize(_ files: [SourceFile], tokenizer: Tokenizer, endOfText: Int) -> [Int32] {
-        let pieces = Mutex([[Int32]](repeating: [], count: files.count))  // per file, from several threads
+        let pieces = LockedBox([[Int32]](repeating: [], count: files.count))  // per file, from several threads
         DispatchQueue.concurrentPerform(iterations: files.count) { i in
             var ids = tokenizer.encode(bytes: files[i].bytes).map { Int32($0) }
             ids.append(Int32(endOfText))

@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Sandbox
 
 /// `codeloop corpus functions`: Codex-S's training pairs from a corpus's files, each file parsed by
@@ -25,9 +26,9 @@ public struct FunctionPairExtraction: Sendable {
         try pool.runAll(count: files.count, job: { index in
             SandboxJob(mode: .run, program: extraction, stdin: String(decoding: files[index].bytes, as: UTF8.self))
         }, onOutcome: { index, outcome in
-            if outcome.exitStatus != 0 { failed.update { $0 += 1 } }
+            if outcome.exitStatus != 0 { failed.withLock { $0 += 1 } }
             let pairs = FunctionPairs.parse(outcome.stdout)
-            found.update { $0[index] = pairs }
+            found.withLock { $0[index] = pairs }
         })
         var result = FunctionPairExtraction()
         var seen = Set<String>()
@@ -82,7 +83,7 @@ public struct FunctionPairExtraction: Sendable {
                                                                                                     packages: packages))
         }, onOutcome: { index, outcome in
             let timedOut = outcome.limit == .wallTime || outcome.limit == .cpuTime
-            outcomes.update { $0[index] = FunctionPairs.doctestOutcome(stdout: outcome.stdout, timedOut: timedOut) }
+            outcomes.withLock { $0[index] = FunctionPairs.doctestOutcome(stdout: outcome.stdout, timedOut: timedOut) }
         })
         return outcomes.value
     }

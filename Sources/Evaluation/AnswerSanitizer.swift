@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Sandbox
 
 /// The code in chat models' answers, by evalplus's sanitize rules (Resources/sanitize.py: the
@@ -46,7 +47,7 @@ public enum AnswerSanitizer {
         }
         try pool.runAll(count: batches.count, job: { job(batches[$0]) }, onOutcome: { index, outcome in
             let parsed = parse(outcome.stdout)
-            results.update { all in
+            results.withLock { all in
                 for (position, result) in zip(batches[index], parsed) { all[position] = result }
             }
         })
@@ -54,7 +55,7 @@ public enum AnswerSanitizer {
         let missing = results.value.indices.filter { results.value[$0] == nil }
         try pool.runAll(count: missing.count, job: { job(missing[$0]..<missing[$0] + 1) }, onOutcome: { index, outcome in
             let parsed = parse(outcome.stdout)
-            results.update { $0[missing[index]] = parsed.first ?? Result(solution: "", codeFound: false) }
+            results.withLock { $0[missing[index]] = parsed.first ?? Result(solution: "", codeFound: false) }
         })
         return results.value.map { $0! }
     }

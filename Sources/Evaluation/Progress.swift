@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,7 +18,7 @@ public final class ProgressBar: Sendable {
         var passed = 0
     }
 
-    private let counts = Mutex(Counts())
+    private let counts = LockedBox(Counts())
 
     /// More to show after the counts (say, tokens/s); called under the bar's lock.
     private let detail: (@Sendable (Double) -> String)?

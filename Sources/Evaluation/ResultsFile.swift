@@ -1,6 +1,6 @@
 import Archives
 import Foundation
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -50,7 +50,7 @@ enum ResultsFile {
 final class ResultsJournal: Sendable {
     let path: String
     /// The open journal (-1 until the first append); appends from the pool's threads take turns.
-    private let descriptor = Mutex<Int32>(-1)
+    private let descriptor = LockedBox<Int32>(-1)
 
     init(path: String) { self.path = path }
 

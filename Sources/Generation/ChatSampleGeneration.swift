@@ -1,6 +1,7 @@
 import Backends
 import Evaluation
 import Foundation
+import Locking
 import Sampling
 import Sandbox
 
@@ -42,7 +43,7 @@ public enum ChatSampleGeneration {
                 }
                 written += copies
                 if answer.error != nil { outcome.unreadable += copies }
-                tokens.update { $0 += answer.tokens.map(Double.init) ?? Double(answer.usage?.totalTokens ?? 0) / Double(max(answer.requestAnswers, 1)) }
+                tokens.withLock { $0 += answer.tokens.map(Double.init) ?? Double(answer.usage?.totalTokens ?? 0) / Double(max(answer.requestAnswers, 1)) }
             }
             outcome.answers += written
         })

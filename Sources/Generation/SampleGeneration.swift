@@ -1,6 +1,7 @@
 import Backends
 import Evaluation
 import Foundation
+import Locking
 import Sampling
 import Sandbox
 
@@ -22,7 +23,7 @@ public enum SampleGeneration {
         }, onResult: { index, completions in
             for completion in completions {
                 try appender.append(taskID: work[index].0.taskID, completion: completion, temperature: parameters.temperature)
-                tokensSoFar.update { $0 += max(completion.tokens.count, completion.logprobs.count) }
+                tokensSoFar.withLock { $0 += max(completion.tokens.count, completion.logprobs.count) }
                 progress.advance(passed: false)
             }
         })

@@ -95,6 +95,15 @@ struct GGUFConfigReader {
     func key(_ name: String) -> String { architecture + "." + name }
     func int(_ name: String) throws -> Int { try file.int(key(name)) }
     func optionalInt(_ name: String) -> Int? { file.metadata[key(name)]?.int }
+    /// A count or width, as ConfigReader.size.
+    func size(_ name: String) throws -> Int {
+        let value = try int(name)
+        guard (1...ModelConfig.sizeLimit).contains(value) else {
+            throw ModelError("\(file.path): \(key(name)) is \(value), not a size codeloop can run (1 to \(ModelConfig.sizeLimit))")
+        }
+        return value
+    }
+    func optionalSize(_ name: String) throws -> Int? { file.metadata[key(name)] == nil ? nil : try size(name) }
     func number(_ name: String) throws -> Float { Float(try file.double(key(name))) }
     func number(_ name: String, default fallback: Float) -> Float { file.metadata[key(name)]?.double.map(Float.init) ?? fallback }
     func has(tensor name: String) -> Bool { file.tensors[name] != nil }
@@ -102,19 +111,22 @@ struct GGUFConfigReader {
     /// The vocabulary: the token embedding's rows.
     func vocabularySize() throws -> Int {
         guard let embedding = file.tensors["token_embd.weight"] else { throw ModelError("\(file.path): no tensor token_embd.weight") }
+        guard embedding.dimensions.count == 2 else {
+            throw ModelError("\(file.path): tensor token_embd.weight has \(embedding.dimensions.count) dimensions, not 2")
+        }
         return embedding.dimensions[1]
     }
 
     /// The keys every rotary decoder shares (llama.cpp's llama, qwen2, starcoder2, phi2), its norm's epsilon under `normEpsilonKey`.
     func rotaryDecoder(_ architecture: Architecture, normEpsilonKey: String) throws -> ModelConfig {
-        let heads = try int("attention.head_count")
-        return ModelConfig(
-            architecture: architecture, vocabularySize: try vocabularySize(), hiddenSize: try int("embedding_length"),
-            layers: try int("block_count"), heads: heads, keyValueHeads: optionalInt("attention.head_count_kv") ?? heads,
-            intermediateSize: try int("feed_forward_length"), contextLength: try int("context_length"),
+        let heads = try size("attention.head_count")
+        return try ModelConfig(
+            architecture: architecture, vocabularySize: try vocabularySize(), hiddenSize: try size("embedding_length"),
+            layers: try size("block_count"), heads: heads, keyValueHeads: try optionalSize("attention.head_count_kv") ?? heads,
+            intermediateSize: try size("feed_forward_length"), contextLength: try size("context_length"),
             normEpsilon: try number(normEpsilonKey), ropeTheta: number("rope.freq_base", default: 10000),
             ropeScaling: try ropeScaling(), tiedEmbeddings: !has(tensor: "output.weight"),
-            explicitHeadDimension: optionalInt("attention.key_length"))
+            explicitHeadDimension: try optionalSize("attention.key_length")).validated(file.path)
     }
 
     /// rope.scaling.* and llama.cpp's rope_freqs tensor (llama3's rescaling, precomputed).
@@ -160,14 +172,14 @@ extension ModelConfig {
             throw ModelError("\(path): malformed JSON")
         }
         let reader = ConfigReader(json: json, path: path)
-        return try Architectures.definition(modelType: reader.modelType, path: path).config(hf: reader)
+        return try Architectures.definition(modelType: reader.modelType, path: path).config(hf: reader).validated(path)
     }
 
     /// The config a GGUF file's metadata gives.
     public static func load(gguf file: GGUFFile) throws -> ModelConfig {
         let architecture = try file.string("general.architecture")
         let definition = try Architectures.definition(ggufArchitecture: architecture, path: file.path)
-        return try definition.config(gguf: GGUFConfigReader(file: file, architecture: architecture))
+        return try definition.config(gguf: GGUFConfigReader(file: file, architecture: architecture)).validated(file.path)
     }
 }
 

@@ -35,18 +35,18 @@ public final class GPT2: ArchitectureDefinition, @unchecked Sendable {
     static let ggufArchitectures = ["gpt2"]
 
     static func config(hf json: ConfigReader) throws -> ModelConfig {
-        var config = ModelConfig.gpt2(vocabularySize: try json.int("vocab_size"), hiddenSize: try json.int("n_embd"),
-                                      layers: try json.int("n_layer"), heads: try json.int("n_head"), contextLength: try json.int("n_positions"))
-        config.intermediateSize = try json.optionalInt("n_inner") ?? 4 * config.hiddenSize
+        var config = ModelConfig.gpt2(vocabularySize: try json.size("vocab_size"), hiddenSize: try json.size("n_embd"),
+                                      layers: try json.size("n_layer"), heads: try json.size("n_head"), contextLength: try json.size("n_positions"))
+        config.intermediateSize = try json.optionalSize("n_inner") ?? 4 * config.hiddenSize
         config.normEpsilon = try json.number("layer_norm_epsilon", default: 1e-5)
         return config
     }
 
     static func config(gguf: GGUFConfigReader) throws -> ModelConfig {
-        var config = ModelConfig.gpt2(vocabularySize: try gguf.vocabularySize(), hiddenSize: try gguf.int("embedding_length"),
-                                      layers: try gguf.int("block_count"), heads: try gguf.int("attention.head_count"),
-                                      contextLength: try gguf.int("context_length"))
-        config.intermediateSize = try gguf.int("feed_forward_length")
+        var config = ModelConfig.gpt2(vocabularySize: try gguf.vocabularySize(), hiddenSize: try gguf.size("embedding_length"),
+                                      layers: try gguf.size("block_count"), heads: try gguf.size("attention.head_count"),
+                                      contextLength: try gguf.size("context_length"))
+        config.intermediateSize = try gguf.size("feed_forward_length")
         config.normEpsilon = try gguf.number("attention.layer_norm_epsilon")
         return config
     }

@@ -44,7 +44,7 @@ public final class GPTBigCode: ArchitectureDefinition, @unchecked Sendable {
     static func config(gguf: GGUFConfigReader) throws -> ModelConfig {
         var config = try GPT2.config(gguf: gguf)
         config.architecture = architecture
-        config.keyValueHeads = gguf.optionalInt("attention.head_count_kv") ?? 1
+        config.keyValueHeads = try gguf.optionalSize("attention.head_count_kv") ?? 1
         return config
     }
 

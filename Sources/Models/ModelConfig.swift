@@ -38,6 +38,29 @@ public struct ModelConfig: Sendable {
     public var headDimension: Int { explicitHeadDimension ?? hiddenSize / heads }
     public var rotaryDimensions: Int { partialRotaryDimensions ?? headDimension }
 
+    /// The largest count or width codeloop takes a file's word for (2^24): no checkpoint comes near
+    /// it, and past it a cache could not be allocated or a product of two sizes could overflow.
+    static let sizeLimit = 1 << 24
+
+    /// This config, if its sizes make a model (every count positive, heads a multiple of the
+    /// key/value heads, the width a multiple of the heads unless the head size is given, the
+    /// rotary part of a head even and within it); else a one-line error naming `path`.
+    func validated(_ path: String) throws -> ModelConfig {
+        func fail(_ what: String) -> ModelError { ModelError("\(path): \(what): not a model codeloop can run") }
+        for (name, value) in [("vocabulary size", vocabularySize), ("width", hiddenSize), ("layer count", layers), ("head count", heads),
+                              ("key/value head count", keyValueHeads), ("MLP width", intermediateSize), ("context length", contextLength)]
+        where value <= 0 {
+            throw fail("\(name) \(value)")
+        }
+        if heads % keyValueHeads != 0 { throw fail("\(heads) heads in \(keyValueHeads) key/value groups") }
+        if let explicitHeadDimension, explicitHeadDimension <= 0 { throw fail("head size \(explicitHeadDimension)") }
+        if explicitHeadDimension == nil && hiddenSize % heads != 0 { throw fail("width \(hiddenSize) over \(heads) heads") }
+        if architecture != .gpt2 && architecture != .gptBigCode && (rotaryDimensions % 2 != 0 || rotaryDimensions <= 0 || rotaryDimensions > headDimension) {
+            throw fail("\(rotaryDimensions) rotary dimensions of a head of \(headDimension)")
+        }
+        return self
+    }
+
     /// A GPT-2 of the given shape, with GPT-2's fixed choices (4× MLP, LayerNorm eps 1e-5, tied embeddings).
     public static func gpt2(vocabularySize: Int, hiddenSize: Int, layers: Int, heads: Int, contextLength: Int) -> ModelConfig {
         ModelConfig(architecture: .gpt2, vocabularySize: vocabularySize, hiddenSize: hiddenSize, layers: layers, heads: heads,
@@ -56,6 +79,20 @@ struct ConfigReader {
         // (No `is Bool` check: on Linux every JSON 0 and 1 is an NSNumber that also casts to Bool.)
         guard let number = value as? Int, !(value is String) else { throw ModelError("\(path): field \"\(key)\" is not an integer") }
         return number
+    }
+
+    /// A count or width: from 1 to `ModelConfig.sizeLimit`, so that no product of two overflows.
+    func size(_ key: String) throws -> Int {
+        let value = try int(key)
+        guard (1...ModelConfig.sizeLimit).contains(value) else {
+            throw ModelError("\(path): field \"\(key)\" is \(value), not a size codeloop can run (1 to \(ModelConfig.sizeLimit))")
+        }
+        return value
+    }
+
+    func optionalSize(_ key: String) throws -> Int? {
+        guard let value = json[key], !(value is NSNull) else { return nil }
+        return try size(key)
     }
 
     func optionalInt(_ key: String) throws -> Int? {
@@ -88,13 +125,13 @@ struct ConfigReader {
 
     /// The keys every rotary decoder written as HF's LlamaForCausalLM shares (Llama family, StarCoder2, Phi).
     func rotaryDecoder(_ architecture: Architecture, normEpsilon: Float, tiedByDefault: Bool) throws -> ModelConfig {
-        let heads = try int("num_attention_heads")
-        return ModelConfig(
-            architecture: architecture, vocabularySize: try int("vocab_size"), hiddenSize: try int("hidden_size"),
-            layers: try int("num_hidden_layers"), heads: heads, keyValueHeads: try optionalInt("num_key_value_heads") ?? heads,
-            intermediateSize: try int("intermediate_size"), contextLength: try int("max_position_embeddings"), normEpsilon: normEpsilon,
+        let heads = try size("num_attention_heads")
+        return try ModelConfig(
+            architecture: architecture, vocabularySize: try size("vocab_size"), hiddenSize: try size("hidden_size"),
+            layers: try size("num_hidden_layers"), heads: heads, keyValueHeads: try optionalSize("num_key_value_heads") ?? heads,
+            intermediateSize: try size("intermediate_size"), contextLength: try size("max_position_embeddings"), normEpsilon: normEpsilon,
             ropeTheta: try number("rope_theta", default: 10000), ropeScaling: try ropeScaling(),
-            tiedEmbeddings: try bool("tie_word_embeddings", default: tiedByDefault), explicitHeadDimension: try optionalInt("head_dim"))
+            tiedEmbeddings: try bool("tie_word_embeddings", default: tiedByDefault), explicitHeadDimension: try optionalSize("head_dim")).validated(path)
     }
 
     func ropeScaling() throws -> ModelConfig.RopeScaling {

@@ -35,13 +35,15 @@ public final class Phi: ArchitectureDefinition, @unchecked Sendable {
         try json.requireActivation("hidden_act", in: ["gelu_new", "gelu_pytorch_tanh"])
         if try json.bool("qk_layernorm", default: false) { throw ModelError("\(json.path): unsupported qk_layernorm true") }
         var config = try json.rotaryDecoder(architecture, normEpsilon: try json.number("layer_norm_eps", default: 1e-5), tiedByDefault: false)
-        config.partialRotaryDimensions = Int(try json.number("partial_rotary_factor", default: 0.5) * Float(config.headDimension))
+        let factor = try json.number("partial_rotary_factor", default: 0.5)
+        guard factor > 0 && factor <= 1 else { throw ModelError("\(json.path): field \"partial_rotary_factor\" is \(factor), not in (0, 1]") }
+        config.partialRotaryDimensions = Int(factor * Float(config.headDimension))
         return config
     }
 
     static func config(gguf: GGUFConfigReader) throws -> ModelConfig {
         var config = try gguf.rotaryDecoder(architecture, normEpsilonKey: "attention.layer_norm_epsilon")
-        config.partialRotaryDimensions = try gguf.int("rope.dimension_count")
+        config.partialRotaryDimensions = try gguf.size("rope.dimension_count")
         return config
     }
 

@@ -1,7 +1,7 @@
 import Foundation
+import Locking
 import Models
 import Seeding
-import Synchronization
 import Tensors
 import Tokenizers
 
@@ -68,7 +68,7 @@ public final class BatchScheduler: @unchecked Sendable {
     }
 
     public final class Handle: Sendable {
-        private let cancelled = Mutex(false)
+        private let cancelled = LockedBox(false)
         /// Stops the request: its samples leave the batch before the next step.
         public func cancel() { cancelled.withLock { $0 = true } }
         var isCancelled: Bool { cancelled.withLock { $0 } }
@@ -85,7 +85,7 @@ public final class BatchScheduler: @unchecked Sendable {
     /// Tokens generated since start, for throughput figures.
     public var generatedTokens: Int { generated.withLock { $0 } }
 
-    private let generated = Mutex(0)
+    private let generated = LockedBox(0)
     private let condition = NSCondition()
     private var pending: [Pending] = []
     private var stopping = false

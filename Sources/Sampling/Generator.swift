@@ -1,6 +1,6 @@
 import Foundation
+import Locking
 import Models
-import Synchronization
 import Tensors
 import Tokenizers
 
@@ -85,10 +85,10 @@ public final class Generator: @unchecked Sendable {
 
 /// Completions arriving from the scheduler's thread.
 private final class Results: Sendable {
-    private let values: Mutex<[Completion?]>
-    private let error = Mutex<(any Error)?>(nil)
+    private let values: LockedBox<[Completion?]>
+    private let error = LockedBox<(any Error)?>(nil)
 
-    init(count: Int) { values = Mutex(Array(repeating: nil, count: count)) }
+    init(count: Int) { values = LockedBox(Array(repeating: nil, count: count)) }
 
     func set(_ index: Int, _ completion: Completion) { values.withLock { $0[index] = completion } }
     func fail(_ error: (any Error)?) { self.error.withLock { $0 = error } }

@@ -1,6 +1,6 @@
 import Foundation
+import Locking
 import Models
-import Synchronization
 
 /// Prompts computed before, kept so that a new prompt computes only what follows the longest
 /// prefix of token ids it shares with one of them (llama.cpp's `cache_prompt`; vLLM and SGLang
@@ -20,7 +20,7 @@ public final class PromptCache: Sendable {
         var bytes = 0
         var saidTooSmall = false
     }
-    private let state = Mutex(State())
+    private let state = LockedBox(State())
 
     public init(budgetBytes: Int) { self.budgetBytes = budgetBytes }
 

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -51,7 +51,7 @@ final class SpawningThread: @unchecked Sendable {
         condition.lock()
         work.append {
             Self.takeProcessNice()
-            result.update { $0 = body() }
+            result.withLock { $0 = body() }
             done.signal()
         }
         condition.signal()
@@ -135,7 +135,7 @@ func currentEnvironment() -> [String] {
 
 /// Held while pipes are made and children spawned: Glibc's module hides pipe2, so between
 /// pipe() and FD_CLOEXEC another thread's spawn could otherwise inherit the new descriptors.
-let spawnLock = Mutex(())
+let spawnLock = LockedBox(())
 
 /// A pipe whose both ends are close-on-exec; posix_spawn's dup2 clears the flag on the copy.
 /// Make pipes and spawn while holding `spawnLock`.

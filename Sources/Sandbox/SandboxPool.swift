@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,7 +18,7 @@ public final class SandboxPool: @unchecked Sendable {
     private let started = LockedBox<[SandboxWorker]>([])
     private let nextWorkerIndex: LockedBox<Int>
     /// One run (or runAll) at a time: each hands out the workers.
-    private let running = Mutex(())
+    private let running = LockedBox(())
     private let staging: ReadOnlyStaging?
 
     /// Starts `workers` sandboxes; fails with a one-line reason if the first cannot start.
@@ -43,9 +43,9 @@ public final class SandboxPool: @unchecked Sendable {
         DispatchQueue.concurrentPerform(iterations: count) { [configuration] index in
             do {
                 let worker = try SandboxWorker(configuration: configuration, index: index)
-                slots.update { $0[index] = worker }
+                slots.withLock { $0[index] = worker }
             } catch {
-                firstError.update { if $0 == nil { $0 = error } }
+                firstError.withLock { if $0 == nil { $0 = error } }
             }
         }
         let workers = slots.value.compactMap { $0 }
@@ -54,7 +54,7 @@ public final class SandboxPool: @unchecked Sendable {
             staging?.remove()
             throw error
         }
-        started.update { $0 = workers }
+        started.withLock { $0 = workers }
     }
 
     public var workerCount: Int { started.value.count }
@@ -110,7 +110,7 @@ public final class SandboxPool: @unchecked Sendable {
         @Sendable func drive() {
             while true {
                 places.wait()
-                let index = next.update { value -> Int in
+                let index = next.withLock { value -> Int in
                     defer { value += 1 }
                     return value
                 }
@@ -120,15 +120,15 @@ public final class SandboxPool: @unchecked Sendable {
                 }
                 var holding = true
                 do {
-                    let worker = try idle.update { $0.popLast() } ?? startSpare()
-                    defer { idle.update { $0.append(worker) } }
+                    let worker = try idle.withLock { $0.popLast() } ?? startSpare()
+                    defer { idle.withLock { $0.append(worker) } }
                     let outcome = try worker.run(job(index), slowAfter: slowAfter) {
                         holding = false
                         places.signal()
                     }
-                    delivery.update { _ in onOutcome(index, outcome) }
+                    delivery.withLock { _ in onOutcome(index, outcome) }
                 } catch {
-                    failure.update { if $0 == nil { $0 = error } }
+                    failure.withLock { if $0 == nil { $0 = error } }
                 }
                 if holding { places.signal() }
             }
@@ -139,12 +139,12 @@ public final class SandboxPool: @unchecked Sendable {
 
     /// A spare worker, started when every started worker is busy.
     private func startSpare() throws -> SandboxWorker {
-        let index = nextWorkerIndex.update { value -> Int in
+        let index = nextWorkerIndex.withLock { value -> Int in
             defer { value += 1 }
             return value
         }
         let worker = try SandboxWorker(configuration: configuration, index: index)
-        started.update { $0.append(worker) }
+        started.withLock { $0.append(worker) }
         return worker
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 
 /// Slots for the sandbox uids of one process's live workers. A uid is
 /// 1,000,000 + pid · 512 + slot: disjoint between processes (pids are below 2^22, so every uid
@@ -15,7 +16,7 @@ final class UIDSlots: Sendable {
 
     /// The lowest free slot; past 512 live workers slots are shared (RLIMIT_NPROC is then per pair).
     func claim() -> Int {
-        used.update { taken in
+        used.withLock { taken in
             let slot = (0..<Self.perProcess).first { !taken.contains($0) } ?? taken.count % Self.perProcess
             taken.insert(slot)
             return slot
@@ -23,6 +24,6 @@ final class UIDSlots: Sendable {
     }
 
     func release(_ slot: Int) {
-        used.update { _ = $0.remove(slot) }
+        used.withLock { _ = $0.remove(slot) }
     }
 }

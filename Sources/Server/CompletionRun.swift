@@ -1,9 +1,9 @@
 import Foundation
 import Hummingbird
-import OpenAIAPI
+import Locking
 import NIOCore
+import OpenAIAPI
 import Sampling
-import Synchronization
 import Tokenizers
 
 /// Whose API a request came through: OpenAI's /v1/completions or /v1/chat/completions, or llama.cpp's /infill.
@@ -335,15 +335,15 @@ final class CompletionRun: @unchecked Sendable {
 
 /// Prompts still running.
 final class RemainingCount: Sendable {
-    private let value: Mutex<Int>
-    init(_ value: Int) { self.value = Mutex(value) }
+    private let value: LockedBox<Int>
+    init(_ value: Int) { self.value = LockedBox(value) }
     func decrement() -> Int { value.withLock { $0 -= 1; return $0 } }
 }
 
 /// Runs `onExpiry` after `seconds` unless cancelled first.
 final class TimeLimit: Sendable {
-    private let expired = Mutex(false)
-    private let task = Mutex<Task<Void, Never>?>(nil)
+    private let expired = LockedBox(false)
+    private let task = LockedBox<Task<Void, Never>?>(nil)
 
     init(seconds: Double, onExpiry: @escaping @Sendable () -> Void) {
         let started = Task { [weak self] in

@@ -1,11 +1,11 @@
 import Foundation
 import Hummingbird
-import OpenAIAPI
+import Locking
 import Logging
 import Models
 import NIOCore
+import OpenAIAPI
 import Sampling
-import Synchronization
 import Tokenizers
 
 /// OpenAI's /v1/completions (with `suffix` for fill-in-the-middle), /v1/chat/completions (with the
@@ -142,7 +142,7 @@ public final class CompletionServer: Sendable {
 
 /// Requests being answered, against the concurrency limit.
 final class InFlightCounter: Sendable {
-    private let count = Mutex(0)
+    private let count = LockedBox(0)
 
     func acquire(limit: Int) -> Bool {
         count.withLock { count in
@@ -161,7 +161,7 @@ final class InFlightCounter: Sendable {
 /// One request's slot, released once: explicitly, or when the last reference goes.
 final class SlotRelease: Sendable {
     private let counter: InFlightCounter
-    private let released = Mutex(false)
+    private let released = LockedBox(false)
 
     init(_ counter: InFlightCounter) { self.counter = counter }
 

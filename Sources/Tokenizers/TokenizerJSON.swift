@@ -13,6 +13,10 @@ extension Tokenizer {
         return merge as? [String]
     }
 
+    /// Token ids a tokenizer.json may use: below 2^24, far past any vocabulary (tables are sized by
+    /// the largest id, and are 32-bit).
+    static let idLimit = 1 << 24
+
     public static func load(tokenizerJSON path: String) throws -> Tokenizer {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TokenizerError("\(path): cannot be read")
@@ -45,8 +49,8 @@ extension Tokenizer {
         }
         var addedTokens: [AddedToken] = []
         for (index, entry) in ((root["added_tokens"] as? [[String: Any]]) ?? []).enumerated() {
-            guard let content = entry["content"] as? String, let id = entry["id"] as? Int, id >= 0 else {
-                throw TokenizerError("\(path): added_tokens[\(index)] needs \"content\" and a non-negative \"id\"")
+            guard let content = entry["content"] as? String, let id = entry["id"] as? Int, (0..<Self.idLimit).contains(id) else {
+                throw TokenizerError("\(path): added_tokens[\(index)] needs \"content\" and an \"id\" from 0 to \(Self.idLimit - 1)")
             }
             addedTokens.append(AddedToken(id: id, content: content, special: entry["special"] as? Bool ?? false,
                                           normalized: entry["normalized"] as? Bool ?? false, lstrip: entry["lstrip"] as? Bool ?? false,
@@ -57,7 +61,9 @@ extension Tokenizer {
         var table = TokenTable()
         var tokenBytes: [Int: [UInt8]] = [:]
         for (token, id) in vocabulary {
-            guard id >= 0 else { throw TokenizerError("\(path): model.vocab gives \"\(token)\" a negative id") }
+            guard (0..<Self.idLimit).contains(id) else {
+                throw TokenizerError("\(path): model.vocab gives \"\(token)\" the id \(id), not one from 0 to \(Self.idLimit - 1)")
+            }
             if byteLevel {
                 guard let bytes = ByteLevel.bytes(of: token) else {
                     if addedContents.contains(token) { continue }

@@ -1,6 +1,6 @@
 import Foundation
+import Locking
 import Models
-import Synchronization
 import Tensors
 
 /// What a checkpoint records besides the weights: enough to resume the run exactly.
@@ -76,7 +76,7 @@ public final class TrainingRun {
     func forwardBackward(_ batch: (inputs: [Int32], targets: [Int32]), scale: Float) -> Double {
         let total = batch.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
         let rows = batch.inputs.count / replicas.count
-        let losses = Mutex([Double](repeating: 0, count: replicas.count))  // per replica, from several threads
+        let losses = LockedBox([Double](repeating: 0, count: replicas.count))  // per replica, from several threads
         let replicas = self.replicas
         DispatchQueue.concurrentPerform(iterations: replicas.count) { r in
             let range = (r * rows)..<((r + 1) * rows)
@@ -99,7 +99,7 @@ public final class TrainingRun {
     /// Summed loss and counted tokens of one batch, forward only, on all replicas.
     func evaluate(_ batch: (inputs: [Int32], targets: [Int32])) -> (total: Double, counted: Int) {
         let rows = batch.inputs.count / replicas.count
-        let totals = Mutex([Double](repeating: 0, count: replicas.count)), counts = Mutex([Double](repeating: 0, count: replicas.count))
+        let totals = LockedBox([Double](repeating: 0, count: replicas.count)), counts = LockedBox([Double](repeating: 0, count: replicas.count))
         let replicas = self.replicas
         DispatchQueue.concurrentPerform(iterations: replicas.count) { r in
             let range = (r * rows)..<((r + 1) * rows)

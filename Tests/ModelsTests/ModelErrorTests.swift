@@ -69,6 +69,11 @@ func scratchModel(_ name: String) throws -> String {
             $0["rope_scaling"] = ["rope_type": "yarn", "factor": 4.0]
         }
         try expectError("unsupported hidden_act \"relu\"") { $0["hidden_act"] = "relu" }
+        // Sizes that make no model (fuzzing found the first dividing by zero; the rest would too, or overflow).
+        try expectError("field \"num_attention_heads\" is 0, not a size codeloop can run (1 to 16777216)") { $0["num_attention_heads"] = 0 }
+        try expectError("field \"hidden_size\" is 4611686018427387904, not a size codeloop can run (1 to 16777216)") { $0["hidden_size"] = 1 << 62 }
+        try expectError("4 heads in 3 key/value groups: not a model codeloop can run") { $0["num_key_value_heads"] = 3 }
+        try expectError("width 30 over 4 heads: not a model codeloop can run") { $0["hidden_size"] = 30 }
     }
 
     @Test func missingWeightNamesTheTensor() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 @testable import Sandbox
 #if canImport(Glibc)
 import Glibc
@@ -39,7 +40,7 @@ func acceptForever(_ fd: Int32, counting count: LockedBox<Int>) {
         while true {
             let client = accept(fd, nil, nil)
             if client < 0 { return }
-            count.update { $0 += 1 }
+            count.withLock { $0 += 1 }
             close(client)
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestScratch
+import Locking
 @testable import Sandbox
+import TestScratch
+import Testing
 
 @Suite(.serialized) struct SandboxPoolTests {
     static let sleeper = "import time\ntime.sleep(2)\ndef check(c):\n    pass\ncheck(1)"
@@ -15,8 +16,8 @@ import TestScratch
         let order = LockedBox<[Int]>([])
         let results = LockedBox<[String]>(Array(repeating: "", count: programs.count))
         try pool.runAll(count: programs.count, job: { SandboxJob(mode: .check, program: programs[$0]) }, onOutcome: { index, outcome in
-            order.update { $0.append(index) }
-            results.update { $0[index] = outcome.result ?? "" }
+            order.withLock { $0.append(index) }
+            results.withLock { $0[index] = outcome.result ?? "" }
         })
         return (order.value, pool.workerCount, results.value)
     }
@@ -42,7 +43,7 @@ import TestScratch
     @Test func workersOutliveTheThreadThatStartedThem() throws {
         let made = LockedBox<Result<SandboxPool, Error>?>(nil)
         let thread = Thread {
-            made.update { $0 = Result { try SandboxPool(configuration: try SandboxConfiguration(), workers: 1) } }
+            made.withLock { $0 = Result { try SandboxPool(configuration: try SandboxConfiguration(), workers: 1) } }
         }
         thread.start()
         while made.value == nil || thread.isExecuting { usleep(10_000) }

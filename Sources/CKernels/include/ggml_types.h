@@ -26,9 +26,6 @@ typedef struct {
     int in_place;      // the kernels multiply it as the file stores it (BlockMatrix)
 } cl_ggml_type;
 
-/// Indexed by id.
-extern const cl_ggml_type cl_ggml_types[CL_TYPE_LIMIT];
-
 /// The traits of type `id`, or NULL when codeloop does not read it.
 const cl_ggml_type *cl_ggml_type_traits(unsigned id);
 

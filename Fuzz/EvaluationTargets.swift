@@ -1,0 +1,32 @@
+@testable import Evaluation
+import Foundation
+
+/// What other tools write for `evaluate`: samples files, problem files of every format (with the
+/// programs each judges by, built without running them), and the examples a prompt states.
+enum EvaluationTargets {
+    static let humanEval = try! ProblemSet.load("humaneval")
+
+    static func samples(_ data: Data) {
+        let path = Scratch.file("samples.jsonl", data)
+        _ = try? SampleFile(path: path, problems: humanEval)
+    }
+
+    static func problems(_ data: Data) {
+        let path = Scratch.file("problems.jsonl", data)
+        guard let set = try? ProblemSet.load(path: path, name: "fuzzed") else { return }
+        for problem in set.problems.prefix(8) {
+            let examples = problem.statedExamples
+            for strict in [StrictJudging.off, .withLetter] {
+                _ = problem.judgement(.completion("    return None\n"), reference: nil, examples: examples, strict: strict, secondsPerCall: 1)
+            }
+        }
+    }
+
+    /// A prompt's docstring examples (`>>> f(1)` then its value, `f(1) == 2`, "Input: ... Output: ...").
+    static func pythonLiteral(_ data: Data) {
+        guard let text = String(data: data, encoding: .utf8) else { return }
+        let entryPoint = text.split(separator: "(", maxSplits: 1).first.map { String($0.suffix(12)) } ?? "f"
+        _ = PromptExample.read(prompt: text, entryPoint: entryPoint)
+        _ = PromptExample.read(prompt: text, entryPoint: "f")
+    }
+}

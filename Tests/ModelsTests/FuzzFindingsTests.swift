@@ -1,0 +1,24 @@
+import Foundation
+import ModelFiles
+@testable import Models
+import Testing
+
+/// Inputs the fuzz targets (Fuzz/, scripts/fuzz.sh) found crashing codeloop, each kept as the
+/// reproducer libFuzzer wrote and now a one-line error naming the file and what is wrong.
+@Suite struct FuzzFindingsTests {
+    static func reproducer(_ name: String) -> String { fixtureDirectory("fuzz") + "/" + name }
+
+    /// A token embedding of one dimension: the vocabulary was read from a second that is not there.
+    @Test func oneDimensionalEmbedding() throws {
+        let path = Self.reproducer("gguf-embedding-1d.gguf")
+        #expect(throws: ModelError("\(path): tensor token_embd.weight has 1 dimensions, not 2")) { try loadModel(directory: path) }
+    }
+
+    /// No attention heads: the head size was the width divided by zero.
+    @Test func zeroHeads() throws {
+        let directory = Self.reproducer("config-heads-0")
+        #expect(throws: ModelError("\(directory)/config.json: field \"num_attention_heads\" is 0, not a size codeloop can run (1 to 16777216)")) {
+            try ModelConfig.load(directory: directory)
+        }
+    }
+}
