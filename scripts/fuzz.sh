@@ -4,6 +4,8 @@
 #
 #   scripts/fuzz.sh [TARGET|all] [SECONDS]     (default: all, 60 s each)
 #
+# CODELOOP_FUZZ_SEED fixes libFuzzer's random seed (CI's run, scripts/test.sh).
+#
 # Inputs that add coverage go to $CODELOOP_FUZZ_WORK/TARGET (default /tmp/codeloop-fuzz, kept
 # between runs so that a later run starts from them); a crash, a hang, an out-of-memory or a failed
 # round trip leaves its reproducer in $CODELOOP_FUZZ_WORK/findings and fails the run. Replay one
@@ -15,6 +17,8 @@ export PATH="/opt/swift/usr/bin:$PATH"
 target=${1:-all}
 seconds=${2:-60}
 work=${CODELOOP_FUZZ_WORK:-/tmp/codeloop-fuzz}
+seed=()
+if [ -n "${CODELOOP_FUZZ_SEED:-}" ]; then seed=(-seed="$CODELOOP_FUZZ_SEED"); fi
 swift build --product codeloop-fuzz --scratch-path .build-fuzz --sanitize=address \
     -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING -Xcc -fsanitize=fuzzer-no-link >&2
 binary=.build-fuzz/debug/codeloop-fuzz
@@ -33,7 +37,7 @@ for t in $targets; do
     # -rss_limit_mb: an input that makes codeloop allocate past what its bytes can hold is a finding.
     # -detect_leaks=0: LeakSanitizer reports Foundation's file reads and Swift's lazily made statics
     # (nothing of codeloop's); a leak per request is the server soak's to find, in RSS over time.
-    if ! CODELOOP_FUZZ_TARGET=$t "$binary" "${dictionary[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
+    if ! CODELOOP_FUZZ_TARGET=$t "$binary" "${dictionary[@]}" "${seed[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
             -malloc_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$work/findings/$t-" "$work/$t" "Fuzz/Corpus/$t" 2> "$work/$t.log"; then
         failed=1
         grep -E "ERROR|SUMMARY|Test unit written|Fatal error|precondition" "$work/$t.log" | head -8 >&2
