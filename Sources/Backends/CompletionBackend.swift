@@ -27,7 +27,7 @@ public final class LocalBackend: CompletionBackend, Sendable {
     /// Cut prompts from the left to leave this many positions (see BatchScheduler.Request.keepRoom).
     public let keepRoom: Int?
     /// One generation at a time: each already uses every core.
-    private let running = LockedBox(())
+    private let running = Lock()
 
     public init(generator: Generator, keepRoom: Int? = nil) {
         self.generator = generator
@@ -53,7 +53,7 @@ public final class LocalBackend: CompletionBackend, Sendable {
     private func offThePool<Value: Sendable>(_ work: @escaping @Sendable (Generator) throws -> Value) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread { [self] in
-                running.withLock { _ in continuation.resume(with: Result { try work(generator) }) }
+                running.withLock { continuation.resume(with: Result { try work(generator) }) }
             }
         }
     }

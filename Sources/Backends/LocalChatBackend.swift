@@ -12,7 +12,7 @@ public final class LocalChatBackend: ChatBackend, Sendable {
     public let template: ChatTemplate
     /// Cut prompts from the left to leave this many positions.
     public let keepRoom: Int?
-    private let running = LockedBox(())
+    private let running = Lock()
 
     /// evalplus's stop strings for a chat model's answer (provider/utility.py EOS, and "\n```\n").
     public static let evalplusStops = ["<|endoftext|>", "<|endofmask|>", "</s>", "\nif __name__", "\ndef main(", "\nprint(", "\n```\n"]
@@ -35,7 +35,7 @@ public final class LocalChatBackend: ChatBackend, Sendable {
         let stopTokens = tokenizer.endOfTurnIDs
         let completions = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[Completion], Error>) in
             Thread.detachNewThread { [self] in
-                running.withLock { _ in
+                running.withLock {
                     continuation.resume(with: Result {
                         try generator.complete(tokens: tokens, n: n, parameters: parameters, firstSample: firstSample, keepRoom: keepRoom,
                                                stopTokens: stopTokens)

@@ -6,11 +6,7 @@ import Foundation
 /// reported as a race (16 reports in one `swift test --sanitize=thread` run).
 public final class LockedBox<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    /// Only `withLock` touches it, with the lock held, which is what makes accesses exclusive;
-    /// Swift's dynamic exclusivity check on top of it is redundant, and ThreadSanitizer reported
-    /// that check's bookkeeping as racing inside withLock (8 "Swift access race" reports in one
-    /// run). TSan still sees every load and store of the value itself.
-    @exclusivity(unchecked) private var stored: Value
+    private var stored: Value
 
     public init(_ value: Value) { stored = value }
 

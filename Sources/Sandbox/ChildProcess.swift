@@ -135,7 +135,7 @@ func currentEnvironment() -> [String] {
 
 /// Held while pipes are made and children spawned: Glibc's module hides pipe2, so between
 /// pipe() and FD_CLOEXEC another thread's spawn could otherwise inherit the new descriptors.
-let spawnLock = LockedBox(())
+let spawnLock = Lock()
 
 /// A pipe whose both ends are close-on-exec; posix_spawn's dup2 clears the flag on the copy.
 /// Make pipes and spawn while holding `spawnLock`.

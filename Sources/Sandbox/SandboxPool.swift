@@ -18,7 +18,7 @@ public final class SandboxPool: @unchecked Sendable {
     private let started = LockedBox<[SandboxWorker]>([])
     private let nextWorkerIndex: LockedBox<Int>
     /// One run (or runAll) at a time: each hands out the workers.
-    private let running = LockedBox(())
+    private let running = Lock()
     private let staging: ReadOnlyStaging?
 
     /// Starts `workers` sandboxes; fails with a one-line reason if the first cannot start.
@@ -67,7 +67,7 @@ public final class SandboxPool: @unchecked Sendable {
 
     /// Runs one job on the first worker.
     public func run(_ job: SandboxJob) throws -> SandboxOutcome {
-        try running.withLock { _ in try started.value[0].run(job) }
+        try running.withLock { try started.value[0].run(job) }
     }
 
     /// Runs jobs `0..<count`, building each with `job` and handing each outcome to `onOutcome`
@@ -79,7 +79,7 @@ public final class SandboxPool: @unchecked Sendable {
         onOutcome: @escaping @Sendable (Int, SandboxOutcome) -> Void,
         shouldStop: @escaping @Sendable () -> Bool = { false }
     ) throws {
-        try running.withLock { _ in try runAllHoldingThePool(count: count, job: job, onOutcome: onOutcome, shouldStop: shouldStop) }
+        try running.withLock { try runAllHoldingThePool(count: count, job: job, onOutcome: onOutcome, shouldStop: shouldStop) }
     }
 
     private func runAllHoldingThePool(
@@ -89,7 +89,7 @@ public final class SandboxPool: @unchecked Sendable {
         shouldStop: @escaping @Sendable () -> Bool
     ) throws {
         let next = LockedBox(0)
-        let delivery = LockedBox(())  // onOutcome is never called twice at once
+        let delivery = Lock()  // onOutcome is never called twice at once
         let failure = LockedBox<Error?>(nil)
         // A place is held by each job that has not yet run past slowAfterSeconds.
         let places = DispatchSemaphore(value: primaryCount)
@@ -126,7 +126,7 @@ public final class SandboxPool: @unchecked Sendable {
                         holding = false
                         places.signal()
                     }
-                    delivery.withLock { _ in onOutcome(index, outcome) }
+                    delivery.withLock { onOutcome(index, outcome) }
                 } catch {
                     failure.withLock { if $0 == nil { $0 = error } }
                 }

@@ -112,7 +112,7 @@ final class SandboxWorker: @unchecked Sendable {
     /// Makes the pipes and spawns the sandbox under `spawnLock`, so that no other spawn inherits
     /// them; returns the process and our ends: its stdin, stdout and stderr.
     private func launch() throws -> (ChildProcess, Int32, Int32, Int32) {
-        try spawnLock.withLock { _ in try launchHoldingSpawnLock() }
+        try spawnLock.withLock { try launchHoldingSpawnLock() }
     }
 
     private func launchHoldingSpawnLock() throws -> (ChildProcess, Int32, Int32, Int32) {
