@@ -23,7 +23,7 @@ public struct SafetensorsFile {
         let data = file.bytes
         guard data.count >= 8 else { throw ModelError("\(path): not a safetensors file (shorter than its header)") }
         let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
-        guard headerLength > 0, 8 + headerLength <= data.count else {
+        guard headerLength > 0, headerLength <= data.count - 8 else {
             throw ModelError("\(path): corrupt safetensors header length \(headerLength)")
         }
         guard let header = try? JSONSerialization.jsonObject(with: Data(data[8..<(8 + headerLength)])) as? [String: Any] else {
@@ -37,8 +37,14 @@ public struct SafetensorsFile {
                 throw ModelError("\(path): tensor \(name) has a malformed header entry")
             }
             let width = try Self.byteWidth(dtype, name: name, path: path)
-            let count = shape.reduce(1, *)
-            guard offsets[0] >= 0, offsets[1] <= payload, offsets[1] - offsets[0] == count * width else {
+            // A shape's dimensions and its byte size, refused rather than overflowing or negative.
+            let count = shape.reduce(Int?(1)) { product, dimension in
+                guard let product, dimension >= 0 else { return nil }
+                let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+                return overflow ? nil : next
+            }
+            guard let count, count <= payload / width, offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= payload,
+                  offsets[1] - offsets[0] == count * width else {
                 throw ModelError("\(path): tensor \(name) (\(dtype) \(shape)) does not fit the file's data (truncated?)")
             }
             entries[name] = Entry(dtype: dtype, shape: shape, start: offsets[0], end: offsets[1])
