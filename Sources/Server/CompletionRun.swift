@@ -7,14 +7,13 @@ import Sampling
 import Tokenizers
 
 /// Whose API a request came through: OpenAI's /v1/completions or /v1/chat/completions, or llama.cpp's /infill.
-enum APIStyle: Sendable { case openAI, chat, llamaCpp }
 
 /// One /v1/completions or /infill request on the scheduler: its prompts × n samples, their
 /// events, the JSON of the answer (or of each streamed chunk), and its time limit.
 final class CompletionRun: @unchecked Sendable {
     let server: CompletionServer
     let request: CompletionRequest
-    let style: APIStyle
+    let style: RequestReader.Endpoint
     let start = ContinuousClock.now
     let id = "cmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     let created = Int(Date().timeIntervalSince1970)
@@ -31,7 +30,7 @@ final class CompletionRun: @unchecked Sendable {
 
     var usage: Usage { Usage(promptTokens: promptTokens, completionTokens: completionTokens, cachedTokens: cachedTokens) }
 
-    init(server: CompletionServer, request: CompletionRequest, style: APIStyle = .openAI) {
+    init(server: CompletionServer, request: CompletionRequest, style: RequestReader.Endpoint = .completions) {
         self.server = server
         self.request = request
         self.style = style
@@ -103,7 +102,7 @@ final class CompletionRun: @unchecked Sendable {
     /// reason per choice, the usage if asked, then [DONE]. A write that fails (the client left)
     /// cancels the samples, freeing their slots before the next step.
     func stream(into writer: inout any ResponseBodyWriter, beforeLastWrite: @Sendable () -> Void = {}) async throws {
-        if style == .llamaCpp { return try await streamLlamaCpp(into: &writer, beforeLastWrite: beforeLastWrite) }
+        if style == .infill { return try await streamLlamaCpp(into: &writer, beforeLastWrite: beforeLastWrite) }
         if style == .chat { return try await streamChat(into: &writer, beforeLastWrite: beforeLastWrite) }
         let (stream, handles, limit) = events()
         defer { limit.cancel() }

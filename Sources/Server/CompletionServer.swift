@@ -18,14 +18,11 @@ public final class CompletionServer: Sendable {
     public let modelName: String
     public let limits: ServerLimits
     let tokenizer: Tokenizer
-    /// The model's chat template, for /v1/chat/completions; without one that endpoint answers 400.
-    let chatTemplate: ChatTemplate?
-    let contextLength: Int
-    let vocabulary: Int
+    /// Reads bodies; it holds the model's chat template, for /v1/chat/completions.
+    let reader: RequestReader
     let inFlight = InFlightCounter()
 
     public init(model: any LanguageModel, tokenizer: Tokenizer, modelName: String, limits: ServerLimits, chatTemplate: ChatTemplate? = nil) {
-        self.chatTemplate = chatTemplate
         let promptCache = limits.promptCacheBytes > 0 ? PromptCache(budgetBytes: limits.promptCacheBytes) : nil
         scheduler = BatchScheduler(model: model, tokenizer: tokenizer, slots: limits.slots, prefillChunk: limits.prefillChunk,
                                    promptCache: promptCache, cacheReuse: limits.cacheReuse) { bytes in
@@ -34,8 +31,8 @@ public final class CompletionServer: Sendable {
         self.modelName = modelName
         self.limits = limits
         self.tokenizer = tokenizer
-        contextLength = model.config.contextLength
-        vocabulary = model.config.vocabularySize
+        reader = RequestReader(tokenizer: tokenizer, chatTemplate: chatTemplate, limits: limits, contextLength: model.config.contextLength,
+                               vocabulary: model.config.vocabularySize)
     }
 
     /// The application, bound to host:port (0: any free port); `onRunning` receives the bound port.
@@ -45,21 +42,21 @@ public final class CompletionServer: Sendable {
         router.get("/health") { _, _ in jsonResponse(HealthStatus()) }
         router.get("/v1/models") { [modelName] _, _ in jsonResponse(ModelList(data: [.init(id: modelName)])) }
         router.post("/v1/completions") { [self] request, _ in
-            await self.answer(request, style: .openAI, logger: logger)
+            await self.answer(request, style: .completions, logger: logger)
         }
         router.post("/v1/chat/completions") { [self] request, _ in
             await self.answer(request, style: .chat, logger: logger)
         }
         router.post("/infill") { [self] request, _ in
-            await self.answer(request, style: .llamaCpp, logger: logger)
+            await self.answer(request, style: .infill, logger: logger)
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "codeloop"),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
-    func answer(_ incoming: Request, style: APIStyle, logger: Logger) async -> Response {
+    func answer(_ incoming: Request, style: RequestReader.Endpoint, logger: Logger) async -> Response {
         let start = ContinuousClock.now
-        let path = switch style { case .openAI: "/v1/completions"; case .chat: "/v1/chat/completions"; case .llamaCpp: "/infill" }
+        let path = switch style { case .completions: "/v1/completions"; case .chat: "/v1/chat/completions"; case .infill: "/infill" }
         @Sendable func finish(_ response: Response, promptTokens: Int = 0, completionTokens: Int = 0, note: String = "") -> Response {
             let ms = milliseconds(since: start)
             logger.info("POST \(path) \(response.status.code) prompt_tokens=\(promptTokens) completion_tokens=\(completionTokens) ms=\(String(format: "%.1f", ms))\(note)")
@@ -81,16 +78,7 @@ public final class CompletionServer: Sendable {
         }
         let request: CompletionRequest
         do {
-            switch style {
-            case .openAI: request = try CompletionRequest(body: Data(buffer: body), tokenizer: tokenizer, vocabulary: vocabulary, limits: limits)
-            case .chat: request = try ChatRequest.parse(body: Data(buffer: body), template: chatTemplate, tokenizer: tokenizer, limits: limits)
-            case .llamaCpp: request = try InfillRequest.parse(body: Data(buffer: body), tokenizer: tokenizer, limits: limits,
-                                                             contextLength: contextLength)
-            }
-            for prompt in request.prompts where prompt.count >= contextLength {
-                throw APIError.invalid("prompt of \(prompt.count) tokens does not fit the model's context of \(contextLength) (at least one token must be generated)",
-                                       parameter: "prompt")
-            }
+            request = try reader.read(Data(buffer: body), at: style)
         } catch let error as APIError {
             return finish(errorResponse(error))
         } catch {
@@ -127,9 +115,9 @@ public final class CompletionServer: Sendable {
         }
         do {
             let response = switch style {
-            case .openAI: jsonResponse(try await run.collect())
+            case .completions: jsonResponse(try await run.collect())
             case .chat: jsonResponse(try await run.collectChat())
-            case .llamaCpp: jsonResponse(try await run.collectLlamaCpp())
+            case .infill: jsonResponse(try await run.collectLlamaCpp())
             }
             return finish(response, promptTokens: run.promptTokens, completionTokens: run.completionTokens)
         } catch let error as APIError {

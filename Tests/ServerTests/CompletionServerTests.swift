@@ -141,12 +141,12 @@ func texts(_ response: [String: Any]) -> [String] {
             Request(head: HTTPRequest(method: .post, scheme: "http", authority: "localhost", path: "/v1/completions"),
                     body: RequestBody(buffer: ByteBuffer(string: #"{"prompt": "def f():", "max_tokens": 4, "stream": true}"#)))
         }
-        var response: Response? = await server.answer(streamRequest(), style: .openAI, logger: Logger(label: "test"))
+        var response: Response? = await server.answer(streamRequest(), style: .completions, logger: Logger(label: "test"))
         #expect(response?.status == .ok)
         #expect(server.inFlight.current == 1)
         response = nil  // the client went: the body never runs
         #expect(server.inFlight.current == 0)
-        let next = await server.answer(streamRequest(), style: .openAI, logger: Logger(label: "test"))
+        let next = await server.answer(streamRequest(), style: .completions, logger: Logger(label: "test"))
         #expect(next.status == .ok, "the freed slot takes the next request")
     }
 
