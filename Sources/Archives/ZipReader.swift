@@ -45,7 +45,13 @@ public enum ZipReader {
         let data = archive[start..<(start + member.compressedSize)]
         switch member.method {
         case 0: return Array(data)
-        case 8: return try Gzip.inflateRaw(data, expectedSize: member.size, file: "\(file): \(member.path)")
+        case 8:
+            // Deflate expands at most 1032-fold: a larger claimed size is a corrupt (or hostile) header,
+            // refused before its buffer is allocated.
+            guard member.size <= 1032 * member.compressedSize + 1024 else {
+                throw ArchiveError(file, "\(member.path): claims \(member.size) bytes from \(member.compressedSize) compressed, more than deflate can hold")
+            }
+            return try Gzip.inflateRaw(data, expectedSize: member.size, file: "\(file): \(member.path)")
         default: throw ArchiveError(file, "\(member.path): compression method \(member.method) is not supported (stored and deflate are)")
         }
     }
