@@ -35,9 +35,9 @@ for t in $targets; do
     esac
     echo "== $t, $seconds s" >&2
     # -rss_limit_mb: an input that makes codeloop allocate past what its bytes can hold is a finding.
-    # -detect_leaks=0: LeakSanitizer reports Foundation's file reads and Swift's lazily made statics
+    # detect_leaks=0: LeakSanitizer reports Foundation's file reads and Swift's lazily made statics
     # (nothing of codeloop's); a leak per request is the server soak's to find, in RSS over time.
-    if ! CODELOOP_FUZZ_TARGET=$t ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" "$binary" "${dictionary[@]}" "${seed[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
+    if ! CODELOOP_FUZZ_TARGET=$t ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" "$binary" "${dictionary[@]}" "${seed[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
             -malloc_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$work/findings/$t-" "$work/$t" "Fuzz/Corpus/$t" 2> "$work/$t.log"; then
         failed=1
         grep -E "ERROR|SUMMARY|Test unit written|Fatal error|precondition" "$work/$t.log" | head -8 >&2

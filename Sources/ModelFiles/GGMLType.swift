@@ -18,9 +18,6 @@ public struct GGMLType: Hashable, Sendable, CustomStringConvertible {
     public static let q5_1 = GGMLType(CL_BLOCK_Q5_1), q8_0 = GGMLType(CL_BLOCK_Q8_0), q4_K = GGMLType(CL_BLOCK_Q4_K)
     public static let q6_K = GGMLType(CL_BLOCK_Q6_K)
 
-    /// Every type the table lists.
-    public static var all: [GGMLType] { (0..<UInt32(CL_TYPE_LIMIT)).compactMap(GGMLType.init(rawValue:)) }
-
     /// The id as the kernels take it.
     public var id: Int32 { Int32(rawValue) }
 

@@ -94,15 +94,8 @@ struct GGUFConfigReader {
 
     func key(_ name: String) -> String { architecture + "." + name }
     func int(_ name: String) throws -> Int { try file.int(key(name)) }
-    func optionalInt(_ name: String) -> Int? { file.metadata[key(name)]?.int }
-    /// A count or width, as ConfigReader.size.
-    func size(_ name: String) throws -> Int {
-        let value = try int(name)
-        guard (1...ModelConfig.sizeLimit).contains(value) else {
-            throw ModelError("\(file.path): \(key(name)) is \(value), not a size codeloop can run (1 to \(ModelConfig.sizeLimit))")
-        }
-        return value
-    }
+    /// A count or width (`ModelConfig.size`).
+    func size(_ name: String) throws -> Int { try ModelConfig.size(try int(name), "\(file.path): \(key(name))") }
     func optionalSize(_ name: String) throws -> Int? { file.metadata[key(name)] == nil ? nil : try size(name) }
     func number(_ name: String) throws -> Float { Float(try file.double(key(name))) }
     func number(_ name: String, default fallback: Float) -> Float { file.metadata[key(name)]?.double.map(Float.init) ?? fallback }

@@ -42,6 +42,15 @@ public struct ModelConfig: Sendable {
     /// it, and past it a cache could not be allocated or a product of two sizes could overflow.
     static let sizeLimit = 1 << 24
 
+    /// `value` if it is a count or width from 1 to `sizeLimit`, so that no product of two overflows;
+    /// else an error naming `what` (the file and its key).
+    static func size(_ value: Int, _ what: String) throws -> Int {
+        guard (1...sizeLimit).contains(value) else {
+            throw ModelError("\(what) is \(value), not a size codeloop can run (1 to \(sizeLimit))")
+        }
+        return value
+    }
+
     /// This config, if its sizes make a model (every count positive, heads a multiple of the
     /// key/value heads, the width a multiple of the heads unless the head size is given, the
     /// rotary part of a head even and within it); else a one-line error naming `path`.
@@ -81,14 +90,8 @@ struct ConfigReader {
         return number
     }
 
-    /// A count or width: from 1 to `ModelConfig.sizeLimit`, so that no product of two overflows.
-    func size(_ key: String) throws -> Int {
-        let value = try int(key)
-        guard (1...ModelConfig.sizeLimit).contains(value) else {
-            throw ModelError("\(path): field \"\(key)\" is \(value), not a size codeloop can run (1 to \(ModelConfig.sizeLimit))")
-        }
-        return value
-    }
+    /// A count or width (`ModelConfig.size`).
+    func size(_ key: String) throws -> Int { try ModelConfig.size(try int(key), "\(path): field \"\(key)\"") }
 
     func optionalSize(_ key: String) throws -> Int? {
         guard let value = json[key], !(value is NSNull) else { return nil }
