@@ -84,8 +84,11 @@ public final class BatchScheduler: @unchecked Sendable {
     private let onCacheTooSmall: @Sendable (Int) -> Void
     /// Tokens generated since start, for throughput figures.
     public var generatedTokens: Int { generated.withLock { $0 } }
+    /// Samples in the batch after the last step (slots in use).
+    public var samplesRunning: Int { running.withLock { $0 } }
 
     private let generated = LockedBox(0)
+    private let running = LockedBox(0)
     private let condition = NSCondition()
     private var pending: [Pending] = []
     private var stopping = false
@@ -194,6 +197,7 @@ public final class BatchScheduler: @unchecked Sendable {
         let spellable = min(vocabulary, tokenizer.vocabularySize)
         while true {
             condition.lock()
+            if pending.isEmpty && active.isEmpty { running.withLock { $0 = 0 } }
             while pending.isEmpty && active.isEmpty && !stopping { condition.wait() }
             if stopping {
                 let queued = pending
@@ -209,6 +213,11 @@ public final class BatchScheduler: @unchecked Sendable {
             condition.unlock()
 
             for p in arrived {
+                // A request cancelled while queued (its client left) is not worth its prompt.
+                if p.handle.isCancelled {
+                    p.onEvent(.done(CancellationError()))
+                    continue
+                }
                 do {
                     active.append(try prefill(p, vocabulary: vocabulary))
                 } catch {
@@ -257,6 +266,7 @@ public final class BatchScheduler: @unchecked Sendable {
                 }
             }
             generated.withLock { $0 += produced }
+            running.withLock { $0 = steps.count }
             if !steps.isEmpty {
                 do {
                     let logits = try model.forward(steps)

@@ -6,8 +6,6 @@ import OpenAIAPI
 import Sampling
 import Tokenizers
 
-/// Whose API a request came through: OpenAI's /v1/completions or /v1/chat/completions, or llama.cpp's /infill.
-
 /// One /v1/completions or /infill request on the scheduler: its prompts × n samples, their
 /// events, the JSON of the answer (or of each streamed chunk), and its time limit.
 final class CompletionRun: @unchecked Sendable {
@@ -28,6 +26,22 @@ final class CompletionRun: @unchecked Sendable {
         promptMilliseconds += milliseconds
     }
 
+    /// The scheduler's handles of the submitted prompts, and whether the run was cancelled first.
+    private let submitted = LockedBox<(handles: [BatchScheduler.Handle], cancelled: Bool)>(([], false))
+
+    /// Stops every sample (the client left): those running leave the batch before the next step,
+    /// those not yet submitted are dropped before their prompt is read.
+    func cancel() {
+        let handles = submitted.withLock { submitted in
+            submitted.cancelled = true
+            return submitted.handles
+        }
+        handles.forEach { $0.cancel() }
+    }
+
+    /// Whether `cancel` was called: the client left before the answer was complete.
+    var cancelled: Bool { submitted.withLock { $0.cancelled } }
+
     var usage: Usage { Usage(promptTokens: promptTokens, completionTokens: completionTokens, cachedTokens: cachedTokens) }
 
     init(server: CompletionServer, request: CompletionRequest, style: RequestReader.Endpoint = .completions) {
@@ -38,27 +52,32 @@ final class CompletionRun: @unchecked Sendable {
 
     /// Submits every prompt and yields (prompt index, event) until all are done; cancelling the
     /// consuming task, or the time limit, cancels the requests.
-    func events() -> (AsyncStream<(Int, BatchScheduler.Event)>, [BatchScheduler.Handle], TimeLimit) {
+    func events() -> (AsyncStream<(Int, BatchScheduler.Event)>, TimeLimit) {
         let (stream, continuation) = AsyncStream<(Int, BatchScheduler.Event)>.makeStream()
         let remaining = RemainingCount(request.prompts.count)
         let handles = request.prompts.enumerated().map { index, prompt in
-            var submitted = BatchScheduler.Request(prompt: prompt, n: request.n, parameters: request.parameters,
+            var scheduled = BatchScheduler.Request(prompt: prompt, n: request.n, parameters: request.parameters,
                                                    topLogprobs: request.logprobs, echo: request.echo)
-            submitted.stopTokens = request.stopTokens
-            submitted.cachePrompt = request.cachePrompt
-            return server.scheduler.submit(submitted) { event in
+            scheduled.stopTokens = request.stopTokens
+            scheduled.cachePrompt = request.cachePrompt
+            return server.scheduler.submit(scheduled) { event in
                 continuation.yield((index, event))
                 if case .done = event, remaining.decrement() == 0 { continuation.finish() }
             }
         }
+        let cancelledFirst = submitted.withLock { submitted in
+            submitted.handles = handles
+            return submitted.cancelled
+        }
+        if cancelledFirst { handles.forEach { $0.cancel() } }
         let limit = TimeLimit(seconds: server.limits.requestSeconds) { handles.forEach { $0.cancel() } }
         continuation.onTermination = { _ in handles.forEach { $0.cancel() } }
-        return (stream, handles, limit)
+        return (stream, limit)
     }
 
     /// The whole answer, as OpenAI's JSON.
     func collect() async throws -> TextCompletion {
-        let (stream, handles, limit) = events()
+        let (stream, limit) = events()
         defer { limit.cancel() }
         var prompts: [Int: [BatchScheduler.TokenReport]] = [:]
         var completions: [Int: Completion] = [:]
@@ -75,7 +94,7 @@ final class CompletionRun: @unchecked Sendable {
                 }
             }
         } onCancel: {
-            handles.forEach { $0.cancel() }
+            cancel()
         }
         if limit.fired { throw timeoutError }
         if let failure { throw APIError(status: .badRequest, message: "\(failure)", type: "invalid_request_error", parameter: "prompt") }
@@ -104,7 +123,7 @@ final class CompletionRun: @unchecked Sendable {
     func stream(into writer: inout any ResponseBodyWriter, beforeLastWrite: @Sendable () -> Void = {}) async throws {
         if style == .infill { return try await streamLlamaCpp(into: &writer, beforeLastWrite: beforeLastWrite) }
         if style == .chat { return try await streamChat(into: &writer, beforeLastWrite: beforeLastWrite) }
-        let (stream, handles, limit) = events()
+        let (stream, limit) = events()
         defer { limit.cancel() }
         do {
             for await (p, event) in stream {
@@ -127,7 +146,7 @@ final class CompletionRun: @unchecked Sendable {
                 }
             }
         } catch {
-            handles.forEach { $0.cancel() }
+            cancel()  // the write failed: the client left
             throw error
         }
         var usageChunk = chunk(choices: [])
@@ -172,7 +191,7 @@ final class CompletionRun: @unchecked Sendable {
     /// llama.cpp's stream: `data: {"content": ..., "stop": false}` per settled piece of text, then one
     /// with "stop": true and the counts; no [DONE].
     private func streamLlamaCpp(into writer: inout any ResponseBodyWriter, beforeLastWrite: @Sendable () -> Void) async throws {
-        let (stream, handles, limit) = events()
+        let (stream, limit) = events()
         defer { limit.cancel() }
         var finish: Completion.FinishReason = .stop
         do {
@@ -192,7 +211,7 @@ final class CompletionRun: @unchecked Sendable {
                 }
             }
         } catch {
-            handles.forEach { $0.cancel() }
+            cancel()  // the write failed: the client left
             throw error
         }
         beforeLastWrite()
@@ -213,7 +232,7 @@ final class CompletionRun: @unchecked Sendable {
     /// Chat's stream: per choice a first chunk with the role, then pieces of the content, then one
     /// with the finish reason; the usage if asked; then [DONE].
     private func streamChat(into writer: inout any ResponseBodyWriter, beforeLastWrite: @Sendable () -> Void) async throws {
-        let (stream, handles, limit) = events()
+        let (stream, limit) = events()
         defer { limit.cancel() }
         func send(_ index: Int, _ delta: ChatChunkChoice.Delta, finish: String? = nil, logprobs: [ChatLogprobs.Token]? = nil) async throws {
             let choice = ChatChunkChoice(index: index, delta: delta, finishReason: finish, logprobs: logprobs.map { ChatLogprobs(content: $0) })
@@ -237,7 +256,7 @@ final class CompletionRun: @unchecked Sendable {
                 }
             }
         } catch {
-            handles.forEach { $0.cancel() }
+            cancel()  // the write failed: the client left
             throw error
         }
         try await endStream(timedOut: limit.fired, usage: ChatCompletionChunk(id: chatID, created: created, model: server.modelName, choices: [], usage: usage),

@@ -38,23 +38,26 @@ public final class CompletionServer: Sendable {
     /// The application, bound to host:port (0: any free port); `onRunning` receives the bound port.
     public func application(host: String, port: Int, logger: Logger,
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = Router()
-        router.get("/health") { _, _ in jsonResponse(HealthStatus()) }
+        let router = Router(context: ConnectionContext.self)
+        router.get("/health") { [self] _, _ in jsonResponse(HealthStatus(scheduler: scheduler, requests: inFlight.current)) }
         router.get("/v1/models") { [modelName] _, _ in jsonResponse(ModelList(data: [.init(id: modelName)])) }
-        router.post("/v1/completions") { [self] request, _ in
-            await self.answer(request, style: .completions, logger: logger)
+        router.post("/v1/completions") { [self] request, context in
+            await self.answer(request, style: .completions, clientGone: await context.disconnectWatcher, logger: logger)
         }
-        router.post("/v1/chat/completions") { [self] request, _ in
-            await self.answer(request, style: .chat, logger: logger)
+        router.post("/v1/chat/completions") { [self] request, context in
+            await self.answer(request, style: .chat, clientGone: await context.disconnectWatcher, logger: logger)
         }
-        router.post("/infill") { [self] request, _ in
-            await self.answer(request, style: .infill, logger: logger)
+        router.post("/infill") { [self] request, context in
+            await self.answer(request, style: .infill, clientGone: await context.disconnectWatcher, logger: logger)
         }
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "codeloop"),
+        return Application(router: router, server: .http1(additionalChannelHandlers: [ClientDisconnectWatcher()]),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "codeloop"),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
-    func answer(_ incoming: Request, style: RequestReader.Endpoint, logger: Logger) async -> Response {
+    /// `clientGone`: the connection's watcher; when the client leaves, the request's samples stop
+    /// and its place frees at once.
+    func answer(_ incoming: Request, style: RequestReader.Endpoint, clientGone: ClientDisconnectWatcher? = nil, logger: Logger) async -> Response {
         let start = ContinuousClock.now
         let path = switch style { case .completions: "/v1/completions"; case .chat: "/v1/chat/completions"; case .infill: "/infill" }
         @Sendable func finish(_ response: Response, promptTokens: Int = 0, completionTokens: Int = 0, note: String = "") -> Response {
@@ -66,8 +69,11 @@ public final class CompletionServer: Sendable {
             return finish(errorResponse(APIError(status: .tooManyRequests, message: "the server is answering \(limits.concurrentRequests) requests; retry later",
                                                  type: "rate_limit_error")))
         }
-        var released = false
-        defer { if !released { inFlight.release() } }
+        // The place is freed when the answer is complete, when its client leaves, or (a stream whose
+        // body never ran: the client went first) with the dropped response.
+        let place = PlaceRelease(inFlight)
+        var streaming = false
+        defer { if !streaming { place.release() } }
         var incoming = incoming
         let body: ByteBuffer
         do {
@@ -89,22 +95,25 @@ public final class CompletionServer: Sendable {
             var warming = request
             warming.n = 0
             let run = CompletionRun(server: self, request: warming, style: style)
+            let observation = clientGone?.onClientGone { run.cancel(); place.release() }
+            defer { observation?.cancel() }
             _ = try? await run.collect()
             return finish(jsonResponse(run.llamaCppAnswer(content: "", finishReason: .length)), promptTokens: run.promptTokens)
         }
         let run = CompletionRun(server: self, request: request, style: style)
+        let observation = clientGone?.onClientGone { run.cancel(); place.release() }
         if request.stream {
-            released = true
-            // The body owns the slot: it frees it before its last write (so a client that sends its next
-            // request on [DONE] finds it free), and if the body never runs — the client went first — the
-            // slot goes with the dropped response.
-            let slot = SlotRelease(inFlight)
-            // Logged when the stream ends, with what it sent.
+            streaming = true
+            // The body owns the place: it frees it before its last write, so a client that sends its
+            // next request on [DONE] finds it free. Logged when the stream ends, with what it sent.
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                             body: ResponseBody { writer in
-                                defer { slot.release() }
+                                defer {
+                                    place.release()
+                                    observation?.cancel()
+                                }
                                 do {
-                                    try await run.stream(into: &writer, beforeLastWrite: slot.release)
+                                    try await run.stream(into: &writer, beforeLastWrite: place.release)
                                     _ = finish(Response(status: .ok), promptTokens: run.promptTokens, completionTokens: run.completionTokens, note: " stream")
                                 } catch {
                                     _ = finish(Response(status: .ok), promptTokens: run.promptTokens, completionTokens: run.completionTokens,
@@ -113,6 +122,7 @@ public final class CompletionServer: Sendable {
                                 }
                             })
         }
+        defer { observation?.cancel() }
         do {
             let response = switch style {
             case .completions: jsonResponse(try await run.collect())
@@ -121,7 +131,7 @@ public final class CompletionServer: Sendable {
             }
             return finish(response, promptTokens: run.promptTokens, completionTokens: run.completionTokens)
         } catch let error as APIError {
-            return finish(errorResponse(error), promptTokens: run.promptTokens)
+            return finish(errorResponse(error), promptTokens: run.promptTokens, note: run.cancelled ? " the client left" : "")
         } catch {
             return finish(errorResponse(APIError(status: .internalServerError, message: "\(error)", type: "server_error")))
         }
@@ -142,12 +152,12 @@ final class InFlightCounter: Sendable {
 
     func release() { count.withLock { $0 -= 1 } }
 
-    /// Requests holding a slot now.
+    /// Requests holding a place now.
     var current: Int { count.withLock { $0 } }
 }
 
-/// One request's slot, released once: explicitly, or when the last reference goes.
-final class SlotRelease: Sendable {
+/// One request's place in the concurrency limit, released once: explicitly, or when the last reference goes.
+final class PlaceRelease: Sendable {
     private let counter: InFlightCounter
     private let released = LockedBox(false)
 
