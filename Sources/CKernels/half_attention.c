@@ -102,6 +102,7 @@ static __attribute__((target("avx2,fma,f16c")))
 void accumulate_f16c(const float *p, const uint16_t *values, size_t d, size_t count, float *out) {
     // The common head sizes with their sums in registers; any other the same way through memory.
     switch (d) {
+    case 32: WEIGHTED_SUM(4, HALF_VALUE); return;
     case 64: WEIGHTED_SUM(8, HALF_VALUE); return;
     case 128: WEIGHTED_SUM(16, HALF_VALUE); return;
     default: break;
@@ -152,10 +153,19 @@ void dot_keys_avx2(const float *q, const float *k, size_t d, size_t count, float
     }
 }
 
+/// d a multiple of 8.
 static __attribute__((target("avx2,fma,f16c")))
 void add_values_avx2(const float *p, const float *v, size_t d, size_t count, float *out) {
-    if (d == 64) WEIGHTED_SUM(8, FLOAT_VALUE);
-    else WEIGHTED_SUM(16, FLOAT_VALUE);
+    switch (d) {
+    case 32: WEIGHTED_SUM(4, FLOAT_VALUE); return;
+    case 64: WEIGHTED_SUM(8, FLOAT_VALUE); return;
+    case 128: WEIGHTED_SUM(16, FLOAT_VALUE); return;
+    default: break;
+    }
+    for (size_t j = 0; j < count; j++) {
+        __m256 weight = _mm256_set1_ps(p[j]);
+        for (size_t i = 0; i < d; i += 8) _mm256_storeu_ps(out + i, _mm256_fmadd_ps(weight, FLOAT_VALUE(j, i / 8), _mm256_loadu_ps(out + i)));
+    }
 }
 #endif
 
@@ -213,7 +223,7 @@ static void dot_keys(const float *q, const float *k, size_t d, size_t count, flo
 /// out (d) += Σ_j p[j] · v_j over `count` widened values.
 static void add_values(const float *p, const float *v, size_t d, size_t count, float *out) {
 #if defined(__x86_64__)
-    if (cpu_has_avx2() && (d == 64 || d == 128)) { add_values_avx2(p, v, d, count, out); return; }
+    if (cpu_has_avx2() && d % 8 == 0) { add_values_avx2(p, v, d, count, out); return; }
 #endif
     for (size_t j = 0; j < count; j++) {
         for (size_t i = 0; i < d; i++) out[i] += p[j] * v[j * d + i];
@@ -269,4 +279,14 @@ void cl_half_attention_prompt(const float *q, size_t q_stride, size_t group, con
             }
         }
     }
+}
+
+// MARK: - A cache held as floats
+
+void cl_float_scores(const float *q, const float *keys, size_t d, size_t count, float scale, float *scores) {
+    dot_keys(q, keys, d, count, scale, scores);
+}
+
+void cl_float_accumulate(const float *p, const float *values, size_t d, size_t count, float *out) {
+    add_values(p, values, d, count, out);
 }

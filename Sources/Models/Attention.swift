@@ -11,29 +11,34 @@ func attend(_ steps: [Step], positions: [Int], layer: Int, queries: UnsafePointe
     if attendPrompt(steps, positions: positions, layer: layer, queries: queries, stride: stride, out: out) { return }
     let d = config.headDimension, heads = config.heads, group = heads / config.keyValueHeads
     let scale = 1 / Float(d).squareRoot()
-    // Every (row, head) pair is its own task, so that one row (batch-1 decoding) still spreads.
-    parallelFor(steps.count * heads) { task in
-        let row = task / heads, h = task % heads
+    // A task per row when there are rows enough to keep every thread busy (a batch of samples);
+    // otherwise per (row, head), so that one row (batch-1 decoding) still spreads. Per-task costs
+    // (the scores' buffer, the cache's reference) are paid per row, not per head: with small heads
+    // they outweighed the arithmetic.
+    let byRow = steps.count >= 4 * parallelThreads
+    parallelFor(byRow ? steps.count : steps.count * heads) { task in
+        let row = byRow ? task : task / heads
+        let headRange = byRow ? 0..<heads : (task % heads)..<(task % heads + 1)
         let visible = positions[row] + 1
         // A sliding window hides all but the last `window` positions, this one included.
         let firstVisible = config.slidingWindow.map { max(0, visible - $0) } ?? 0
         let cache = steps[row].cache
-        var scores = [Float](repeating: 0, count: visible)
-        // Segments of keys/values: (storage, first position, positions).
-        var segments: [(KVCache, Int, Int)] = []
-        if let prefix = cache.prefix { segments.append((prefix, 0, cache.base)) }
-        segments.append((cache, cache.base, visible - cache.base))
-        let q = queries + row * stride + h * d
-        let kvHead = h / group
-        for (owner, first, count) in segments {
-            scores.withUnsafeMutableBufferPointer { owner.scores(layer: layer, kvHead: kvHead, query: q, count: count, scale: scale, into: $0.baseAddress! + first) }
-        }
-        scores.withUnsafeMutableBufferPointer { Tensors.softmax($0.baseAddress! + firstVisible, count: visible - firstVisible) }
-        for j in 0..<firstVisible { scores[j] = 0 }
-        let target = out + row * heads * d + h * d
-        for i in 0..<d { target[i] = 0 }
-        for (owner, first, count) in segments {
-            scores.withUnsafeBufferPointer { owner.accumulate(layer: layer, kvHead: kvHead, weights: $0.baseAddress! + first, count: count, into: target) }
+        // Keys and values of positions before `base` live in the prefix cache, the rest in the row's own.
+        let base = cache.base, prefix = cache.prefix
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: visible) { buffer in
+            let scores = buffer.baseAddress!
+            for h in headRange {
+                let q = queries + row * stride + h * d
+                let kvHead = h / group
+                prefix?.scores(layer: layer, kvHead: kvHead, query: q, count: base, scale: scale, into: scores)
+                cache.scores(layer: layer, kvHead: kvHead, query: q, count: visible - base, scale: scale, into: scores + base)
+                Tensors.softmax(scores + firstVisible, count: visible - firstVisible)
+                for j in 0..<firstVisible { scores[j] = 0 }
+                let target = out + row * heads * d + h * d
+                for i in 0..<d { target[i] = 0 }
+                prefix?.accumulate(layer: layer, kvHead: kvHead, weights: scores, count: base, into: target)
+                cache.accumulate(layer: layer, kvHead: kvHead, weights: scores + base, count: visible - base, into: target)
+            }
         }
     }
 }

@@ -151,8 +151,7 @@ public final class KVCache: @unchecked Sendable {
         let d = config.headDimension, element = kvHead * capacity * d
         switch precision {
         case .float32:
-            let head = keys[layer].assumingMemoryBound(to: Float.self) + element
-            for j in 0..<count { scores[j] = dot(q, head + j * d, count: d) * scale }
+            cl_float_scores(q, keys[layer].assumingMemoryBound(to: Float.self) + element, d, count, scale, scores)
         case .float16:
             cl_half_scores(q, keys[layer].assumingMemoryBound(to: UInt16.self) + element, d, count, scale, scores)
         }
@@ -163,11 +162,7 @@ public final class KVCache: @unchecked Sendable {
         let d = config.headDimension, element = kvHead * capacity * d
         switch precision {
         case .float32:
-            let head = values[layer].assumingMemoryBound(to: Float.self) + element
-            for j in 0..<count {
-                let v = head + j * d
-                for i in 0..<d { out[i] += p[j] * v[i] }
-            }
+            cl_float_accumulate(p, values[layer].assumingMemoryBound(to: Float.self) + element, d, count, out)
         case .float16:
             cl_half_accumulate(p, values[layer].assumingMemoryBound(to: UInt16.self) + element, d, count, out)
         }

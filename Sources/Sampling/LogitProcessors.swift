@@ -66,74 +66,69 @@ public enum LogitProcessors {
         var maximum = -Float.infinity
         for v in logits { maximum = max(maximum, v) }
         let inverse = 1 / temperature
-        var weights = [Float](repeating: 0, count: count)
-        var total: Float = 0
         // Bins of a 32nd of an octave: a flat distribution (a high temperature, an untrained
         // model) leaves few tokens in the bin that crosses top_p, the only one sorted.
         let binCount = 1024
-        var binMass = [Float](repeating: 0, count: binCount)
-        var bins = [UInt16](repeating: 0, count: count)
-        for i in 0..<count {
-            let scaled = (logits[i] - maximum) * inverse  // <= 0
-            let w = expf(scaled)
-            weights[i] = w
-            total += w
-            // log2(w) * 32, as a bin index: bin 0 holds the most likely tokens.
-            // (Clamped as a float: a banned token's −∞ logit gives an infinite bin.)
-            let bin = Int(min(-scaled * 1.4426950408889634 * 32, Float(binCount - 1)))
-            bins[i] = UInt16(bin)
-            binMass[bin] += w
-        }
-        // Group token ids by bin (a counting sort, stable by id).
-        var starts = [Int](repeating: 0, count: binCount + 1)
-        for i in 0..<count { starts[Int(bins[i]) + 1] += 1 }
-        for bin in 0..<binCount { starts[bin + 1] += starts[bin] }
-        var order = [Int](repeating: 0, count: count)
-        var fill = starts
-        for i in 0..<count {
-            let bin = Int(bins[i])
-            order[fill[bin]] = i
-            fill[bin] += 1
-        }
-        let target = topP * total
-        var kept: [Int] = []
-        var mass: Float = 0
-        for bin in 0..<binCount where starts[bin] < starts[bin + 1] {
-            let members = order[starts[bin]..<starts[bin + 1]]
-            if topP >= 1 || mass + binMass[bin] < target {
-                kept += members
-                mass += binMass[bin]
-                continue
+        // Scratch on the stack where it fits: this runs once per token of every sample.
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { weights in
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: count) { bins in
+                withUnsafeTemporaryAllocation(of: (mass: Float, members: Int32).self, capacity: binCount) { binTotals in
+                    binTotals.initialize(repeating: (0, 0))
+                    var total: Float = 0
+                    for i in 0..<count {
+                        let scaled = (logits[i] - maximum) * inverse  // <= 0
+                        let w = expf(scaled)
+                        weights[i] = w
+                        total += w
+                        // log2(w) * 32, as a bin index: bin 0 holds the most likely tokens.
+                        // (Clamped as a float: a banned token's −∞ logit gives an infinite bin.)
+                        let bin = Int(min(-scaled * 1.4426950408889634 * 32, Float(binCount - 1)))
+                        bins[i] = UInt16(bin)
+                        binTotals[bin].mass += w
+                        binTotals[bin].members += 1
+                    }
+                    // Whole bins are kept while the mass stays under top_p; in the bin that crosses
+                    // it, tokens from the most likely (then the lowest id) until the mass is reached.
+                    let target = topP * total
+                    var mass: Float = 0
+                    var crossing = binCount  // no bin crosses: every token is kept
+                    var last: (weight: Float, token: Int) = (0, 0)  // the crossing bin's last kept token
+                    for bin in 0..<binCount where binTotals[bin].members > 0 {
+                        if topP >= 1 || mass + binTotals[bin].mass < target {
+                            mass += binTotals[bin].mass
+                            continue
+                        }
+                        let members = (0..<count).filter { bins[$0] == bin }
+                            .sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
+                        for i in members {
+                            mass += weights[i]
+                            last = (weights[i], i)
+                            if mass >= target { break }
+                        }
+                        crossing = bin
+                        break
+                    }
+                    // Draw from the kept tokens, walking them by id.
+                    let u = random.nextUnit() * mass
+                    var cumulative: Float = 0
+                    var drawn = -1
+                    for i in 0..<count {
+                        let bin = Int(bins[i])
+                        guard bin < crossing || (bin == crossing && (weights[i] > last.weight || (weights[i] == last.weight && i <= last.token)))
+                        else { continue }
+                        cumulative += weights[i]
+                        drawn = i
+                        if u < cumulative { return i }
+                    }
+                    return drawn
+                }
             }
-            // This bin crosses top_p: take its tokens from the most likely until the mass is reached.
-            for i in members.sorted(by: { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }) {
-                kept.append(i)
-                mass += weights[i]
-                if mass >= target { break }
-            }
-            break
         }
-        // Draw from the kept tokens, walking them by id.
-        var isKept = [Bool](repeating: false, count: count)
-        for i in kept { isKept[i] = true }
-        let u = random.nextUnit() * mass
-        var cumulative: Float = 0
-        var last = kept[0]
-        for i in 0..<count where isKept[i] {
-            cumulative += weights[i]
-            last = i
-            if u < cumulative { return i }
-        }
-        return last
     }
 
     /// log p(token) under the unprocessed distribution.
     public static func logprob(of token: Int, in logits: UnsafeBufferPointer<Float>) -> Float {
-        var maximum = -Float.infinity
-        for v in logits { maximum = max(maximum, v) }
-        var sum: Double = 0
-        for v in logits { sum += Double(expf(v - maximum)) }
-        return logits[token] - maximum - Float(log(sum))
+        logits[token] - logSumExp(logits.baseAddress!, count: logits.count)
     }
 }
 

@@ -31,6 +31,10 @@ void cl_half_attention_prompt(const float *q, size_t q_stride, size_t group, con
                               float *scratch);
 size_t cl_half_attention_scratch(size_t d, size_t positions, size_t group);
 
+/// The two reads of a cache held as floats (the default for a model from an HF directory).
+void cl_float_scores(const float *q, const float *keys, size_t d, size_t count, float scale, float *scores);
+void cl_float_accumulate(const float *p, const float *values, size_t d, size_t count, float *out);
+
 /// The same three on the portable code whatever the machine, for the tests.
 void cl_half_store_portable(const float *src, uint16_t *dst, size_t n);
 void cl_half_scores_portable(const float *q, const uint16_t *keys, size_t d, size_t count, float scale, float *scores);
