@@ -18,10 +18,13 @@ enum InfillRequest {
 
     private static func parse(fields: RequestFields, tokenizer: Tokenizer, limits: ServerLimits, contextLength: Int) throws -> CompletionRequest {
         func string(_ key: String) throws -> String { try fields.value(key, "a string") ?? "" }
-        func number(_ key: String, integer: Bool) throws -> Double? {
-            guard let number = try fields.value(key, integer ? "an integer" : "a number", as: Double.self) else { return nil }
-            guard !integer || number == number.rounded() else { throw WireError("\(key) must be an integer", field: key) }
-            return number
+        func number(_ key: String) throws -> Double? { try fields.value(key, "a number", as: Double.self) }
+        // llama.cpp's clients send integers as JSON numbers (1.0 included); one past Int's range is
+        // refused, not converted (a trap).
+        func integer(_ key: String) throws -> Int? {
+            guard let number = try number(key) else { return nil }
+            guard let value = Int(exactly: number) else { throw WireError("\(key) must be an integer", field: key) }
+            return value
         }
         guard let fim = FIMTokens(tokenizer: tokenizer) else {
             throw WireError("this model has no fill-in-the-middle tokens, so it cannot infill", field: "input_prefix")
@@ -35,7 +38,7 @@ enum InfillRequest {
         var request = CompletionRequest()
         request.parameters = .llamaCpp
         // n_predict -1 (llama.cpp: no limit but the context) is this server's limit; 0 computes nothing.
-        let predict = Int(try number("n_predict", integer: true) ?? -1)
+        let predict = try integer("n_predict") ?? -1
         guard predict >= -1 else { throw WireError("n_predict must be -1 or more", field: "n_predict") }
         request.parameters.maxTokens = predict == -1 ? limits.maxTokens : min(predict, limits.maxTokens)
         let prefix = try string("input_prefix"), suffix = try string("input_suffix"), typed = try string("prompt")
@@ -43,15 +46,15 @@ enum InfillRequest {
         request.prompts = [fim.prompt(prefix: prefix, suffix: suffix, middleStart: typed, extra: extra, tokenizer: tokenizer, budget: budget)]
         request.promptTexts = [prefix]
         request.stopTokens = fim.stopTokens(tokenizer)
-        request.parameters.temperature = Float(try number("temperature", integer: false) ?? Double(request.parameters.temperature))
+        request.parameters.temperature = Float(try number("temperature") ?? Double(request.parameters.temperature))
         // llama.cpp's top_k <= 0 means no cut, as 0 does here.
-        request.parameters.topK = max(0, Int(try number("top_k", integer: true) ?? Double(request.parameters.topK)))
-        request.parameters.topP = Float(try number("top_p", integer: false) ?? Double(request.parameters.topP))
+        request.parameters.topK = max(0, try integer("top_k") ?? request.parameters.topK)
+        request.parameters.topP = Float(try number("top_p") ?? Double(request.parameters.topP))
         request.parameters.stop = try fields.value("stop", "a list of strings") ?? []
         request.stream = try fields.value("stream", "a boolean") ?? false
         request.cachePrompt = try fields.value("cache_prompt", "a boolean") ?? true
-        let seed = try number("seed", integer: true).map { Int64($0) } ?? -1
-        request.parameters.seed = seed == -1 ? UInt64.random(in: 0...UInt64.max) : UInt64(bitPattern: seed)
+        let seed = try integer("seed") ?? -1
+        request.parameters.seed = seed == -1 ? UInt64.random(in: 0...UInt64.max) : UInt64(bitPattern: Int64(seed))
         try request.parameters.validate(maxTokensLimit: limits.maxTokens, allowsNoTokens: true)
         return request
     }

@@ -90,6 +90,26 @@ import Tokenizers
         #expect(status == 400 && text.contains("suffix needs the prompt as text"), "\(text)")
         await fim.stop()
     }
+
+    /// Found by schemathesis against docs/openapi.yaml: a number past Int's range in an integer
+    /// field of /infill trapped the server; it is a 400 naming the field. 1.0 is still an integer.
+    @Test func integersPastIntsRangeAre400sNamingTheField() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ModelsTests/Fixtures/starcoder2-tiny").path
+        let tokenizer = try Tokenizer.named(directory)
+        let reader = RequestReader(tokenizer: tokenizer, chatTemplate: nil, limits: ServerLimits(), contextLength: 64,
+                                   vocabulary: tokenizer.vocabularySize)
+        for field in ["top_k", "n_predict", "seed"] {
+            for value in ["1e30", "9223372036854775808", "-1e300", "2.5"] {
+                let body = Data(#"{"input_prefix": "a", "\#(field)": \#(value)}"#.utf8)
+                #expect(throws: APIError.self, "\(field): \(value)") { try reader.check(body, at: .infill) }
+                do { try reader.check(body, at: .infill) } catch let error as APIError {
+                    #expect(error.status == .badRequest && error.body.error.param == field, "\(field): \(value) → \(error.body.error.message)")
+                }
+            }
+        }
+        try reader.check(Data(#"{"input_prefix": "a", "top_k": 40.0, "n_predict": 8, "seed": -1}"#.utf8), at: .infill)
+    }
 }
 
 /// A prompt longer than the context leaves room for is fitted as llama.cpp fits one: the suffix
