@@ -21,13 +21,13 @@ import http.client
 import json
 import os
 import re
-import subprocess
 import threading
 import time
 
 import sys  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 from repo_paths import ROOT  # noqa: E402
+from served import Served  # noqa: E402
 
 
 def request(port, body):
@@ -87,17 +87,10 @@ def main():
     parser.add_argument("--max-concurrent", type=int, help="the server's --max-concurrent (default: its own)")
     parser.add_argument("--drop-every", type=int, default=0, help="every Nth concurrent request is a stream dropped after its first chunk")
     args = parser.parse_args()
-    command = [args.binary, "serve", "--port", "0"] + (["--model", args.model] if args.model else []) \
-        + (["--max-concurrent", str(args.max_concurrent)] if args.max_concurrent else [])
-    server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    served = Served(args.binary, (["--model", args.model] if args.model else [])
+                    + (["--max-concurrent", str(args.max_concurrent)] if args.max_concurrent else []))
+    server, port = served.process, served.port
     try:
-        port = None
-        for line in server.stderr:
-            found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-            if found:
-                port = int(found.group(1))
-                break
-        threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()  # drain the request log
         prompts = ["def add(a, b):\n", "import os\n\ndef list_files(path):\n", "class Stack:\n    def __init__(self):\n",
                    "def is_prime(n):\n    \"\"\"Return True if n is prime.\"\"\"\n"]
         bodies = [dict(prompt=prompts[i % len(prompts)], max_tokens=args.max_tokens, temperature=0.8, top_p=0.95, seed=i, stop=[])
@@ -110,8 +103,7 @@ def main():
         with open(f"/proc/{server.pid}/status") as f:
             peak = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1)) / 1024
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        served.stop()
     dropped = f", {args.requests // args.drop_every} of them streams dropped after the first chunk" if args.drop_every else ""
     print(f"{'run':<26}{'requests':>9}{'errors':>8}{'429s':>6}{'tokens/s':>10}{'p50 s':>8}{'p99 s':>8}")
     for name, r, n in (("sequential (1 client)", sequential, max(args.requests // 8, 8)),

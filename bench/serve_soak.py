@@ -30,20 +30,15 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 from repo_paths import ROOT  # noqa: E402
-
-FIXTURE = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures", "starcoder2-tiny")
-CHATML = ("{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
-          "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+from served import Served, tiny_chat_model  # noqa: E402
 PROMPTS = ["def add(a, b):\n", "import os\n\ndef list_files(path):\n", "class Stack:\n    def __init__(self):\n",
            "def is_prime(n):\n    \"\"\"Return True if n is prime.\"\"\"\n"]
 # (kind, weight) of the steady clients' traffic.
@@ -163,42 +158,25 @@ def main():
     if args.clients >= args.max_concurrent:
         parser.error("--clients must be below --max-concurrent, so that only bursts go over the limit")
 
-    model = tempfile.mkdtemp(prefix="codeloop-soak-")
-    for name in os.listdir(FIXTURE):
-        shutil.copy(os.path.join(FIXTURE, name), model)
-    with open(os.path.join(model, "chat_template.jinja"), "w") as f:
-        f.write(CHATML)
-    command = [args.binary, "serve", "--model", model, "--port", "0", "--max-concurrent", str(args.max_concurrent),
-               "--max-body-bytes", str(args.max_body_bytes), "--request-timeout", "60"]
-    server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    log_tail = []
-    port = None
-    for line in server.stderr:
-        log_tail.append(line)
-        found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-        if found:
-            port = int(found.group(1))
-            break
-    if port is None:
-        sys.exit("the server did not start:\n" + "".join(log_tail))
+    with tiny_chat_model() as model:
+        served = Served(args.binary, ["--model", model, "--max-concurrent", str(args.max_concurrent),
+                                      "--max-body-bytes", str(args.max_body_bytes), "--request-timeout", "60"])
+        run_soak(args, served)
 
-    def drain():
-        for line in server.stderr:
-            if re.search(r"POST \S+ 5\d\d ", line):
-                log_tail.append(line)
-    threading.Thread(target=drain, daemon=True).start()
 
-    soak = Soak(port, args.max_concurrent, args.max_body_bytes, args.window_minutes * 60)
-    deadline = soak.start + args.minutes * 60
+def run_soak(args, served):
+    server, port = served.process, served.port
+    traffic = Soak(port, args.max_concurrent, args.max_body_bytes, args.window_minutes * 60)
+    deadline = traffic.start + args.minutes * 60
     samples = []  # (time, RSS MB, fds, slots processing)
 
     def sample():
         while time.monotonic() < deadline:
             rss, fds = proc_status(server.pid)
-            samples.append((time.monotonic() - soak.start, rss, fds, health(port).get("slots_processing")))
+            samples.append((time.monotonic() - traffic.start, rss, fds, health(port).get("slots_processing")))
             time.sleep(10)
-    workers = [threading.Thread(target=soak.client, args=(args.seed * 1000 + i, deadline)) for i in range(args.clients)]
-    workers.append(threading.Thread(target=soak.bursts, args=(args.seed, deadline, args.burst_seconds)))
+    workers = [threading.Thread(target=traffic.client, args=(args.seed * 1000 + i, deadline)) for i in range(args.clients)]
+    workers.append(threading.Thread(target=traffic.bursts, args=(args.seed, deadline, args.burst_seconds)))
     workers.append(threading.Thread(target=sample))
     for t in workers:
         t.start()
@@ -210,7 +188,7 @@ def main():
     rss_after, fds_after = proc_status(server.pid)
     # SIGTERM with requests in flight: they finish, then the server exits 0.
     rng = random.Random(args.seed)
-    last = [threading.Thread(target=soak.send, args=("sigterm-complete", random.Random(rng.random()))) for _ in range(4)]
+    last = [threading.Thread(target=traffic.send, args=("sigterm-complete", random.Random(rng.random()))) for _ in range(4)]
     for t in last:
         t.start()
     time.sleep(0.05)
@@ -222,12 +200,12 @@ def main():
         code = "hung (killed after 120 s)"
     for t in last:
         t.join()
-    shutil.rmtree(model, ignore_errors=True)
-    report(args, soak, samples, after, rss_after, fds_after, code, log_tail)
+    server_errors = [line for line in served.log if re.search(r"POST \S+ 5\d\d ", line)]
+    report(args, traffic, samples, after, rss_after, fds_after, code, server_errors)
 
 
-def report(args, soak, samples, after, rss_after, fds_after, code, log_tail):
-    records = soak.records
+def report(args, traffic, samples, after, rss_after, fds_after, code, server_error_lines):
+    records = traffic.records
     statuses = sorted({str(r[2]) for r in records})
     kinds = [k for k, _ in MIX] + ["burst-complete", "sigterm-complete"]
     print(f"# codeloop serve soak: {args.minutes:g} min, {args.clients} clients, --max-concurrent {args.max_concurrent}, "
@@ -239,14 +217,14 @@ def report(args, soak, samples, after, rss_after, fds_after, code, log_tail):
         print(f"| {kind} | " + " | ".join(str(n) for n in row) + " |")
     print("| all | " + " | ".join(str(sum(1 for r in records if str(r[2]) == s)) for s in statuses) + " |")
 
-    windows = max(1, int(-(-args.minutes * 60 // soak.window)))
+    windows = max(1, int(-(-args.minutes * 60 // traffic.window)))
     print(f"\nLatency by {args.window_minutes:g}-minute window, p50 / p99 seconds (200s only; a dropped stream until its first chunk):\n")
     print("| kind | " + " | ".join(f"{w * args.window_minutes:g}-{(w + 1) * args.window_minutes:g} min" for w in range(windows)) + " |")
     print("|---|" + "---|" * windows)
     for kind in kinds[:-1]:
         cells = []
         for w in range(windows):
-            values = [r[3] for r in records if r[1] == kind and r[2] == 200 and w * soak.window <= r[0] < (w + 1) * soak.window]
+            values = [r[3] for r in records if r[1] == kind and r[2] == 200 and w * traffic.window <= r[0] < (w + 1) * traffic.window]
             cells.append(f"{percentile(values, 0.5):.3f} / {percentile(values, 0.99):.3f}" if values else "-")
         print(f"| {kind} | " + " | ".join(cells) + " |")
 
@@ -255,7 +233,7 @@ def report(args, soak, samples, after, rss_after, fds_after, code, log_tail):
     print("|---|---|---|---|")
     by_window = []
     for w in range(windows):
-        inside = [s for s in samples if w * soak.window <= s[0] < (w + 1) * soak.window]
+        inside = [s for s in samples if w * traffic.window <= s[0] < (w + 1) * traffic.window]
         if not inside:
             continue
         rss = sum(s[1] for s in inside) / len(inside)
@@ -284,7 +262,7 @@ def report(args, soak, samples, after, rss_after, fds_after, code, log_tail):
     for name, held, figure in targets:
         print(f"| {name} | {'yes' if held else 'NO'} | {figure} |")
     if server_errors:
-        print("\n5xx log lines:\n" + "".join(log_tail[-10:]))
+        print("\n5xx log lines:\n" + "".join(server_error_lines[-10:]))
     print(f"\nlast window's RSS / second window's: {rss_ratio:.3f}x; fds {fds_ratio:.3f}x; "
           + ("every target held" if all(held for _, held, _ in targets) else "TARGETS MISSED: " + ", ".join(n for n, h, _ in targets if not h)))
 

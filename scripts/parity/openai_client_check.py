@@ -14,9 +14,7 @@ saves it (Tests/TokenizersTests/Fixtures/chat-template-jinja-file).
 import argparse
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -24,6 +22,7 @@ import openai
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: repo_paths
 from repo_paths import ROOT  # noqa: E402
+from served import Served  # noqa: E402
 
 
 def check(condition, what):
@@ -110,15 +109,9 @@ def has_fim_tokens(model):
 
 
 def check_model(binary, model):
-    server = subprocess.Popen([binary, "serve", "--model", model, "--port", "0", "--model-name", "m"],
-                              stderr=subprocess.PIPE, text=True)
+    served = Served(binary, ["--model", model, "--model-name", "m"])
     try:
-        port = None
-        for line in server.stderr:
-            found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-            if found:
-                port = found.group(1)
-                break
+        port = served.port
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", max_retries=0)
 
         models = client.models.list()
@@ -175,8 +168,7 @@ def check_model(binary, model):
         except openai.BadRequestError as error:
             check("frobnicate" in error.message, "an unknown field → 400 naming it")
     finally:
-        server.terminate()
-        code = server.wait(timeout=30)
+        code = served.stop(timeout=30)
     check(code == 0, "SIGTERM: the server exits 0")
 
 
