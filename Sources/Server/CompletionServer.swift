@@ -65,7 +65,7 @@ public final class CompletionServer: Sendable {
             logger.info("POST \(path) \(response.status.code) prompt_tokens=\(promptTokens) completion_tokens=\(completionTokens) ms=\(String(format: "%.1f", ms))\(note)")
             return response
         }
-        guard inFlight.acquire(limit: limits.concurrentRequests) else {
+        guard await inFlight.acquire(limit: limits.concurrentRequests, patience: limits.queueSeconds) else {
             return finish(errorResponse(APIError(status: .tooManyRequests, message: "the server is answering \(limits.concurrentRequests) requests; retry later",
                                                  type: "rate_limit_error")))
         }
@@ -138,22 +138,70 @@ public final class CompletionServer: Sendable {
     }
 }
 
-/// Requests being answered, against the concurrency limit.
+/// Requests being answered, against the concurrency limit. A request that finds the limit reached
+/// waits, first come first served, up to its patience for a place to free: a place held by a client
+/// that has just left, or by a stream about to write its last event, frees milliseconds later, and
+/// without the wait its next request got 429 although the server was about to have room.
 final class InFlightCounter: Sendable {
-    private let count = LockedBox(0)
+    private struct Waiter {
+        let id: Int
+        let continuation: CheckedContinuation<Bool, Never>
+        let patience: TimeLimit
+    }
 
-    func acquire(limit: Int) -> Bool {
-        count.withLock { count in
-            guard count < limit else { return false }
-            count += 1
+    private struct State {
+        var count = 0
+        var waiters: [Waiter] = []
+        var nextID = 0
+    }
+
+    private let state = LockedBox(State())
+
+    /// Takes a place under `limit`, waiting up to `patience` seconds for one; false when none came.
+    func acquire(limit: Int, patience: Double) async -> Bool {
+        let admitted = state.withLock { state in
+            guard state.count < limit else { return false }
+            state.count += 1
             return true
+        }
+        if admitted || patience <= 0 { return admitted }
+        return await withCheckedContinuation { continuation in
+            let admitted = state.withLock { state in
+                if state.count < limit {
+                    state.count += 1
+                    return true
+                }
+                let id = state.nextID
+                state.nextID += 1
+                state.waiters.append(Waiter(id: id, continuation: continuation, patience: TimeLimit(seconds: patience) { [weak self] in
+                    self?.giveUp(id)
+                }))
+                return false
+            }
+            if admitted { continuation.resume(returning: true) }
         }
     }
 
-    func release() { count.withLock { $0 -= 1 } }
+    /// Frees a place: the longest waiting request takes it, or the count goes down.
+    func release() {
+        let next = state.withLock { state -> Waiter? in
+            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
+            state.count -= 1
+            return nil
+        }
+        next?.patience.cancel()
+        next?.continuation.resume(returning: true)
+    }
+
+    private func giveUp(_ id: Int) {
+        let waiter = state.withLock { state in
+            state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0) }
+        }
+        waiter?.continuation.resume(returning: false)
+    }
 
     /// Requests holding a place now.
-    var current: Int { count.withLock { $0 } }
+    var current: Int { state.withLock { $0.count } }
 }
 
 /// One request's place in the concurrency limit, released once: explicitly, or when the last reference goes.

@@ -6,8 +6,10 @@ public struct ServerLimits: Sendable {
     public var maxTokens = 1024
     /// Largest n (400 above it).
     public var maxN = 256
-    /// Requests being answered at once; one more gets 429.
+    /// Requests being answered at once; one more waits up to `queueSeconds` for a place, then gets 429.
     public var concurrentRequests = 64
+    /// How long a request waits for a place when `concurrentRequests` are being answered.
+    public var queueSeconds = 1.0
     /// Largest request body in bytes (413 above it).
     public var bodyBytes = 1 << 20
     /// Seconds a request may take before it is stopped (408).

@@ -44,8 +44,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-n"), help: "Largest n a request may ask for.")
     var maxN = ServerLimits().maxN
 
-    @Option(name: .customLong("max-concurrent"), help: "Requests answered at once; more get 429.")
+    @Option(name: .customLong("max-concurrent"), help: "Requests answered at once; more wait up to --queue-seconds for a place, then get 429.")
     var maxConcurrent = ServerLimits().concurrentRequests
+
+    @Option(name: .customLong("queue-seconds"), help: "How long a request waits for a place when --max-concurrent are being answered (0: 429 at once).")
+    var queueSeconds = ServerLimits().queueSeconds
 
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body; larger gets 413.")
     var maxBodyBytes = ServerLimits().bodyBytes
@@ -57,6 +60,7 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard cacheMB >= 0 else { throw ValidationError("--cache-mb must be 0 or more") }
         guard cacheReuse >= 0 else { throw ValidationError("--cache-reuse must be 0 or more") }
+        guard queueSeconds >= 0, queueSeconds.isFinite else { throw ValidationError("--queue-seconds must be 0 or more") }
         guard slots >= 1, prefillChunk >= 1, maxTokensLimit >= 1, maxN >= 1, maxConcurrent >= 1, maxBodyBytes >= 1024, requestTimeout > 0 else {
             throw ValidationError("--slots, --prefill-chunk, --max-tokens-limit, --max-n, --max-concurrent must be >= 1, --max-body-bytes >= 1024, --request-timeout > 0")
         }
@@ -74,6 +78,7 @@ struct Serve: AsyncParsableCommand {
         limits.cacheReuse = cacheReuse
         limits.maxN = maxN
         limits.concurrentRequests = maxConcurrent
+        limits.queueSeconds = queueSeconds
         limits.bodyBytes = maxBodyBytes
         limits.requestSeconds = requestTimeout
         let name = modelName ?? (directory as NSString).lastPathComponent

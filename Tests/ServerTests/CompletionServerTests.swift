@@ -213,6 +213,7 @@ func texts(_ response: [String: Any]) -> [String] {
     @Test func overTheConcurrencyLimitIs429() async throws {
         var limits = ServerLimits()
         limits.concurrentRequests = 1
+        limits.queueSeconds = 0
         limits.slots = 1
         let live = try await LiveServer.start(limits: limits)
         // 16 samples through one slot keep the first request busy while the second arrives (a
@@ -223,6 +224,34 @@ func texts(_ response: [String: Any]) -> [String] {
         #expect(status == 429 && text.contains("rate_limit_error"), "\(status) \(text)")
         #expect(try await slow.0 == 200)
         await live.stop()
+    }
+
+    /// Over the limit, a request waits for a place (first come, first served) rather than getting 429
+    /// while one is about to free; it gets 429 only when its wait runs out.
+    @Test func overTheLimitARequestWaitsForAPlace() async throws {
+        var limits = ServerLimits()
+        limits.concurrentRequests = 1
+        limits.queueSeconds = 60
+        limits.slots = 1
+        let live = try await LiveServer.start(limits: limits)
+        async let slow = live.send("/v1/completions", body: #"{"prompt": "y", "max_tokens": 30, "n": 16, "stop": []}"#)
+        try await Task.sleep(for: .milliseconds(100))
+        let (status, text) = try await live.send("/v1/completions", body: #"{"prompt": "z", "max_tokens": 4}"#)
+        #expect(status == 200, "\(status) \(text)")
+        #expect(try await slow.0 == 200)
+        #expect(live.server.inFlight.current == 0)
+        await live.stop()
+
+        let counter = InFlightCounter()
+        #expect(await counter.acquire(limit: 1, patience: 0))
+        let started = ContinuousClock.now
+        #expect(await counter.acquire(limit: 1, patience: 0.2) == false, "no place came: 429 after the wait")
+        #expect(ContinuousClock.now - started >= .milliseconds(200))
+        async let waiting = counter.acquire(limit: 1, patience: 60)
+        try await Task.sleep(for: .milliseconds(50))
+        counter.release()
+        #expect(await waiting, "the freed place goes to the waiting request")
+        #expect(counter.current == 1)
     }
 
     @Test func aRequestOverItsTimeIs408() async throws {
