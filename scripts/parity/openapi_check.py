@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from repo_paths import CODELOOP, ROOT  # noqa: E402
@@ -37,7 +38,7 @@ def main():
             run = subprocess.run([args.schemathesis, "run", os.path.join(ROOT, "docs", "openapi.yaml"), "--url", served.url,
                                   "--checks", ",".join(CHECKS), "--workers", "1", "--request-timeout", "120", "--seed", args.seed,
                                   "--max-examples", args.max_examples, "--continue-on-failure"],
-                                 capture_output=True, text=True)
+                                 capture_output=True, text=True, cwd=tempfile.gettempdir())  # its .schemathesis cache stays out of the checkout
         finally:
             code = served.stop()
     print(run.stdout + run.stderr)
