@@ -3,7 +3,7 @@
 against a tiny fixture model (starcoder2-tiny, with FIM tokens, given a ChatML template in a
 scratch copy so that chat is served too). Standard library only.
 
-    swift build -c release && python3 bench/serve_soak.py [--minutes 30] [--clients 12] [--max-concurrent 16]
+    swift build -c release && python3 bench/serve_soak.py [--minutes 30] [--clients 12] [--max-concurrent 16] [--queue-seconds 1]
 
 Traffic, from --clients steady clients and a burst thread:
   complete        /v1/completions, n 1-8
@@ -153,6 +153,8 @@ def main():
     parser.add_argument("--max-concurrent", type=int, default=16)
     parser.add_argument("--max-body-bytes", type=int, default=65536)
     parser.add_argument("--burst-seconds", type=float, default=120)
+    parser.add_argument("--queue-seconds", type=float, default=1.0,
+                        help="the server's wait for a place (0: bursts get 429 at once, which the soak then counts)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     if args.clients >= args.max_concurrent:
@@ -160,7 +162,8 @@ def main():
 
     with tiny_chat_model() as model:
         served = Served(args.binary, ["--model", model, "--max-concurrent", str(args.max_concurrent),
-                                      "--max-body-bytes", str(args.max_body_bytes), "--request-timeout", "60"])
+                                      "--max-body-bytes", str(args.max_body_bytes), "--request-timeout", "60",
+                                      "--queue-seconds", str(args.queue_seconds)])
         run_soak(args, served)
 
 
