@@ -90,18 +90,17 @@ public final class CompletionServer: Sendable {
         } catch {
             return finish(errorResponse(.invalid("\(error)")))
         }
-        if request.parameters.maxTokens == 0 {
-            // llama.vscode's n_predict 0 warms the cache: the prompt is read and kept, nothing drawn.
-            var warming = request
-            warming.n = 0
-            let run = CompletionRun(server: self, request: warming, style: style)
-            let observation = clientGone?.onClientGone { run.cancel(); place.release() }
+        // llama.vscode's n_predict 0 warms the cache: the prompt is read and kept, nothing drawn.
+        let warming = request.parameters.maxTokens == 0
+        var submitted = request
+        if warming { submitted.n = 0 }
+        let run = CompletionRun(server: self, request: submitted, style: style)
+        let observation = clientGone?.onClientGone { run.cancel(); place.release() }
+        if warming {
             defer { observation?.cancel() }
             _ = try? await run.collect()
             return finish(jsonResponse(run.llamaCppAnswer(content: "", finishReason: .length)), promptTokens: run.promptTokens)
         }
-        let run = CompletionRun(server: self, request: request, style: style)
-        let observation = clientGone?.onClientGone { run.cancel(); place.release() }
         if request.stream {
             streaming = true
             // The body owns the place: it frees it before its last write, so a client that sends its
