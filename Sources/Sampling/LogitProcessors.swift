@@ -90,19 +90,19 @@ public enum LogitProcessors {
                     // Whole bins are kept while the mass stays under top_p; in the bin that crosses
                     // it, tokens from the most likely (then the lowest id) until the mass is reached.
                     let target = topP * total
+                    // The order tokens are taken in: the most likely first, then the lowest id.
+                    func comesFirst(_ a: Int, _ b: Int) -> Bool { weights[a] != weights[b] ? weights[a] > weights[b] : a < b }
                     var mass: Float = 0
                     var crossing = binCount  // no bin crosses: every token is kept
-                    var last: (weight: Float, token: Int) = (0, 0)  // the crossing bin's last kept token
+                    var lastKept = 0  // in the crossing bin
                     for bin in 0..<binCount where binTotals[bin].members > 0 {
                         if topP >= 1 || mass + binTotals[bin].mass < target {
                             mass += binTotals[bin].mass
                             continue
                         }
-                        let members = (0..<count).filter { bins[$0] == bin }
-                            .sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
-                        for i in members {
+                        for i in (0..<count).filter({ bins[$0] == bin }).sorted(by: comesFirst) {
                             mass += weights[i]
-                            last = (weights[i], i)
+                            lastKept = i
                             if mass >= target { break }
                         }
                         crossing = bin
@@ -114,8 +114,7 @@ public enum LogitProcessors {
                     var drawn = -1
                     for i in 0..<count {
                         let bin = Int(bins[i])
-                        guard bin < crossing || (bin == crossing && (weights[i] > last.weight || (weights[i] == last.weight && i <= last.token)))
-                        else { continue }
+                        guard bin < crossing || (bin == crossing && !comesFirst(lastKept, i)) else { continue }
                         cumulative += weights[i]
                         drawn = i
                         if u < cumulative { return i }

@@ -82,35 +82,22 @@ public func logSoftmax(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Fl
 /// token of every sample, where a scalar loop of expf took a tenth of a batch's step.
 public func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Float {
     @inline(__always) func lanes(_ i: Int) -> SIMD8<Float> { UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) }
+    let vectors = count - count % 8  // the rest, scalar
     var widest = SIMD8<Float>(repeating: -.infinity)
-    var i = 0
-    while i + 8 <= count {
+    for i in stride(from: 0, to: vectors, by: 8) {
         let v = lanes(i)
         widest.replace(with: v, where: v .> widest)  // pointwiseMax is not specialised here: a call per vector
-        i += 8
     }
-    var maximum = widest.max()
-    while i < count {
-        maximum = max(maximum, x[i])
-        i += 1
-    }
+    let maximum = (vectors..<count).reduce(widest.max()) { max($0, x[$1]) }
     guard maximum.isFinite else { return maximum }  // every term −∞ (or one +∞): nothing to shift by
     let shift = SIMD8<Float>(repeating: maximum)
     var sum: Double = 0
-    i = 0
-    while i + 8 <= count {
-        var block = SIMD8<Float>()
-        let end = min(count - (count - i) % 8, i + 64)
-        while i < end {
-            block += vectorExp(lanes(i) - shift)
-            i += 8
-        }
-        sum += Double(block.sum())
+    for block in stride(from: 0, to: vectors, by: 64) {
+        var lanesSum = SIMD8<Float>()
+        for i in stride(from: block, to: min(block + 64, vectors), by: 8) { lanesSum += vectorExp(lanes(i) - shift) }
+        sum += Double(lanesSum.sum())
     }
-    while i < count {
-        sum += Double(expf(x[i] - maximum))
-        i += 1
-    }
+    for i in vectors..<count { sum += Double(expf(x[i] - maximum)) }
     return maximum + Float(log(sum))
 }
 
