@@ -2,7 +2,8 @@ import Evaluation
 import Foundation
 
 /// What other tools write for `evaluate`: samples files, problem files of every format (with the
-/// examples each prompt states), and the examples a prompt states.
+/// programs each runs, built without running them, and the examples each prompt states), and the
+/// examples a prompt states.
 enum EvaluationTargets {
     static let humanEval = try! ProblemSet.load("humaneval")
 
@@ -14,7 +15,11 @@ enum EvaluationTargets {
     static func problems(_ data: Data) {
         let path = Scratch.file("problems.jsonl", data)
         guard let set = try? ProblemSet.load(path: path, name: "fuzzed") else { return }
-        for problem in set.problems.prefix(8) { _ = problem.statedExamples }
+        for problem in set.problems.prefix(8) {
+            _ = problem.statedExamples
+            _ = problem.program(.completion("    return None\n"))
+            _ = problem.program(.solution(problem.prompt + "    return None\n"))
+        }
     }
 
     /// A prompt's docstring examples (`>>> f(1)` then its value, `f(1) == 2`, "Input: ... Output: ...").
