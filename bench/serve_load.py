@@ -27,7 +27,7 @@ import time
 import sys  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 from repo_paths import ROOT  # noqa: E402
-from served import Served  # noqa: E402
+from served import CODE_PROMPTS, Served  # noqa: E402
 
 
 def request(port, body):
@@ -91,9 +91,7 @@ def main():
                     + (["--max-concurrent", str(args.max_concurrent)] if args.max_concurrent else []))
     server, port = served.process, served.port
     try:
-        prompts = ["def add(a, b):\n", "import os\n\ndef list_files(path):\n", "class Stack:\n    def __init__(self):\n",
-                   "def is_prime(n):\n    \"\"\"Return True if n is prime.\"\"\"\n"]
-        bodies = [dict(prompt=prompts[i % len(prompts)], max_tokens=args.max_tokens, temperature=0.8, top_p=0.95, seed=i, stop=[])
+        bodies = [dict(prompt=CODE_PROMPTS[i % len(CODE_PROMPTS)], max_tokens=args.max_tokens, temperature=0.8, top_p=0.95, seed=i, stop=[])
                   for i in range(args.requests)]
         request(port, bodies[0])  # warm up
         sequential = run(port, bodies[: max(args.requests // 8, 8)], 1)

@@ -38,9 +38,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 from repo_paths import ROOT  # noqa: E402
-from served import Served, tiny_chat_model  # noqa: E402
-PROMPTS = ["def add(a, b):\n", "import os\n\ndef list_files(path):\n", "class Stack:\n    def __init__(self):\n",
-           "def is_prime(n):\n    \"\"\"Return True if n is prime.\"\"\"\n"]
+from served import CODE_PROMPTS, Served, tiny_chat_model  # noqa: E402
 # (kind, weight) of the steady clients' traffic.
 MIX = [("complete", 24), ("stream", 14), ("stream-dropped", 12), ("slow-reader", 6), ("infill", 12),
        ("echo-logprobs", 10), ("chat", 10), ("oversized", 4), ("malformed", 8)]
@@ -58,7 +56,7 @@ class Soak:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
     def body(self, kind, rng):
-        prompt = rng.choice(PROMPTS)
+        prompt = rng.choice(CODE_PROMPTS)
         if kind in ("complete", "burst-complete", "sigterm-complete"):
             return "/v1/completions", dict(prompt=prompt, n=rng.randint(1, 8), max_tokens=rng.randint(8, 32), temperature=0.8, seed=rng.randint(0, 1 << 30))
         if kind in ("stream", "stream-dropped", "slow-reader"):

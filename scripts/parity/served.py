@@ -16,6 +16,10 @@ TINY_MODEL = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures", "starcoder2-
 CHATML = ("{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
           "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
 
+# Prompts the load and soak runs send.
+CODE_PROMPTS = ["def add(a, b):\n", "import os\n\ndef list_files(path):\n", "class Stack:\n    def __init__(self):\n",
+                "def is_prime(n):\n    \"\"\"Return True if n is prime.\"\"\"\n"]
+
 
 @contextlib.contextmanager
 def tiny_chat_model():
